@@ -1,0 +1,95 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One list of settings for every target, so all code is compiled the same way.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "guestcap",
+    products: [
+        .executable(name: "guestcap", targets: ["guestcap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "GuestCapCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GuestCapSources",
+            dependencies: [
+                "GuestCapCore",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GuestCapStore",
+            dependencies: [
+                "GuestCapCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GuestCapDaemon",
+            dependencies: [
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "guestcap",
+            dependencies: [
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GuestCapCoreTests",
+            dependencies: ["GuestCapCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GuestCapSourcesTests",
+            dependencies: ["GuestCapCore", "GuestCapSources"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GuestCapStoreTests",
+            dependencies: ["GuestCapCore", "GuestCapStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GuestCapDaemonTests",
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GuestCapCLITests",
+            dependencies: ["GuestCapCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,30 @@
+import Foundation
+
+/// One guest's configuration as parsed from a file or process, before it meets a host.
+public struct GuestConfig: Sendable, Hashable {
+    public var source: GuestSource
+    /// The file (or `/proc/PID/cmdline`) it was read from.
+    public var path: String
+    /// The guest's name, when the configuration names it.
+    public var name: String?
+    /// The guest's UUID (lower case), when the configuration has one.
+    public var uuid: String?
+    /// What it says about the CPU.
+    public var cpu: GuestCPUConfig
+    /// The QEMU process id of a running guest (libvirt live `pid`, a scanned process).
+    public var pid: Int?
+    /// SHA-256 of the bytes it was parsed from, to tell configuration versions apart.
+    public var contentHash: String
+
+    /// Creates a configuration.
+    public init(source: GuestSource, path: String, name: String? = nil, uuid: String? = nil,
+                cpu: GuestCPUConfig, pid: Int? = nil, contentHash: String = "") {
+        self.source = source
+        self.path = path
+        self.name = name
+        self.uuid = uuid?.lowercased()
+        self.cpu = cpu
+        self.pid = pid
+        self.contentHash = contentHash
+    }
+}

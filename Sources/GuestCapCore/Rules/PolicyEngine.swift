@@ -1,0 +1,203 @@
+import Foundation
+
+/// Applies the rules of policy-model §3 under a policy at a moment in time. Pure: the caller
+/// supplies hosts, configurations and the clock.
+public struct PolicyEngine: Sendable {
+    public let policy: Policy
+    public let now: Date
+    /// Pool members assessed once under the policy's justification options.
+    private let poolHosts: [(pool: MigrationPool, member: MigrationPool.Member, assessment: HostAssessment)]
+
+    /// Creates an engine.
+    public init(policy: Policy = .builtIn, now: Date) {
+        self.policy = policy
+        self.now = now
+        self.poolHosts = policy.pools.flatMap { pool in
+            pool.members.map { (pool, $0, HostAssessment(snapshot: $0.snapshot, options: policy.justification)) }
+        }
+    }
+
+    /// Derives J and kvm_default from a snapshot under this policy.
+    public func assess(_ snapshot: HostSnapshot) -> HostAssessment {
+        HostAssessment(snapshot: snapshot, options: policy.justification)
+    }
+
+    // MARK: - Host
+
+    /// Host-level findings: CPUs that disagree, an MSR that cannot be read.
+    public func hostFindings(_ host: HostAssessment) -> [Finding] {
+        let subject = "host:" + (host.snapshot.machineID ?? host.snapshot.hostname)
+        var out: [Finding] = []
+        if host.msrStatus == .inconsistent, let f = make(subject, .hostMSRInconsistent, differingBits(host), message: {
+            let groups = host.disagreement.map { g in
+                "\(g.value.map(CapabilitySet.hex) ?? "absent") on CPU \(Self.cpuList(g.cpus))"
+            }
+            return "the CPUs disagree on IA32_ARCH_CAPABILITIES: " + groups.joined(separator: "; ")
+                + " (mixed microcode after a failed late load, or a hybrid part); J uses bits all CPUs report"
+        }) { out.append(f) }
+        if host.msrStatus == .unreadable, let f = make(subject, .hostMSRUnreadable, .empty, message: {
+            "MSR 0x10a could not be read: " + (host.notes.first ?? "no CPU could be read")
+        }) { out.append(f) }
+        return out
+    }
+
+    private func differingBits(_ host: HostAssessment) -> CapabilitySet {
+        let values = host.disagreement.map { $0.value ?? 0 }
+        let and = values.reduce(UInt64.max, &), or = values.reduce(0, |)
+        return CapabilitySet(rawValue: or & ~and)
+    }
+
+    // MARK: - Guests
+
+    /// Evaluates a parsed guest. `bootHost` is the host in effect when a running guest started
+    /// (nil: the current host); findings are judged against `current`.
+    public func evaluate(_ config: GuestConfig, identity: GuestIdentity, bootHost: HostAssessment? = nil,
+                         current: HostAssessment) -> GuestVerdict {
+        let g = AdvertisedValue(config: config, host: bootHost ?? current)
+        let subject = identity.description
+        let j = current.justified
+        var out: [Finding] = []
+        func origins(_ bits: CapabilitySet) -> [ConfigOrigin] {
+            var seen: [ConfigOrigin] = []
+            for n in bits.bitNumbers { if let o = g.provenance[n], !seen.contains(o) { seen.append(o) } }
+            return seen
+        }
+        func told(_ bits: CapabilitySet) -> String { bits.names.joined(separator: ", ") }
+
+        if let model = g.unknownModel, let f = make(subject, .unknownModel, .empty, origins: g.unknownModelOrigin.map { [$0] } ?? [], message: {
+            "CPU model '\(model)' is not in guestcap's table, so the bits it sets are unknown; G counts only explicit features"
+        }) { out.append(f) }
+
+        if g.visible {
+            let immunity = g.value.intersection(.of(.immunity)).subtracting(j)
+            if let f = make(subject, .unjustifiedImmunity, immunity, origins: origins(immunity), message: {
+                "told \(told(immunity)) but this host is affected (\(Self.verdicts(immunity, current)))"
+            }) { out.append(f) }
+            let mitigation = g.value.intersection(.of(.mitigation)).subtracting(j)
+            if let f = make(subject, .unjustifiedMitigation, mitigation, origins: origins(mitigation), message: {
+                "told \(told(mitigation)) but this host's hardware does not provide it"
+            }) { out.append(f) }
+            let disclosure = current.hardware.intersection(.of(.disclosure)).subtracting(g.value)
+            if let f = make(subject, .hiddenDisclosure, disclosure, message: {
+                "not told \(told(disclosure)), which this host's CPUs report: the guest may under-mitigate RET prediction"
+            }) { out.append(f) }
+            var control = g.value.intersection(.of(.control))
+            let tsxCtrl = try! CapabilitySet(names: ["tsx-ctrl"])
+            if current.hardware.isSuperset(of: tsxCtrl) { control.subtract(tsxCtrl) }
+            if let f = make(subject, .unsupportedControl, control, origins: origins(control), message: {
+                "told \(told(control)) exists, which KVM cannot emulate on this host"
+            }) { out.append(f) }
+            let reserved = g.value.intersection(.of(.reserved))
+            if let f = make(subject, .reservedBits, reserved, origins: origins(reserved), message: {
+                "told reserved bits \(told(reserved)) that no one has defined"
+            }) { out.append(f) }
+            let claims = g.value.intersection(CapabilitySet.of(.immunity).union(.of(.mitigation)))
+            for (pool, member, assessment) in poolHosts where pool.guests.matches(name: config.name, uuid: config.uuid) {
+                let unsafe = claims.subtracting(assessment.justified)
+                if let f = make(subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name,
+                                origins: origins(unsafe), message: {
+                    "pool '\(pool.name)': host \(member.name) cannot back \(told(unsafe)) (\(Self.verdicts(unsafe, assessment)))"
+                }) { out.append(f) }
+            }
+            let missed = j.intersection(.of(.immunity)).subtracting(g.value)
+            if let f = make(subject, .missedImmunity, missed, message: {
+                "not told \(told(missed)), which this host backs: the guest mitigates what it need not"
+            }) { out.append(f) }
+        } else if g.unknownModel == nil {
+            let immune = j.intersection(.of(.immunity))
+            if let f = make(subject, .msrHidden, immune, message: {
+                "cannot read IA32_ARCH_CAPABILITIES, so it assumes every flaw; this host backs \(told(immune))"
+            }) { out.append(f) }
+        }
+        let findings = applyWaivers(out, name: config.name, uuid: config.uuid, subject: subject)
+        return GuestVerdict(identity: identity, source: config.source, path: config.path, name: config.name,
+                            uuid: config.uuid, status: .of(findings), advertised: g, findings: findings, config: config)
+    }
+
+    /// A guest whose configuration cannot be read or parsed.
+    public func unreadable(source: GuestSource, path: String, error: String, identity: GuestIdentity? = nil,
+                           name: String? = nil, uuid: String? = nil) -> GuestVerdict {
+        let id = identity ?? GuestIdentity(source: source, path: path)
+        let f = make(id.description, .configUnreadable, .empty, message: { "\(path): \(error)" })
+        return GuestVerdict(identity: id, source: source, path: path, name: name, uuid: uuid, status: .unreadable,
+                            error: error, findings: f.map { [$0] } ?? [])
+    }
+
+    // MARK: - Helpers
+
+    private func make(_ subject: String, _ rule: Rule, _ bits: CapabilitySet, pool: String? = nil,
+                      poolHost: String? = nil, origins: [ConfigOrigin] = [], message: () -> String) -> Finding? {
+        let setting = policy.setting(for: rule)
+        guard setting.enabled else { return nil }
+        let bitless: Set<Rule> = [.unknownModel, .hostMSRUnreadable, .configUnreadable]
+        guard !bits.isEmpty || bitless.contains(rule) else { return nil }
+        return Finding(subject: subject, rule: rule, severity: setting.severity, bits: bits, pool: pool,
+                       poolHost: poolHost, message: message(), origins: origins)
+    }
+
+    /// Splits and marks findings by the waivers that name their guest and rule. An expired
+    /// waiver still splits, so its part keeps its id and turns from waived back to open.
+    func applyWaivers(_ findings: [Finding], name: String?, uuid: String?, subject: String) -> [Finding] {
+        var result: [Finding] = []
+        for finding in findings {
+            var pending = [finding]
+            for waiver in policy.waivers where waiver.rule == finding.rule && waiver.guests.matches(name: name, uuid: uuid) {
+                var next: [Finding] = []
+                for f in pending {
+                    guard f.waiver == nil else { next.append(f); continue }
+                    let covered = waiver.bits.map { f.bits.intersection($0) } ?? f.bits
+                    let state: FindingState = waiver.isActive(at: now) ? .waived : .open
+                    if waiver.bits == nil || covered == f.bits {
+                        var w = f
+                        w.state = state
+                        w.waiver = waiver
+                        next.append(w)
+                    } else if covered.isEmpty {
+                        next.append(f)
+                    } else {
+                        next.append(f.narrowed(to: covered, subject: subject, state: state, waiver: waiver))
+                        next.append(f.narrowed(to: f.bits.subtracting(covered), subject: subject, state: .open, waiver: nil))
+                    }
+                }
+                pending = next
+            }
+            result += pending
+        }
+        return result.sorted { ($0.severity, $0.rule, $0.poolHost ?? "", $0.bits.rawValue)
+            < ($1.severity, $1.rule, $1.poolHost ?? "", $1.bits.rawValue) }
+    }
+
+    /// The kernel's verdicts that explain why J lacks some bits.
+    static func verdicts(_ bits: CapabilitySet, _ host: HostAssessment) -> String {
+        var parts: [String] = []
+        for b in bits.bits {
+            guard let file = ArchCapCatalog.verdictFile[b.name] else { continue }
+            let verdict = host.snapshot.vulnerabilities[file].map { "'\($0)'" } ?? "unknown"
+            let part = "\(file): \(verdict)"
+            if !parts.contains(part) { parts.append(part) }
+        }
+        return parts.isEmpty ? "not in the host's MSR" : parts.joined(separator: "; ")
+    }
+
+    /// `0-3,8`.
+    static func cpuList(_ cpus: [Int]) -> String {
+        var ranges: [String] = []
+        var i = 0
+        let s = cpus.sorted()
+        while i < s.count {
+            var j = i
+            while j + 1 < s.count && s[j + 1] == s[j] + 1 { j += 1 }
+            ranges.append(i == j ? "\(s[i])" : "\(s[i])-\(s[j])")
+            i = j + 1
+        }
+        return ranges.joined(separator: ",")
+    }
+}
+
+extension Finding {
+    /// The same finding restricted to some of its bits (a waiver split).
+    func narrowed(to bits: CapabilitySet, subject: String, state: FindingState, waiver: Waiver?) -> Finding {
+        Finding(subject: subject, rule: rule, severity: severity, bits: bits, pool: pool, poolHost: poolHost,
+                message: message, state: state, waiver: waiver, origins: origins)
+    }
+}

@@ -1,0 +1,4 @@
+@main
+struct GuestCap {
+    static func main() {}
+}
