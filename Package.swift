@@ -89,6 +89,7 @@ let package = Package(
         .testTarget(
             name: "GuestCapCLITests",
             dependencies: ["GuestCapCore"],
+            exclude: ["root-only-host.json"],
             swiftSettings: swiftSettings
         ),
     ]

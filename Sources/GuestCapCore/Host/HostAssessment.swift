@@ -1,3 +1,5 @@
+import Foundation
+
 /// The host's hardware value, the justified set J and KVM's default guest value, derived
 /// from a ``HostSnapshot`` exactly as policy-model §1 says.
 public struct HostAssessment: Sendable, Equatable {
@@ -88,13 +90,14 @@ public struct HostAssessment: Sendable, Equatable {
         var notes: [String] = []
         if let e = s.msrProbeError { notes.append(e) }
         let statuses = Set(s.msr.map(\.status))
-        if statuses.contains(.moduleNotLoaded) {
-            notes.append("the msr kernel module is not loaded (no /dev/cpu/N/msr): load it with 'modprobe msr' "
+        if let first = s.msr.first(where: { $0.status == .moduleNotLoaded }) {
+            let path = first.error?.components(separatedBy: " does not exist").first ?? "/dev/cpu/\(first.cpu)/msr"
+            notes.append("the msr kernel module is not loaded (\(path) does not exist): load it with 'modprobe msr' "
                 + "(and add it to /etc/modules-load.d to keep it); until then J comes from the kernel's verdicts only")
         }
-        if statuses.contains(.permissionDenied) {
-            notes.append("reading /dev/cpu/N/msr was refused: run as root or grant CAP_SYS_RAWIO; "
-                + "until then J comes from the kernel's verdicts only")
+        if let first = s.msr.first(where: { $0.status == .permissionDenied }) {
+            notes.append((first.error ?? "/dev/cpu/\(first.cpu)/msr: permission denied: run as root or grant CAP_SYS_RAWIO")
+                + "; until then J comes from the kernel's verdicts only")
         }
         if statuses.contains(.error), let first = s.msr.first(where: { $0.status == .error })?.error {
             notes.append(first)

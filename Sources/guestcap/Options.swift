@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import GuestCapCore
+import GuestCapSources
+
+/// text or json.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Where host facts come from: a host tree or a saved snapshot.
+struct HostOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Read host facts only below this directory (a host as a tree; see the docs).",
+                               valueName: "dir"))
+    var hostRoot: String = "/"
+
+    @Option(help: ArgumentHelp("Evaluate against a saved host (output of 'guestcap host --format json', or a report's host member) instead of reading one.",
+                               valueName: "file"))
+    var hostSnapshot: String?
+
+    func validate() throws {
+        if hostSnapshot != nil && hostRoot != "/" {
+            throw ValidationError("use either --host-root or --host-snapshot, not both")
+        }
+    }
+
+    /// Reads the host (or the snapshot file).
+    func snapshot() throws -> HostSnapshot {
+        if let file = hostSnapshot { return try SnapshotFile.load(path: file) }
+        return HostProbe(root: HostRoot(hostRoot)).snapshot()
+    }
+
+    /// Reads and assesses the host under an engine's policy.
+    func assess(with engine: PolicyEngine) throws -> HostAssessment {
+        engine.assess(try snapshot())
+    }
+}
+
+/// Writes a value as pretty JSON to standard output.
+func printJSON(_ value: some Encodable) throws {
+    let data = try ReportCoding.encoder().encode(value)
+    FileHandle.standardOutput.write(data)
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+}

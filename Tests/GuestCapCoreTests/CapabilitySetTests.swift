@@ -1,0 +1,48 @@
+import Testing
+@testable import GuestCapCore
+
+@Suite("Bit catalog and capability sets")
+struct CapabilitySetTests {
+    @Test("formats as 0x%016x and lists names sorted by bit")
+    func format() {
+        let s = CapabilitySet(rawValue: 0x4000_0000_0000_0021)
+        #expect(s.hex == "0x4000000000000021")
+        #expect(s.names == ["rdctl-no", "mds-no", "its-no"])
+        #expect(CapabilitySet.empty.hex == "0x0000000000000000")
+    }
+
+    @Test("reserved bits are named bitN")
+    func reserved() {
+        #expect(CapabilitySet(bits: [22, 29, 63]).names == ["bit22", "bit29", "bit63"])
+        #expect(ArchCapCatalog.bit(named: "bit29")?.bitClass == .reserved)
+        #expect(ArchCapCatalog.bit(named: "bit64") == nil)
+        #expect(ArchCapCatalog.bit(named: "bit007") == nil)
+    }
+
+    @Test("parses canonical, kernel and alias names")
+    func parse() throws {
+        #expect(try CapabilitySet(names: ["mds-no", "TAA_NO", "skip-l1dfl-vmentry"]).bitNumbers == [3, 5, 8])
+        #expect(ArchCapCatalog.isVisibilityFeature("arch-facilities"))
+        #expect(throws: UnknownBitName.self) { try CapabilitySet(names: ["mds-yes"]) }
+    }
+
+    @Test("KVM_SUPPORTED_ARCH_CAP equals the pass-through column of the table")
+    func kvmMask() {
+        let fromTable = ArchCapCatalog.defined.filter(\.kvmPassThrough).reduce(UInt64(0)) { $0 | $1.mask }
+        #expect(fromTable == ArchCapCatalog.kvmSupportedMask)
+    }
+
+    @Test("classes partition the 64 bits")
+    func classes() {
+        let union = BitClass.allCases.reduce(UInt64(0)) { $0 | ArchCapCatalog.mask(of: $1) }
+        #expect(union == UInt64.max)
+        #expect(CapabilitySet.of(.disclosure).names == ["rsba", "rrsba"])
+    }
+
+    @Test("SHA-256 matches known digests")
+    func sha() {
+        #expect(SHA256.hex(of: "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(of: String(repeating: "a", count: 1000)).hasPrefix("41edece42d63e8d9bf515a9ba6932e1c"))
+    }
+}
