@@ -69,28 +69,18 @@ public final class WatcherService: Service, @unchecked Sendable {
     }
 
     public func run() async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [self] in
-                loop()
-                done.resume()
-            }
-            thread.name = "guestcap-watcher"
-            thread.start()
-            Task { [self] in
-                await withTaskCancellationOrGracefulShutdownHandler {
-                    await gracefulShutdownOrCancel()
-                } onCancelOrGracefulShutdown: { [self] in
-                    control.withLock { $0.stop = true }
-                    wake()
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread { [self] in
+                    loop()
+                    done.resume()
                 }
+                thread.name = "guestcap-watcher"
+                thread.start()
             }
-        }
-    }
-
-    /// Waits until the task is shut down (the handler above then stops the thread).
-    private func gracefulShutdownOrCancel() async {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .seconds(3600))
+        } onCancelOrGracefulShutdown: { [self] in
+            control.withLock { $0.stop = true }
+            wake()
         }
     }
 
