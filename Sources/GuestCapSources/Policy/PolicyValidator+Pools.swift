@@ -119,7 +119,9 @@ extension PolicyValidator {
 
     /// An absolute path: relative entries are relative to the policy file's directory.
     func absolute(_ entry: String) -> String {
-        entry.hasPrefix("/") ? entry : directory + "/" + entry
+        let path = entry.hasPrefix("/") ? entry : directory + "/" + entry
+        let standard = (path as NSString).standardizingPath
+        return path.hasSuffix("/") && !standard.hasSuffix("/") ? standard + "/" : standard
     }
 
     static func hasGlob(_ path: String) -> Bool {
