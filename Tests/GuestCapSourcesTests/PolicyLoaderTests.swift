@@ -416,3 +416,39 @@ extension Result {
         return nil
     }
 }
+
+@Suite("Policy file: the effective policy")
+struct PolicyDescriptionTests {
+    @Test("text: rules with what the file changed, pool members' J, waivers in force or expired")
+    func text() throws {
+        let policy = try PolicyLoader().load(path: S.fixture("fleet.toml"))
+        let text = describePolicy(policy, now: S.date("2026-11-25T12:00:00Z"))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "policy " + S.fixture("fleet.toml"))
+        #expect(lines[1] == "sha256 " + policy.sha256)
+        #expect(lines.contains("  missed-immunity         off       (default info)"))
+        #expect(lines.contains("  unjustified-immunity    critical"))
+        #expect(lines.contains("  cascadelake-to-sapphire: guests *; 2 members"))
+        #expect(lines.contains("      J 0x000000000c0000eb [rdctl-no, ibrs-all, skip-l1dfl-vmentry, mds-no, pschange-mc-no,"
+                               + " tsx-ctrl, gds-no, rfds-no]"))
+        #expect(lines.contains("  line 13: legacy-db: migration-unsafe bits taa-no until 2027-03-31 (active, 127 days left)"))
+        let later = describePolicy(policy, now: S.date("2027-04-01T00:00:00Z"))
+        #expect(later.contains("until 2027-03-31 (EXPIRED: its findings are open again)"))
+    }
+
+    @Test("JSON: a guestcap.policy/v1 document that round-trips")
+    func json() throws {
+        let policy = try PolicyLoader().load(path: S.fixture("fleet.toml"))
+        let now = S.date("2026-11-25T12:00:00Z")
+        let d = PolicyDescription(policy, now: now)
+        let data = try ReportCoding.encoder().encode(d)
+        #expect(try ReportCoding.decoder().decode(PolicyDescription.self, from: data) == d)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["schema"] as? String == "guestcap.policy/v1")
+        #expect(d.rules.count == Rule.allCases.count)
+        #expect(d.rules.first { $0.rule == .missedImmunity }?.changed == true)
+        #expect(d.waivers.map(\.active) == [true])
+        #expect(d.waivers[0].bits == ["taa-no"])
+        #expect(d.pools[0].members.map(\.hostname) == ["kvm-cl-01", "kvm-spr-01"])
+    }
+}
