@@ -186,3 +186,35 @@ extension HistoryStore {
         }
     }
 }
+
+extension HistoryStore {
+    /// Rows per table, and the database's size in bytes (file plus WAL), for `status --verbose` and benchmarks.
+    /// - Throws: ``StoreError``.
+    public func statistics() throws(StoreError) -> (rows: [String: Int], bytes: Int64) {
+        let rows = try read { db in
+            var out: [String: Int] = [:]
+            for table in ["run", "host_snapshot", "guest", "config_version", "finding", "transition"] {
+                out[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table)\"") ?? 0
+            }
+            return out
+        }
+        var bytes: Int64 = 0
+        for file in FileAccess.files(of: path) {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber {
+                bytes += size.int64Value
+            }
+        }
+        return (rows, bytes)
+    }
+
+    /// Copies the WAL into the database file and truncates it (the daemon calls it when idle or at stop).
+    /// - Throws: ``StoreError``.
+    public func checkpoint() throws(StoreError) {
+        if readOnly { return }
+        do {
+            try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        } catch {
+            throw StoreError.from(error, path: path, operation: "checkpoint")
+        }
+    }
+}
