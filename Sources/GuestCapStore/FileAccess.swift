@@ -64,6 +64,26 @@ enum FileAccess {
         return nil
     }
 
+    /// Whether the file system holding `path` is mounted read-only.
+    static func isOnReadOnlyFileSystem(_ path: String) -> Bool {
+        var fs = statvfs()
+        return statvfs(path, &fs) == 0 && fs.f_flag & UInt(ST_RDONLY) != 0
+    }
+
+    /// `path` with the characters an SQLite URI gives meaning to percent-encoded.
+    static func uriEscaped(_ path: String) -> String {
+        var out = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x21, 0x7f...:
+                out += String(format: "%%%02X", byte)
+            default:
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return out
+    }
+
     /// An error for a failed system call on the database's files.
     static func failure(path: String, operation: String, errno e: Int32, detail: String) -> StoreError {
         let kind: StoreError.Kind = switch e {

@@ -36,8 +36,12 @@ public final class HistoryStore: Sendable {
                 throw StoreError(kind: problem, path: path, operation: "open", detail: "\(problem)")
             }
             config.readonly = true
+            // On a read-only file system SQLite cannot create the WAL's shared memory file; such a
+            // database cannot change either, so it is opened as immutable (SQLite built with URIs).
+            let location = FileAccess.isOnReadOnlyFileSystem(path) && access(path + "-shm", F_OK) != 0
+                ? "file:" + FileAccess.uriEscaped(path) + "?immutable=1" : path
             do {
-                let queue = try DatabaseQueue(path: path, configuration: config)
+                let queue = try DatabaseQueue(path: location, configuration: config)
                 try queue.read { db in try Self.checkSchema(db, path: path, readOnly: true) }
                 writer = queue
             } catch {
