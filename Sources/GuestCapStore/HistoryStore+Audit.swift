@@ -55,7 +55,10 @@ extension HistoryStore {
                     seq: nil, id: UUID().uuidString.lowercased(), at: at, kind: draft.kind.rawValue,
                     findingRow: finding.id!, hostSnapshotID: audit.hostSnapshotID, configVersionID: versionID, sent: false)
                 try row.insert(db)
-                out.append(Self.transitionRecord(row, finding))
+                var record = draft.finding   // as given: no need to decode what was just written
+                record.state = FindingState(rawValue: finding.state) ?? record.state
+                out.append(TransitionRecord(id: row.id, at: at, kind: draft.kind, finding: record,
+                                            hostSnapshotID: row.hostSnapshotID, configVersionID: versionID, sent: false))
             }
             if let note = audit.hostTransition {
                 try db.execute(sql: "UPDATE host_snapshot SET change_note = ? WHERE id = ? AND change_note IS NOT ?",
@@ -116,7 +119,8 @@ extension HistoryStore {
         let identity = v.identity.description
         let status = v.status.rawValue
         let uuid = v.uuid.flatMap { $0.isEmpty ? nil : $0.lowercased() }
-        guard var row = try GuestRow.filter(GuestRow.Columns.identity == identity).fetchOne(db) else {
+        let lookup = try db.cachedStatement(sql: "SELECT * FROM guest WHERE identity = ?")
+        guard var row = try GuestRow.fetchOne(lookup, arguments: [identity]) else {
             var row = GuestRow(id: nil, identity: identity, source: v.source.rawValue, uuid: uuid, path: v.path,
                                name: v.name, status: status, error: v.error, firstSeenAt: at, goneAt: nil)
             try row.insert(db)
@@ -136,9 +140,9 @@ extension HistoryStore {
     /// Starts a new configuration version when the configuration differs from the current one.
     /// - Returns: the version in force, or nil when the guest has none (never read).
     static func upsertVersion(_ db: Database, guestID: Int64, _ draft: ConfigVersionDraft?, at: Date) throws -> Int64? {
-        let current = try ConfigVersionRow
-            .filter(ConfigVersionRow.Columns.guestID == guestID && ConfigVersionRow.Columns.endedAt == nil)
-            .fetchOne(db)
+        let current = try ConfigVersionRow.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM config_version WHERE guest_id = ? AND ended_at IS NULL"),
+            arguments: [guestID])
         guard let draft else { return current?.id }   // unreadable now: the last good version stays
         var new = draft.row(guestID: guestID, beganAt: at)
         if var current {
@@ -165,8 +169,9 @@ extension HistoryStore {
     /// Applies a transition to the finding's active episode (or starts one); nil when there is nothing to resolve.
     static func apply(_ db: Database, _ draft: TransitionDraft, guestID: Int64?, at: Date) throws -> FindingRow? {
         let r = draft.finding
-        let active = try FindingRow.filter(sql: "finding_id = ? AND state <> 'resolved'", arguments: [r.findingID])
-            .fetchOne(db)
+        let active = try FindingRow.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM finding WHERE finding_id = ? AND state <> 'resolved'"),
+            arguments: [r.findingID])
         guard var row = active ?? {
             guard draft.kind != .resolved else { return nil }
             return FindingRow(r, guestID: guestID, openedAt: at)

@@ -87,7 +87,7 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
         guestValue = r.guestValue?.hex
         justifiedValue = r.justifiedValue?.hex
         hostValue = r.hostValue?.hex
-        origins = (try? String(decoding: JSONEncoder().encode(r.origins), as: UTF8.self)) ?? "[]"
+        origins = r.origins.isEmpty ? "[]" : (try? String(decoding: Self.encoder.encode(r.origins), as: UTF8.self)) ?? "[]"
     }
 
     /// The finding as the core knows it.
@@ -101,6 +101,9 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
             guestValue: guestValue.flatMap(CapabilitySet.parse(hex:)),
             justifiedValue: justifiedValue.flatMap(CapabilitySet.parse(hex:)),
             hostValue: hostValue.flatMap(CapabilitySet.parse(hex:)),
-            origins: (try? JSONDecoder().decode([ConfigOrigin].self, from: Data(origins.utf8))) ?? [])
+            origins: origins == "[]" ? [] : (try? Self.decoder.decode([ConfigOrigin].self, from: Data(origins.utf8))) ?? [])
     }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 }
