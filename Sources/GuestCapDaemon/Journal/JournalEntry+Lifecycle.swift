@@ -1,45 +1,31 @@
 import GuestCapCore
 
 extension JournalEntry {
-    /// The host's CPU security state changed; every guest is re-evaluated.
-    public static func hostChanged(_ host: HostAssessment, snapshotID: String, previous: HostAssessment?) -> JournalEntry {
-        var what: [String] = []
-        if let p = previous {
-            if p.hardware != host.hardware { what.append("MSR 0x10a \(p.hardware.hex) -> \(host.hardware.hex)") }
-            if p.snapshot.cpu.microcode != host.snapshot.cpu.microcode {
-                what.append("microcode \(p.snapshot.cpu.microcode ?? "?") -> \(host.snapshot.cpu.microcode ?? "?")")
-            }
-            if p.snapshot.kernel != host.snapshot.kernel {
-                what.append("kernel \(p.snapshot.kernel ?? "?") -> \(host.snapshot.kernel ?? "?")")
-            }
-            for file in Set(p.snapshot.vulnerabilities.keys).union(host.snapshot.vulnerabilities.keys).sorted()
-            where p.snapshot.vulnerabilities[file] != host.snapshot.vulnerabilities[file] {
-                what.append("\(file): '\(p.snapshot.vulnerabilities[file] ?? "-")' -> '\(host.snapshot.vulnerabilities[file] ?? "-")'")
-            }
-            if p.msrStatus != host.msrStatus { what.append("MSR status \(p.msrStatus) -> \(host.msrStatus)") }
-            if what.isEmpty { what.append("host facts changed") }
+    /// The host's CPU security state changed (or was seen for the first time); every guest
+    /// is re-evaluated. `changeID` is the id the history database keeps for this change.
+    public static func hostChanged(hostname: String, snapshotID: String, changeID: String, changes: [String],
+                                   hardware: CapabilitySet, justified: CapabilitySet,
+                                   previousJustified: CapabilitySet?, microcode: String?, kernel: String?) -> JournalEntry {
+        var delta = ""
+        if let old = previousJustified, old != justified {
+            var parts: [String] = []
+            let lost = old.subtracting(justified), gained = justified.subtracting(old)
+            if !lost.isEmpty { parts.append("lost " + lost.names.joined(separator: ", ")) }
+            if !gained.isEmpty { parts.append("gained " + gained.names.joined(separator: ", ")) }
+            delta = " (" + parts.joined(separator: "; ") + ")"
         }
-        let justified = p(previous?.justified, host.justified)
-        var e = JournalEntry(message: "host \(host.snapshot.hostname) changed: " + (what.isEmpty ? "first snapshot" : what.joined(separator: "; "))
-                             + "; J is now \(host.justified.hex)\(justified); every guest is re-evaluated",
+        let what = previousJustified == nil && changes.isEmpty ? "first seen" : "changed: " + changes.joined(separator: "; ")
+        var e = JournalEntry(message: "host \(hostname) \(what); J is now \(justified.hex)\(delta); every guest is re-evaluated",
                              priority: 5, messageID: .hostChanged)
         e.append("GUESTCAP_EVENT", "host-changed")
         e.append("GUESTCAP_HOST_SNAPSHOT", snapshotID)
-        e.append("GUESTCAP_HOST_VALUE", host.hardware.hex)
-        e.append("GUESTCAP_JUSTIFIED_VALUE", host.justified.hex)
-        e.append("GUESTCAP_MICROCODE", host.snapshot.cpu.microcode)
-        e.append("GUESTCAP_KERNEL", host.snapshot.kernel)
-        if let previous { e.append("GUESTCAP_PREVIOUS_JUSTIFIED_VALUE", previous.justified.hex) }
+        e.append("GUESTCAP_HOST_VALUE", hardware.hex)
+        e.append("GUESTCAP_JUSTIFIED_VALUE", justified.hex)
+        e.append("GUESTCAP_PREVIOUS_JUSTIFIED_VALUE", previousJustified?.hex)
+        e.append("GUESTCAP_MICROCODE", microcode)
+        e.append("GUESTCAP_KERNEL", kernel)
+        e.append("GUESTCAP_TRANSITION_ID", changeID)
         return e
-    }
-
-    private static func p(_ old: CapabilitySet?, _ new: CapabilitySet) -> String {
-        guard let old, old != new else { return "" }
-        var parts: [String] = []
-        let lost = old.subtracting(new), gained = new.subtracting(old)
-        if !lost.isEmpty { parts.append("lost " + lost.names.joined(separator: ", ")) }
-        if !gained.isEmpty { parts.append("gained " + gained.names.joined(separator: ", ")) }
-        return " (" + parts.joined(separator: "; ") + ")"
     }
 
     /// The daemon finished its first audit.

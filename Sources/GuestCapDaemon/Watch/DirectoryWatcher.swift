@@ -241,3 +241,11 @@ public final class DirectoryWatcher {
         }
     }
 }
+
+extension DirectoryWatcher {
+    /// Whether anything exists at a path (without following a final symlink).
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+}
