@@ -65,6 +65,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "guestcap-store-bench",
+            dependencies: ["GuestCapCore", "GuestCapStore"],
+            path: "Benchmarks/store",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GuestCapCoreTests",
             dependencies: ["GuestCapCore"],
