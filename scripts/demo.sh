@@ -1,16 +1,85 @@
 #!/usr/bin/env bash
-# The README's first command: builds guestcap and runs it on the bundled example hosts
-# and guests. No real VMs or MSR access needed.
+# The README's first command: builds guestcap and runs the daemon on an example host and a
+# folder of example guests, changes a guest while it runs so a finding opens and resolves,
+# shows `guestcap status`, and stops it cleanly. No real VMs or MSR access needed.
+#
+# Journal entries go to journald when one answers (started here if it can be: root and
+# systemd-journald installed), otherwise the daemon writes them to stderr, shown below.
+# The database lives in .demo/ in the repository; it is removed at the start of each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-deps.sh base
+scripts/ensure-deps.sh base >/dev/null
 swift build -c release --product guestcap >/dev/null
-bin=.build/release/guestcap
+bin=$PWD/.build/release/guestcap
+host=examples/hosts/cascadelake
 
-for h in cascadelake graniterapids amd-epyc mixed-microcode; do
-    echo "================================================================"
-    echo "guestcap host --host-root examples/hosts/$h"
-    echo "================================================================"
-    "$bin" host --host-root "examples/hosts/$h"
-    echo
+demo=$PWD/.demo
+rm -rf "$demo"
+mkdir -p "$demo/libvirt" "$demo/qemu" "$demo/firecracker"
+cp examples/guests/*.xml "$demo/libvirt/"
+cp examples/guests/*.args "$demo/qemu/"
+cp examples/guests/*.json "$demo/firecracker/"
+: >"$demo/guestcap.toml"
+
+journal=0
+if scripts/start-journald.sh >/dev/null 2>&1 && timeout 5 journalctl --sync >/dev/null 2>&1; then journal=1; fi
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "guestcap daemon on $host, watching $demo/{libvirt,qemu,firecracker}"
+"$bin" daemon --config "$demo/guestcap.toml" --host-root "$host" --database "$demo/history.sqlite" \
+    --watch "libvirt=$demo/libvirt" --watch "qemu=$demo/qemu" --watch "firecracker=$demo/firecracker" \
+    --log-level notice 2>"$demo/daemon.log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true' EXIT
+
+# Shows what the daemon logged since the last call: the journal's entries, or its stderr.
+shown=0
+show() {
+    sleep "${1:-0.5}"
+    if [ "$journal" = 1 ]; then
+        timeout 5 journalctl --sync >/dev/null 2>&1 || true
+        journalctl -q --no-pager -o short-precise "_PID=$pid" | tail -n +$((shown + 1)) | sed 's/^/  /'
+        shown=$(journalctl -q --no-pager -o short-precise "_PID=$pid" | wc -l)
+    else
+        tail -n +$((shown + 1)) "$demo/daemon.log" | sed 's/^/  /'
+        shown=$(wc -l <"$demo/daemon.log")
+    fi
+}
+for _ in $(seq 100); do
+    [ -s "$demo/history.sqlite" ] && "$bin" status --database "$demo/history.sqlite" >/dev/null 2>&1 && break
+    sleep 0.1
 done
+show 1
+[ "$journal" = 1 ] && echo "  (journal: journalctl _PID=$pid; try journalctl -o json-pretty GUESTCAP_BIT=taa-no)"
+
+say "edit db-passthrough.xml the way libvirt does (write .new, rename): force taa-no"
+sed "s|<cpu mode='host-passthrough' check='none' migratable='on'/>|<cpu mode='host-passthrough' check='none' migratable='on'><feature policy='force' name='taa-no'/></cpu>|" \
+    "$demo/libvirt/db-passthrough.xml" >"$demo/libvirt/db-passthrough.xml.new"
+mv "$demo/libvirt/db-passthrough.xml.new" "$demo/libvirt/db-passthrough.xml"
+show
+
+say "guestcap status"
+"$bin" status --database "$demo/history.sqlite" | sed 's/^/  /' || true
+
+say "put it back: the finding resolves"
+cp examples/guests/db-passthrough.xml "$demo/libvirt/db-passthrough.xml.new"
+mv "$demo/libvirt/db-passthrough.xml.new" "$demo/libvirt/db-passthrough.xml"
+show
+
+say "rewrite it unchanged: nothing is logged twice"
+cp examples/guests/db-passthrough.xml "$demo/libvirt/db-passthrough.xml.new"
+mv "$demo/libvirt/db-passthrough.xml.new" "$demo/libvirt/db-passthrough.xml"
+show
+echo "  (nothing)"
+
+say "SIGTERM: the daemon finishes, logs that it stops, and exits"
+kill -TERM $pid
+status=0
+wait $pid || status=$?
+trap - EXIT
+show 0.2
+echo "  exit status $status"
+
+say "guestcap status (the database outlives the daemon)"
+"$bin" status --database "$demo/history.sqlite" | sed 's/^/  /' || true

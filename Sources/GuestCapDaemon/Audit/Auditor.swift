@@ -33,8 +33,12 @@ public final class Auditor {
     /// Directory → path → guest.
     private var entries: [String: [String: GuestEntry]] = [:]
 
-    /// Findings in force as the journal last reported them.
-    private var journalView: [FindingRecord] = []
+    /// Findings in force as the journal last reported them, by finding id.
+    private var journalByID: [String: FindingRecord] = [:]
+    private var journalView: [FindingRecord] {
+        get { Array(journalByID.values) }
+        set { journalByID = Dictionary(newValue.map { ($0.findingID, $0) }) { first, _ in first } }
+    }
     /// Findings in force as the store has them, when it could not be written (nil: same as journal).
     private var storeView: [FindingRecord]?
     private var goneWhileDegraded: Set<GuestIdentity> = []
@@ -45,6 +49,13 @@ public final class Auditor {
     private var carried: [String: [FindingRecord]] = [:]
     private var bootHosts: [Int64: HostAssessment] = [:]
     private var runID: Int64?
+    /// Findings of guests re-evaluated or removed this round: before and after.
+    private var roundOld: [FindingRecord] = []
+    private var roundNew: [FindingRecord] = []
+    /// Whether this round must diff everything (start, host or policy change, store catching up).
+    private var fullDiff = false
+    /// Whether this round recorded a host sample (a host-changed entry may wait).
+    private var hostRecorded = false
 
     /// Whether some journal entries wait for a resend.
     public private(set) var needsResend = false
@@ -107,6 +118,9 @@ public final class Auditor {
     /// commits and logs the transitions.
     public func process(_ work: AuditInbox.Work, all forceAll: Bool = false) {
         let now = clock()
+        hostRecorded = false
+        roundOld = []
+        roundNew = []
         var all = forceAll
         var rescan = work.batch.rescan
         if let (config, newPolicy) = work.reload {
@@ -130,13 +144,19 @@ public final class Auditor {
         if let processes = work.processes, kinds[Self.processKey] != nil {
             removed += replace(Self.processKey, with: processes, at: now)
         }
-        let verdicts = evaluate(all: all)
+        fullDiff = all || storeView != nil
+        let verdicts = evaluate(all: fullDiff)
         lastEvaluation = now
-        let present = Set(entries.values.flatMap { $0.values.compactMap(\.identity) })
-        let gone = Array(Set(removed).subtracting(present))
+        var gone: [GuestIdentity] = []
+        if !removed.isEmpty {
+            let present = Set(entries.values.flatMap { $0.values.compactMap(\.identity) })
+            gone = Array(Set(removed).subtracting(present))
+        }
         commitAndLog(verdicts: verdicts, gone: gone, at: now)
         if work.resend || needsResend { resendUnsent() }
         updateCounts()
+        // Reading and evaluating many files leaves freed heap behind; give it back to the system.
+        if verdicts.count >= 64 || !rescan.isEmpty { Self.trimHeap() }
     }
 
     // MARK: - Configuration and host
@@ -159,6 +179,7 @@ public final class Auditor {
 
     /// Records a host sample; returns whether the host changed.
     private func recordHost(_ snapshot: HostSnapshot, at now: Date) -> Bool {
+        hostRecorded = true
         let changed = snapshot.withoutTimestamp != host.snapshot.withoutTimestamp
         do {
             let (id, isNew) = try store.recordHost(snapshot, at: now)
@@ -205,6 +226,7 @@ public final class Auditor {
             new[outcome.path] = e
         }
         entries[dir] = new
+        for (path, e) in old where new[path] == nil { roundOld += e.records }
         return old.compactMap { path, e in new[path] == nil ? e.identity : nil }
     }
 
@@ -220,6 +242,7 @@ public final class Auditor {
             return []
         }
         entries[dir]?[path] = nil
+        if let old { roundOld += old.records }
         return old?.identity.map { [$0] } ?? []
     }
 
@@ -262,22 +285,25 @@ public final class Auditor {
                     e.dirty = true
                 }
                 guard all || e.dirty else { continue }
-                evaluate(&e, identity: id)
+                roundOld += e.records
+                verdicts.append(evaluate(&e, identity: id))
+                roundNew += e.records
                 e.dirty = false
-                if let v = e.verdict { verdicts.append(v) }
                 entries[item.dir]?[item.path] = e
             }
         }
         return verdicts
     }
 
-    private func evaluate(_ e: inout GuestEntry, identity: GuestIdentity) {
+    /// Evaluates one guest: keeps its findings, returns its verdict (for the store only; not kept,
+    /// to keep the daemon small with thousands of guests).
+    private func evaluate(_ e: inout GuestEntry, identity: GuestIdentity) -> GuestVerdict {
         switch e.input {
         case .config(let c):
             let v = engine.evaluate(c, identity: identity, bootHost: bootHost(for: c, identity: identity, entry: e),
                                     current: host)
-            e.verdict = v
             e.records = FindingRecord.records(for: v, host: host)
+            return v
         case .unreadable(let source, let error):
             var kept: [FindingRecord] = []
             if let good = e.lastGood {
@@ -290,8 +316,8 @@ public final class Auditor {
             let v = engine.unreadable(source: source, path: e.path, error: error, identity: identity,
                                       name: e.lastGood?.name ?? e.carried.first?.guestName,
                                       uuid: e.lastGood?.uuid ?? e.carried.first?.guestUUID)
-            e.verdict = v
             e.records = kept + FindingRecord.records(for: v, host: host)
+            return v
         }
     }
 
@@ -317,17 +343,25 @@ public final class Auditor {
     }
 
     private func commitAndLog(verdicts: [GuestVerdict], gone: [GuestIdentity], at now: Date) {
-        let current = currentRecords()
-        let drafts = AuditDiff.transitions(previous: journalView, current: current)
+        let current: [FindingRecord]
+        let drafts: [TransitionDraft]
+        if fullDiff {
+            current = currentRecords()
+            drafts = AuditDiff.transitions(previous: journalView, current: current)
+        } else {
+            // Only the guests re-evaluated or removed this round can have changed.
+            drafts = AuditDiff.transitions(previous: Self.unique(roundOld), current: roundNew)
+            current = []
+        }
         let storeDrafts = storeView.map { AuditDiff.transitions(previous: $0, current: current) } ?? drafts
         let recovering = storeView != nil
-        if drafts.isEmpty && storeDrafts.isEmpty && verdicts.isEmpty && gone.isEmpty && !needsHostLog { return }
-        var commitVerdicts = verdicts
+        if drafts.isEmpty && storeDrafts.isEmpty && verdicts.isEmpty && gone.isEmpty && !(hostRecorded && needsHostLog) { return }
+        let commitVerdicts = verdicts
         var commitGone = gone
         if recovering {
-            commitVerdicts = entries.values.flatMap { $0.values.compactMap(\.verdict) }
             commitGone = Array(goneWhileDegraded.union(gone))
         }
+        let clockStart = ContinuousClock.now
         do {
             let records = try store.commit(AuditCommit(at: now, hostSnapshotID: hostID, verdicts: commitVerdicts,
                                                        gone: commitGone, transitions: storeDrafts, runID: runID))
@@ -337,8 +371,8 @@ public final class Auditor {
                 goneWhileDegraded = []
                 degradedSince = nil
             }
-            journalView = current
-            sendHostChanges()
+            if fullDiff { journalView = current } else { Self.apply(drafts, to: &journalByID) }
+            if hostRecorded { sendHostChanges() }
             // While degraded, the journal already has some of these: send only what it lacks.
             let wanted = Set(drafts.map { "\($0.kind.rawValue) \($0.finding.findingID)" })
             var sent: [String] = []
@@ -350,17 +384,37 @@ public final class Auditor {
                     sent.append(r.id)
                 }
             }
+            let sentAt = ContinuousClock.now
             do { try store.markSent(sent) } catch { storeFailed(error) }
+            logger.debug("round committed", metadata: [
+                "transitions": "\(records.count)", "verdicts": "\(commitVerdicts.count)",
+                "commit+send": "\(sentAt - clockStart)", "markSent": "\(ContinuousClock.now - sentAt)"])
         } catch {
             storeFailed(error)
             if storeView == nil { storeView = journalView }
             goneWhileDegraded.formUnion(gone)
-            journalView = current
+            if fullDiff { journalView = current } else { Self.apply(drafts, to: &journalByID) }
             for d in drafts {
                 // Not in the store: the journal gets them with ids of their own.
                 if !sink.send(.transition(d.kind, finding: d.finding, transitionID: UUID().uuidString.lowercased())) {
                     logger.error("transition neither stored nor logged", metadata: ["finding": "\(d.finding.findingID)"])
                 }
+            }
+        }
+    }
+
+    /// Records seen twice (an entry re-read and then re-evaluated in one round) count once, first wins.
+    static func unique(_ records: [FindingRecord]) -> [FindingRecord] {
+        var seen = Set<String>()
+        return records.filter { seen.insert($0.findingID).inserted }
+    }
+
+    /// The findings in force after some transitions.
+    static func apply(_ drafts: [TransitionDraft], to view: inout [String: FindingRecord]) {
+        for d in drafts {
+            switch d.kind {
+            case .resolved: view[d.finding.findingID] = nil
+            case .opened, .waived, .waiverExpired: view[d.finding.findingID] = d.finding
             }
         }
     }
@@ -426,6 +480,14 @@ public final class Auditor {
         return out
     }
 
+    /// glibc's `malloc_trim(0)` (not in the Glibc module map), looked up once.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(sym, to: (@convention(c) (Int) -> Int32).self)
+    }()
+
+    static func trimHeap() { _ = mallocTrim?(0) }
+
     static func normalize(_ dir: String) -> String {
         DirectoryWatcher.normalize([dir]).first ?? dir
     }
@@ -447,7 +509,6 @@ struct GuestEntry {
     /// Findings from before a restart, for a file unreadable since then.
     var carried: [FindingRecord] = []
     var identity: GuestIdentity?
-    var verdict: GuestVerdict?
     var records: [FindingRecord] = []
     var dirty = true
 

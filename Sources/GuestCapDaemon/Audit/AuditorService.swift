@@ -66,8 +66,11 @@ public final class AuditorService: Service, @unchecked Sendable {
     private func round(_ work: AuditInbox.Work) {
         guard !work.isEmpty else { return }
         heartbeat.begin()
+        let start = ContinuousClock.now
         auditor.process(work)
         heartbeat.end()
+        logger.debug("round done", metadata: ["took": "\(ContinuousClock.now - start)",
+                                              "changed": "\(work.batch.changedPaths.count)"])
         notifier.update(status: status)
         exportCounts()
     }

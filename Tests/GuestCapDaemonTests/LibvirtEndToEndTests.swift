@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import GuestCapDaemon
+
+/// The daemon against a real libvirtd: `virsh define`, `start`, `destroy`, `undefine` of a TCG
+/// guest drive its findings through libvirt's own files in /etc/libvirt/qemu (persistent) and
+/// /run/libvirt/qemu (live). scripts/test.sh starts libvirtd and sets GUESTCAP_E2E_LIBVIRT=1.
+@Suite(.serialized,
+       .enabled(if: ProcessInfo.processInfo.environment["GUESTCAP_E2E_LIBVIRT"] == "1",
+                "needs libvirtd: run scripts/test.sh (not --quick)"))
+struct LibvirtEndToEndTests {
+    static let script = Shell.packageRoot + "/scripts/libvirt-domain.sh"
+    static let immunity = MessageID.opened(.unjustifiedImmunity).id
+
+    func virsh(_ args: String...) throws {
+        let r = try Shell.run(Self.script, args)
+        #expect(r.status == 0, "libvirt-domain.sh \(args.joined(separator: " ")): \(r.stderr)")
+    }
+
+    @Test func defineStartDestroyUndefineDriveTheFindings() async throws {
+        let w = try DaemonWorld()
+        let name = "gcd-" + w.marker
+        let snippet = w.dir + "/cpu.xml"
+        try """
+            <cpu mode='custom' match='exact' check='none'><model fallback='forbid'>Cascadelake-Server</model>\
+            <feature policy='force' name='taa-no'/></cpu>
+            """.write(toFile: snippet, atomically: true, encoding: .utf8)
+        let daemon = try DaemonProcess(arguments: ["--config", w.config, "--host-root", w.hostRoot, "--database", w.database,
+                                                   "--watch", "libvirt=/etc/libvirt/qemu",
+                                                   "--watch", "libvirt-live=/run/libvirt/qemu"], workDir: w.dir)
+        defer { _ = try? Shell.run(Self.script, ["cleanup", name]) }
+        #expect(await daemon.waitReady(), "log: \(daemon.log)")
+        func entries(_ id: String, _ source: String) throws -> [JournalReader.Entry] {
+            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(id)", "GUESTCAP_RULE=unjustified-immunity",
+                                       "GUESTCAP_SOURCE=\(source)"])
+        }
+        func wait(_ id: String, _ source: String, _ count: Int) async throws -> Int {
+            let deadline = ContinuousClock.now + .seconds(20)
+            var n = try entries(id, source).count
+            while n < count && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                n = try entries(id, source).count
+            }
+            return n
+        }
+
+        try virsh("define", name, snippet)
+        #expect(try await wait(Self.immunity, "libvirt", 1) == 1, "define opens the persistent finding; log: \(daemon.log)")
+        let opened = try entries(Self.immunity, "libvirt")
+        #expect(opened.first?["GUESTCAP_CONFIG_PATH"] == "/etc/libvirt/qemu/\(name).xml")
+        #expect(opened.first?.all("GUESTCAP_BIT") == ["taa-no"])
+
+        try virsh("start", name)
+        #expect(try await wait(Self.immunity, "libvirt-live", 1) == 1, "start opens the live finding")
+        #expect(try entries(Self.immunity, "libvirt-live").first?["GUESTCAP_CONFIG_PATH"] == "/run/libvirt/qemu/\(name).xml")
+
+        try virsh("destroy", name)
+        #expect(try await wait(MessageID.resolved.id, "libvirt-live", 1) == 1, "destroy resolves the live finding")
+        #expect(try entries(MessageID.resolved.id, "libvirt").isEmpty, "the persistent one stays")
+
+        try virsh("undefine", name)
+        #expect(try await wait(MessageID.resolved.id, "libvirt", 1) == 1, "undefine resolves the persistent finding")
+        // Each state was logged exactly once.
+        #expect(try entries(Self.immunity, "libvirt").count == 1)
+        #expect(try entries(Self.immunity, "libvirt-live").count == 1)
+        #expect(await daemon.stop() == 0)
+    }
+}
