@@ -23,7 +23,7 @@ struct LibvirtEndToEndTests {
         let snippet = w.dir + "/cpu.xml"
         try """
             <cpu mode='custom' match='exact' check='none'><model fallback='forbid'>Cascadelake-Server</model>\
-            <feature policy='force' name='taa-no'/></cpu>
+            <feature policy='require' name='arch-capabilities'/><feature policy='force' name='taa-no'/></cpu>
             """.write(toFile: snippet, atomically: true, encoding: .utf8)
         let daemon = try DaemonProcess(arguments: ["--config", w.config, "--host-root", w.hostRoot, "--database", w.database,
                                                    "--watch", "libvirt=/etc/libvirt/qemu",
