@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+import GuestCapCore
+
+/// Why an export or a fleet merge could not be done, as a sentence with the file and what to do.
+public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Writing an output file failed at one step.
+    case write(path: String, step: String, errno: Int32)
+    /// A `--since`/`--until` value is not a date.
+    case badDate(option: String, value: String)
+    /// The period ends before it starts.
+    case emptyPeriod(from: Date, to: Date)
+    /// An input report could not be read or decoded.
+    case unreadableReport(path: String, reason: String)
+    /// A fleet input path does not exist or is not a file or folder.
+    case missingInput(path: String)
+
+    public var description: String {
+        switch self {
+        case let .write(path, step, code):
+            return "\(path): could not write the file (\(step): \(String(cString: strerror(code))))"
+        case let .badDate(option, value):
+            return "\(option) '\(value)' is not a date: use RFC 3339 (2026-11-25T06:00:00Z) or a date (2026-11-25, midnight UTC)"
+        case let .emptyPeriod(from, to):
+            return "the period is empty: --since \(ReportCoding.formatDate(from)) is not before --until \(ReportCoding.formatDate(to))"
+        case let .unreadableReport(path, reason):
+            return "\(path): not a readable guestcap.report/v1 document (\(reason))"
+        case let .missingInput(path):
+            return "\(path): no such file or folder"
+        }
+    }
+}
