@@ -74,6 +74,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "guestcap-fleet-gen",
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapExport"],
+            path: "Benchmarks/fleet",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GuestCapCoreTests",
             dependencies: ["GuestCapCore"],

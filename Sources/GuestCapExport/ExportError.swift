@@ -18,6 +18,10 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadableReport(path: String, reason: String)
     /// A fleet input path does not exist or is not a file or folder.
     case missingInput(path: String)
+    /// The history database could not be opened or read.
+    case historyUnavailable(path: String, reason: String)
+    /// The history has no host state at all up to the end of the period.
+    case noHistory(period: ExportPeriod)
 
     public var description: String {
         switch self {
@@ -31,6 +35,10 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): not a readable guestcap.report/v1 document (\(reason))"
         case let .missingInput(path):
             return "\(path): no such file or folder"
+        case let .historyUnavailable(path, reason):
+            return "\(path): cannot read the history database (\(reason))"
+        case let .noHistory(period):
+            return "the history database has no host snapshot up to \(ReportCoding.formatDate(period.to)): has guestcap.service run an audit yet?"
         }
     }
 }

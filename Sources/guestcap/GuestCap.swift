@@ -18,6 +18,6 @@ struct GuestCap: ParsableCommand {
             or input that could not be read or parsed (everything else is still reported).
             """,
         version: version,
-        subcommands: [HostCommand.self]
+        subcommands: [HostCommand.self, ExportCommand.self, FleetCommand.self]
     )
 }

@@ -1,0 +1,49 @@
+import Foundation
+import GuestCapCore
+import GuestCapExport
+
+// guestcap-fleet-gen: writes synthetic host exports (guestcap.report/v1) for `guestcap fleet`,
+// its tests and its benchmark.
+//
+//   guestcap-fleet-gen --out DIR [--hosts 10000] [--guests 100] [--examples examples/hosts] [--pretty]
+//
+// Host i is one of the example hosts (Cascade Lake, Granite Rapids, Skylake without MSR,
+// Cascade Lake with disagreeing CPUs) renamed; its guests cycle through eight configurations
+// evaluated by the real policy engine under a policy with two migration pools and a waiver.
+// Every 50th guest of a host is also on the previous host (same UUID): a migrated guest.
+
+var args = CommandLine.arguments.dropFirst()
+var out: String?
+var hosts = 10_000, guests = 100, pretty = false
+var examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("examples/hosts").path
+while let a = args.popFirst() {
+    switch a {
+    case "--out": out = args.popFirst()
+    case "--hosts": hosts = Int(args.popFirst() ?? "") ?? hosts
+    case "--guests": guests = Int(args.popFirst() ?? "") ?? guests
+    case "--examples": examples = args.popFirst() ?? examples
+    case "--pretty": pretty = true
+    default:
+        FileHandle.standardError.write(Data("usage: guestcap-fleet-gen --out DIR [--hosts N] [--guests N] [--examples DIR] [--pretty]\n".utf8))
+        exit(2)
+    }
+}
+guard let out else {
+    FileHandle.standardError.write(Data("guestcap-fleet-gen: --out DIR is required\n".utf8))
+    exit(2)
+}
+try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+let period = ReportDocument.Period(from: ReportCoding.parseDate("2026-11-24T00:00:00Z")!,
+                                   to: ReportCoding.parseDate("2026-11-25T00:00:00Z")!)
+var fleet = ExampleFleet(examples: examples, period: period)
+let encoder = ReportCoding.encoder(pretty: pretty)
+let start = Date()
+var bytes = 0
+for i in 0..<hosts {
+    let report = fleet.report(host: i, guests: guests, firstGuest: i * guests)
+    let data = try encoder.encode(report)
+    bytes += data.count
+    try data.write(to: URL(fileURLWithPath: out + "/" + ExportFileName.base(report) + ".json"))
+}
+print("wrote \(hosts) exports of \(guests) guests (\(bytes / 1_048_576) MiB) to \(out) in \(Int(Date().timeIntervalSince(start))) s")
