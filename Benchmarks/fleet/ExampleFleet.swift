@@ -93,7 +93,7 @@ struct ExampleFleet {
         for j in 0..<count {
             var g = firstGuest + j
             // Every 50th guest (the last one on small hosts) is also on the previous host: migrated.
-            if index > 0 && (j % 50 == 49 || (count < 50 && j == count - 1)) { g = firstGuest - count + j }
+            if index > 0 && (j % 50 == 49 || (count < 50 && j == count - 1)) { g = firstGuest - count + j - 1 }
             let suffix = g % 50 == 0 ? "-w" : (g % 17 == 0 ? "-l" : "")
             let t = Self.templates[suffix == "-w" ? 2 : (g * 7 + g / 13) % Self.templates.count]
             let name = String(format: "vm-%07d%@", g, suffix)
