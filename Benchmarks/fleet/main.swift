@@ -37,12 +37,11 @@ try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories
 let period = ReportDocument.Period(from: ReportCoding.parseDate("2026-11-24T00:00:00Z")!,
                                    to: ReportCoding.parseDate("2026-11-25T00:00:00Z")!)
 var fleet = ExampleFleet(examples: examples, period: period)
-let encoder = ReportCoding.encoder(pretty: pretty)
 let start = Date()
 var bytes = 0
 for i in 0..<hosts {
     let report = fleet.report(host: i, guests: guests, firstGuest: i * guests)
-    let data = try encoder.encode(report)
+    let data = try ReportJSON.encode(report, pretty: pretty)
     bytes += data.count
     try data.write(to: URL(fileURLWithPath: out + "/" + ExportFileName.base(report) + ".json"))
 }

@@ -132,9 +132,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     private func json(_ report: ReportDocument) throws -> Data {
-        var data = try ReportCoding.encoder().encode(report)
-        data.append(contentsOf: Array("\n".utf8))
-        return data
+        try ReportJSON.encode(report)
     }
 
     private func emit(_ data: Data, mode: mode_t) throws {

@@ -100,7 +100,8 @@ enum Fixtures {
 
     /// Runs a program; nil when it is not installed.
     static func run(_ program: String, _ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String)? {
-        let path = ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + program }
+        // python3 through PATH, as scripts/ensure-deps.sh installs jsonschema for that one (see CLI.swift).
+        let path = program == "python3" ? nil : ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + program }
             .first { FileManager.default.isExecutableFile(atPath: $0) } ?? (program.hasPrefix("/") ? program : nil)
         let p = Process()
         if let path {
@@ -130,7 +131,7 @@ enum Fixtures {
 
     /// Validates a report with scripts/validate-json.py (Python jsonschema, JSON Schema 2020-12).
     static func validate(_ report: ReportDocument) throws -> (status: Int32, out: String, err: String) {
-        let data = try ReportCoding.encoder().encode(report)
+        let data = try ReportJSON.encode(report)
         return try run("python3", [packageRoot + "/scripts/validate-json.py", "-"], stdin: data)!
     }
 
