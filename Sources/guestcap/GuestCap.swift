@@ -1,8 +1,9 @@
 import ArgumentParser
+import Foundation
 
 /// The `guestcap` command: a thin front over the libraries; one file per subcommand.
 @main
-struct GuestCap: ParsableCommand {
+struct GuestCap: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -18,6 +19,25 @@ struct GuestCap: ParsableCommand {
             or input that could not be read or parsed (everything else is still reported).
             """,
         version: version,
-        subcommands: [HostCommand.self, ExportCommand.self, FleetCommand.self]
+        subcommands: [HostCommand.self, CheckCommand.self, ExportCommand.self, FleetCommand.self]
     )
+
+    /// Runs the command; usage errors exit 2 (as every guestcap command promises), not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                printError("Run 'guestcap help' or add --help for usage.")
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -26,7 +26,9 @@ struct HostOptions: ParsableArguments {
 
     /// Reads the host (or the snapshot file).
     func snapshot() throws -> HostSnapshot {
-        if let file = hostSnapshot { return try SnapshotFile.load(path: file) }
+        if let file = hostSnapshot {
+            do { return try SnapshotFile.load(path: file) } catch { throw fail(error.description) }
+        }
         return HostProbe(root: HostRoot(hostRoot)).snapshot()
     }
 
@@ -46,4 +48,23 @@ func printJSON(_ value: some Encodable) throws {
 /// Prints to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+}
+
+/// The policy file option shared by `check`.
+struct PolicyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Policy file (rules, severities, waivers, migration pools). Default: the built-in policy.",
+                               valueName: "file"))
+    var policy: String?
+
+    /// The policy in force.
+    func load(now: Date) throws -> Policy {
+        guard let path = policy else { return .builtIn }
+        do { return try PolicyLoader().load(path: path) } catch { throw fail(error.description) }
+    }
+}
+
+/// Prints why an input cannot be used and gives the exit status for it (2).
+func fail(_ message: String) -> ExitCode {
+    printError("guestcap: " + message)
+    return ExitCode(2)
 }

@@ -28,16 +28,16 @@ public struct PolicyEngine: Sendable {
     public func hostFindings(_ host: HostAssessment) -> [Finding] {
         let subject = "host:" + (host.snapshot.machineID ?? host.snapshot.hostname)
         var out: [Finding] = []
-        if host.msrStatus == .inconsistent, let f = make(subject, .hostMSRInconsistent, differingBits(host), message: {
+        if host.msrStatus == .inconsistent, let f = make(subject, .hostMSRInconsistent, differingBits(host), message: { _ in
             let groups = host.disagreement.map { g in
                 "\(g.value.map(CapabilitySet.hex) ?? "absent") on CPU \(Self.cpuList(g.cpus))"
             }
             return "the CPUs disagree on IA32_ARCH_CAPABILITIES: " + groups.joined(separator: "; ")
                 + " (mixed microcode after a failed late load, or a hybrid part); J uses bits all CPUs report"
-        }) { out.append(f) }
-        if host.msrStatus == .unreadable, let f = make(subject, .hostMSRUnreadable, .empty, message: {
+        })?.finding { out.append(f) }
+        if host.msrStatus == .unreadable, let f = make(subject, .hostMSRUnreadable, .empty, message: { _ in
             "MSR 0x10a could not be read: " + (host.notes.first ?? "no CPU could be read")
-        }) { out.append(f) }
+        })?.finding { out.append(f) }
         return out
     }
 
@@ -56,7 +56,7 @@ public struct PolicyEngine: Sendable {
         let g = AdvertisedValue(config: config, host: bootHost ?? current)
         let subject = identity.description
         let j = current.justified
-        var out: [Finding] = []
+        var out: [Draft] = []
         func origins(_ bits: CapabilitySet) -> [ConfigOrigin] {
             var seen: [ConfigOrigin] = []
             for n in bits.bitNumbers { if let o = g.provenance[n], !seen.contains(o) { seen.append(o) } }
@@ -64,49 +64,49 @@ public struct PolicyEngine: Sendable {
         }
         func told(_ bits: CapabilitySet) -> String { bits.names.joined(separator: ", ") }
 
-        if let model = g.unknownModel, let f = make(subject, .unknownModel, .empty, origins: g.unknownModelOrigin.map { [$0] } ?? [], message: {
+        if let model = g.unknownModel, let f = make(subject, .unknownModel, .empty, origins: { _ in g.unknownModelOrigin.map { [$0] } ?? [] }, message: { _ in
             "CPU model '\(model)' is not in guestcap's table, so the bits it sets are unknown; G counts only explicit features"
         }) { out.append(f) }
 
         if g.visible {
             let immunity = g.value.intersection(.of(.immunity)).subtracting(j)
-            if let f = make(subject, .unjustifiedImmunity, immunity, origins: origins(immunity), message: {
-                "told \(told(immunity)) but this host is affected (\(Self.verdicts(immunity, current)))"
+            if let f = make(subject, .unjustifiedImmunity, immunity, origins: origins, message: { b in
+                "told \(told(b)) but this host is affected (\(Self.verdicts(b, current)))"
             }) { out.append(f) }
             let mitigation = g.value.intersection(.of(.mitigation)).subtracting(j)
-            if let f = make(subject, .unjustifiedMitigation, mitigation, origins: origins(mitigation), message: {
-                "told \(told(mitigation)) but this host's hardware does not provide it"
+            if let f = make(subject, .unjustifiedMitigation, mitigation, origins: origins, message: { b in
+                "told \(told(b)) but this host's hardware does not provide it"
             }) { out.append(f) }
             let disclosure = current.hardware.intersection(.of(.disclosure)).subtracting(g.value)
-            if let f = make(subject, .hiddenDisclosure, disclosure, message: {
-                "not told \(told(disclosure)), which this host's CPUs report: the guest may under-mitigate RET prediction"
+            if let f = make(subject, .hiddenDisclosure, disclosure, message: { b in
+                "not told \(told(b)), which this host's CPUs report: the guest may under-mitigate RET prediction"
             }) { out.append(f) }
             var control = g.value.intersection(.of(.control))
             let tsxCtrl = try! CapabilitySet(names: ["tsx-ctrl"])
             if current.hardware.isSuperset(of: tsxCtrl) { control.subtract(tsxCtrl) }
-            if let f = make(subject, .unsupportedControl, control, origins: origins(control), message: {
-                "told \(told(control)) exists, which KVM cannot emulate on this host"
+            if let f = make(subject, .unsupportedControl, control, origins: origins, message: { b in
+                "told \(told(b)) exists, which KVM cannot emulate on this host"
             }) { out.append(f) }
             let reserved = g.value.intersection(.of(.reserved))
-            if let f = make(subject, .reservedBits, reserved, origins: origins(reserved), message: {
-                "told reserved bits \(told(reserved)) that no one has defined"
+            if let f = make(subject, .reservedBits, reserved, origins: origins, message: { b in
+                "told reserved bits \(told(b)) that no one has defined"
             }) { out.append(f) }
             let claims = g.value.intersection(CapabilitySet.of(.immunity).union(.of(.mitigation)))
             for (pool, member, assessment) in poolHosts where pool.guests.matches(name: config.name, uuid: config.uuid) {
                 let unsafe = claims.subtracting(assessment.justified)
                 if let f = make(subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name,
-                                origins: origins(unsafe), message: {
-                    "pool '\(pool.name)': host \(member.name) cannot back \(told(unsafe)) (\(Self.verdicts(unsafe, assessment)))"
+                                origins: origins, message: { b in
+                    "pool '\(pool.name)': host \(member.name) cannot back \(told(b)) (\(Self.verdicts(b, assessment)))"
                 }) { out.append(f) }
             }
             let missed = j.intersection(.of(.immunity)).subtracting(g.value)
-            if let f = make(subject, .missedImmunity, missed, message: {
-                "not told \(told(missed)), which this host backs: the guest mitigates what it need not"
+            if let f = make(subject, .missedImmunity, missed, message: { b in
+                "not told \(told(b)), which this host backs: the guest mitigates what it need not"
             }) { out.append(f) }
         } else if g.unknownModel == nil {
             let immune = j.intersection(.of(.immunity))
-            if let f = make(subject, .msrHidden, immune, message: {
-                "cannot read IA32_ARCH_CAPABILITIES, so it assumes every flaw; this host backs \(told(immune))"
+            if let f = make(subject, .msrHidden, immune, message: { b in
+                "cannot read IA32_ARCH_CAPABILITIES, so it assumes every flaw; this host backs \(told(b))"
             }) { out.append(f) }
         }
         let findings = applyWaivers(out, name: config.name, uuid: config.uuid, subject: subject)
@@ -118,50 +118,70 @@ public struct PolicyEngine: Sendable {
     public func unreadable(source: GuestSource, path: String, error: String, identity: GuestIdentity? = nil,
                            name: String? = nil, uuid: String? = nil) -> GuestVerdict {
         let id = identity ?? GuestIdentity(source: source, path: path)
-        let f = make(id.description, .configUnreadable, .empty, message: { "\(path): \(error)" })
+        let f = make(id.description, .configUnreadable, .empty, message: { _ in "\(path): \(error)" })
         return GuestVerdict(identity: id, source: source, path: path, name: name, uuid: uuid, status: .unreadable,
-                            error: error, findings: f.map { [$0] } ?? [])
+                            error: error, findings: f.map { [$0.finding] } ?? [])
     }
 
     // MARK: - Helpers
 
+    /// A finding and how to word it for a subset of its bits (a waiver split names only its part).
+    struct Draft {
+        var finding: Finding
+        let message: (CapabilitySet) -> String
+        let origins: (CapabilitySet) -> [ConfigOrigin]
+
+        /// The same finding restricted to some of its bits, worded for them.
+        func narrowed(to bits: CapabilitySet, subject: String, state: FindingState, waiver: Waiver?) -> Draft {
+            let f = finding
+            return Draft(finding: Finding(subject: subject, rule: f.rule, severity: f.severity, bits: bits, pool: f.pool,
+                                          poolHost: f.poolHost, message: message(bits), state: state, waiver: waiver,
+                                          origins: origins(bits)),
+                         message: message, origins: origins)
+        }
+    }
+
     private func make(_ subject: String, _ rule: Rule, _ bits: CapabilitySet, pool: String? = nil,
-                      poolHost: String? = nil, origins: [ConfigOrigin] = [], message: () -> String) -> Finding? {
+                      poolHost: String? = nil, origins: @escaping (CapabilitySet) -> [ConfigOrigin] = { _ in [] },
+                      message: @escaping (CapabilitySet) -> String) -> Draft? {
         let setting = policy.setting(for: rule)
         guard setting.enabled else { return nil }
         let bitless: Set<Rule> = [.unknownModel, .hostMSRUnreadable, .configUnreadable]
         guard !bits.isEmpty || bitless.contains(rule) else { return nil }
-        return Finding(subject: subject, rule: rule, severity: setting.severity, bits: bits, pool: pool,
-                       poolHost: poolHost, message: message(), origins: origins)
+        let finding = Finding(subject: subject, rule: rule, severity: setting.severity, bits: bits, pool: pool,
+                              poolHost: poolHost, message: message(bits), origins: origins(bits))
+        return Draft(finding: finding, message: message, origins: origins)
     }
 
     /// Splits and marks findings by the waivers that name their guest and rule. An expired
-    /// waiver still splits, so its part keeps its id and turns from waived back to open.
-    func applyWaivers(_ findings: [Finding], name: String?, uuid: String?, subject: String) -> [Finding] {
+    /// waiver still splits, so its part keeps its id and turns from waived back to open; a later
+    /// waiver that is in force still covers that part (a renewal added below the expired one).
+    func applyWaivers(_ drafts: [Draft], name: String?, uuid: String?, subject: String) -> [Finding] {
         var result: [Finding] = []
-        for finding in findings {
-            var pending = [finding]
-            for waiver in policy.waivers where waiver.rule == finding.rule && waiver.guests.matches(name: name, uuid: uuid) {
-                var next: [Finding] = []
-                for f in pending {
-                    guard f.waiver == nil else { next.append(f); continue }
+        for draft in drafts {
+            var pending = [draft]
+            for waiver in policy.waivers where waiver.rule == draft.finding.rule && waiver.guests.matches(name: name, uuid: uuid) {
+                var next: [Draft] = []
+                for d in pending {
+                    let f = d.finding
+                    guard f.state == .open else { next.append(d); continue }
                     let covered = waiver.bits.map { f.bits.intersection($0) } ?? f.bits
                     let state: FindingState = waiver.isActive(at: now) ? .waived : .open
                     if waiver.bits == nil || covered == f.bits {
-                        var w = f
-                        w.state = state
-                        w.waiver = waiver
+                        var w = d
+                        w.finding.state = state
+                        w.finding.waiver = waiver
                         next.append(w)
                     } else if covered.isEmpty {
-                        next.append(f)
+                        next.append(d)
                     } else {
-                        next.append(f.narrowed(to: covered, subject: subject, state: state, waiver: waiver))
-                        next.append(f.narrowed(to: f.bits.subtracting(covered), subject: subject, state: .open, waiver: nil))
+                        next.append(d.narrowed(to: covered, subject: subject, state: state, waiver: waiver))
+                        next.append(d.narrowed(to: f.bits.subtracting(covered), subject: subject, state: .open, waiver: nil))
                     }
                 }
                 pending = next
             }
-            result += pending
+            result += pending.map(\.finding)
         }
         return result.sorted { ($0.severity, $0.rule, $0.poolHost ?? "", $0.bits.rawValue)
             < ($1.severity, $1.rule, $1.poolHost ?? "", $1.bits.rawValue) }
@@ -191,13 +211,5 @@ public struct PolicyEngine: Sendable {
             i = j + 1
         }
         return ranges.joined(separator: ",")
-    }
-}
-
-extension Finding {
-    /// The same finding restricted to some of its bits (a waiver split).
-    func narrowed(to bits: CapabilitySet, subject: String, state: FindingState, waiver: Waiver?) -> Finding {
-        Finding(subject: subject, rule: rule, severity: severity, bits: bits, pool: pool, poolHost: poolHost,
-                message: message, state: state, waiver: waiver, origins: origins)
     }
 }

@@ -1,0 +1,104 @@
+import Glibc
+import SystemPackage
+
+/// Reads one configuration file the way a root daemon must: never blocking on a FIFO,
+/// never reading a device or a huge file, and saying exactly why when it refuses.
+struct ConfigFileReader: Sendable {
+    /// Largest file accepted, in bytes.
+    let maxBytes: Int
+
+    /// The file's bytes.
+    /// - Throws: ``ConfigReadError`` naming the file and the reason.
+    func read(_ path: String) throws(ConfigReadError) -> [UInt8] {
+        let fd: FileDescriptor
+        do {
+            // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.nonBlocking, .closeOnExec],
+                                         retryOnInterrupt: true)
+        } catch let error as Errno {
+            throw openFailure(path, error)
+        } catch {
+            throw ConfigReadError(path: path, reason: "cannot be opened (\(error))")
+        }
+        defer { try? fd.close() }
+
+        let info: Stat
+        do { info = try fd.stat() } catch { throw ConfigReadError(path: path, reason: "cannot be examined (fstat: \(error))", errno: error.rawValue) }
+        guard info.type == .regular else {
+            throw ConfigReadError(path: path, reason: "is \(Self.describe(info.type)), not a regular file")
+        }
+        if info.size > Int64(maxBytes) { throw tooLarge(path, size: "\(info.size)") }
+
+        // Read at most maxBytes+1: /proc files report size 0 and a file may grow meanwhile.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(min(info.size, Int64(maxBytes))) + 1)
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= maxBytes {
+            let want = min(chunk.count, maxBytes + 1 - bytes.count)
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { buffer in
+                    try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), retryOnInterrupt: true)
+                }
+            } catch {
+                throw ConfigReadError(path: path, reason: "cannot be read (\(error))", errno: (error as? Errno)?.rawValue)
+            }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+        }
+        if bytes.count > maxBytes { throw tooLarge(path, size: "more than \(maxBytes)") }
+        return bytes
+    }
+
+    private func tooLarge(_ path: String, size: String) -> ConfigReadError {
+        ConfigReadError(path: path, reason: "is \(size) bytes, over the \(maxBytes)-byte limit (raise limits.max_config_bytes)")
+    }
+
+    /// Turns a failed open into a reason an operator can act on.
+    private func openFailure(_ path: String, _ error: Errno) -> ConfigReadError {
+        let reason: String
+        switch error {
+        case .noSuchFileOrDirectory:
+            if let link = try? FilePath(path).stat(followTargetSymlink: false), link.type == .symbolicLink {
+                reason = "is a dangling symbolic link" + (Self.linkTarget(path).map { " (to '\($0)')" } ?? "")
+            } else {
+                reason = "does not exist"
+            }
+        case .tooManySymbolicLinkLevels:
+            reason = "symbolic link loop (ELOOP)"
+        case .permissionDenied, .notPermitted:
+            reason = "permission denied (guestcap reads configurations as root)"
+        case .notDirectory:
+            reason = "cannot be reached: a component of the path is not a folder"
+        case .noSuchAddressOrDevice:
+            // ENXIO: a socket, or a device without its driver.
+            if let st = try? FilePath(path).stat() {
+                reason = "is \(Self.describe(st.type)), not a regular file"
+            } else {
+                reason = "cannot be opened (\(error))"
+            }
+        default:
+            reason = "cannot be opened (\(error))"
+        }
+        return ConfigReadError(path: path, reason: reason, errno: error.rawValue)
+    }
+
+    static func describe(_ type: FileType) -> String {
+        switch type {
+        case .fifo: return "a FIFO"
+        case .characterSpecial: return "a character device"
+        case .blockSpecial: return "a block device"
+        case .directory: return "a directory"
+        case .socket: return "a socket"
+        case .symbolicLink: return "a symbolic link"
+        default: return "not a plain file"
+        }
+    }
+
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

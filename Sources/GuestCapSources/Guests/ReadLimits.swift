@@ -1,0 +1,10 @@
+/// Limits on what guestcap reads from a configuration file.
+public struct ReadLimits: Sendable, Equatable {
+    /// Largest configuration file read, in bytes (policy key `limits.max_config_bytes`).
+    public var maxBytes: Int = 4 << 20
+
+    /// Creates limits; the default is 4 MiB, far above any real domain XML.
+    public init(maxBytes: Int = 4 << 20) {
+        self.maxBytes = maxBytes
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import SystemPackage
+
+/// Reads the policy and the pool members' snapshot files: regular files only, bounded in size,
+/// failures as a short reason (`no such file`, `permission denied`, `is a directory`).
+enum PolicyFileReader {
+    /// The largest policy or snapshot file read; a snapshot of a 1024-CPU host is well under this.
+    static let sizeLimit = 16 << 20
+
+    /// What a path is, following symbolic links.
+    enum Kind: Equatable {
+        case regular, directory, other, missing(String)
+    }
+
+    /// The kind of a path (`stat`, so a symlink is judged by its target).
+    static func kind(of path: String) -> Kind {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .missing(reason(errno)) }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    /// The bytes of a regular file, or why they could not be read.
+    static func read(_ path: String) -> Result<[UInt8], ReadFailure> {
+        switch kind(of: path) {
+        case .missing(let why): return .failure(ReadFailure(reason: why))
+        case .directory: return .failure(ReadFailure(reason: "is a directory"))
+        case .other: return .failure(ReadFailure(reason: "is not a regular file"))
+        case .regular: break
+        }
+        do {
+            let fd = try FileDescriptor.open(FilePath(path), .readOnly)
+            defer { try? fd.close() }
+            var out: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 64 << 10)
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
+                if n == 0 { return .success(out) }
+                out += buffer[..<n]
+                if out.count > sizeLimit {
+                    return .failure(ReadFailure(reason: "is larger than \(sizeLimit >> 20) MiB"))
+                }
+            }
+        } catch let e as Errno {
+            return .failure(ReadFailure(reason: reason(e.rawValue)))
+        } catch {
+            return .failure(ReadFailure(reason: "\(error)"))
+        }
+    }
+
+    /// Regular files directly in a directory (not descended into), sorted; dot files left out.
+    static func files(in directory: String) -> Result<[String], ReadFailure> {
+        do {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            return .success(names.filter { !$0.hasPrefix(".") }.sorted())
+        } catch {
+            if case .missing(let why) = kind(of: directory) { return .failure(ReadFailure(reason: why)) }
+            return .failure(ReadFailure(reason: "cannot be listed"))
+        }
+    }
+
+    private static func reason(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: "no such file"
+        case EACCES, EPERM: "permission denied"
+        case ENOTDIR: "a part of the path is not a directory"
+        case ELOOP: "too many levels of symbolic links"
+        default: String(cString: strerror(code)).lowercased()
+        }
+    }
+
+    /// Why a file could not be read, as a short phrase.
+    struct ReadFailure: Error {
+        let reason: String
+    }
+}
