@@ -16,6 +16,8 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
     case emptyPeriod(from: Date, to: Date)
     /// An input report could not be read or decoded.
     case unreadableReport(path: String, reason: String)
+    /// The policy file could not be read or does not validate.
+    case policy(path: String, reason: String)
     /// A fleet input path does not exist or is not a file or folder.
     case missingInput(path: String)
     /// The history database could not be opened or read.
@@ -33,6 +35,8 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the period is empty: --since \(ReportCoding.formatDate(from)) is not before --until \(ReportCoding.formatDate(to))"
         case let .unreadableReport(path, reason):
             return "\(path): not a readable guestcap.report/v1 document (\(reason))"
+        case let .policy(path, reason):
+            return "\(path): cannot use the policy (\(reason))"
         case let .missingInput(path):
             return "\(path): no such file or folder"
         case let .historyUnavailable(path, reason):

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GuestCapCore
 import GuestCapExport
+import GuestCapSources
 
 /// `guestcap export`: the compliance export of a period, from the history database.
 struct ExportCommand: ParsableCommand {
@@ -99,14 +100,22 @@ struct ExportCommand: ParsableCommand {
         return (report, try history.lastAudit())
     }
 
-    /// The policy named by --policy, or the default file when present, as far as the report needs it.
+    /// The policy named by --policy, or the default file when present: its justification options
+    /// rebuild J from the stored snapshots, and its SHA-256 goes into the report. A default policy
+    /// file that does not validate is hashed as it is (the export still runs, with a warning):
+    /// the daemon keeps the last good policy in that case, and the history is what is exported.
     private func loadPolicy() throws -> Policy {
-        let path = policy ?? "/etc/guestcap/policy.toml"
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            if policy != nil { throw ExportError.unreadableReport(path: path, reason: "cannot read the policy file") }
-            return .builtIn
+        let path = policy ?? PolicyLoader.defaultPath
+        if policy == nil && !FileManager.default.fileExists(atPath: path) { return .builtIn }
+        do {
+            return try PolicyLoader().load(path: path)
+        } catch {
+            guard policy == nil, let bytes = FileManager.default.contents(atPath: path) else {
+                throw ExportError.policy(path: path, reason: error.description)
+            }
+            printError("guestcap export: warning: \(error.description); the report carries the file's hash")
+            return Policy(path: path, sha256: SHA256.hex(of: bytes))
         }
-        return Policy(path: path, sha256: SHA256.hex(of: bytes))
     }
 
     private func write(_ report: ReportDocument, lastAudit: Date?) throws {
