@@ -35,6 +35,7 @@ public enum HTMLRenderer {
         matrix(&page, report)
         findings(&page, report)
         timeline(&page, report)
+        msrDecode(&page, report)
         page.raw("""
             <footer>guestcap\(version.isEmpty ? "" : " " + esc(version)) · \(ReportDocument.formatName) · \
             generated \(esc(ReportCoding.formatDate(report.generatedAt)))\
@@ -106,10 +107,23 @@ public enum HTMLRenderer {
         if let since = h.since { kv("state since", esc(ReportCoding.formatDate(since))) }
         p.raw("</table>")
         for note in h.notes ?? [] { p.raw("<p class=\"note\">\(esc(note))</p>") }
+        p.raw("<p class=\"note\">Every bit of MSR 0x10a, its source in J and the host's states during the period: <a href=\"#decode\">MSR decode</a> below.</p>")
+        if !r.hostFindings.isEmpty {
+            p.raw("<h3>Host findings</h3><ul>")
+            for f in r.hostFindings {
+                p.raw("<li>\(badge(f.severity)) <code>\(esc(f.rule))</code> \(esc(f.state.rawValue)): \(esc(f.message))</li>")
+            }
+            p.raw("</ul>")
+        }
+        p.raw("</section>\n")
+    }
 
-        // MSR decode: every defined bit, plus reserved bits that are set anywhere.
+    private static func msrDecode(_ p: inout HTMLPage, _ r: ReportDocument) {
+        let h = r.host
+        p.raw("<section id=\"decode\"><h2>MSR 0x10a decode</h2>")
+        // Every defined bit, plus reserved bits that are set anywhere.
         let hw = Set(h.archCapabilities.bits), j = Set(h.justified.bits), kvm = Set(h.kvmDefault.bits)
-        p.raw("<h3>MSR 0x10a decode</h3><table class=\"grid\"><thead><tr><th>bit</th><th>name</th><th>class</th>")
+        p.raw("<table class=\"grid\"><thead><tr><th>bit</th><th>name</th><th>class</th>")
         p.raw("<th>host MSR</th><th>KVM default</th><th>J</th><th>why (source of J)</th><th>meaning</th></tr></thead><tbody>")
         for bit in ArchCapCatalog.all where bit.bitClass != .reserved || hw.contains(bit.name) || j.contains(bit.name) {
             let inJ = j.contains(bit.name)
@@ -121,14 +135,6 @@ public enum HTMLRenderer {
             p.raw("<td class=\"dim\">\(esc(bit.meaning))</td></tr>")
         }
         p.raw("</tbody></table>")
-
-        if !r.hostFindings.isEmpty {
-            p.raw("<h3>Host findings</h3><ul>")
-            for f in r.hostFindings {
-                p.raw("<li>\(badge(f.severity)) <code>\(esc(f.rule))</code> \(esc(f.state.rawValue)): \(esc(f.message))</li>")
-            }
-            p.raw("</ul>")
-        }
         if let snaps = r.hostSnapshots, !snaps.isEmpty {
             p.raw("<h3>Host states during the period (\(snaps.count))</h3><table class=\"grid\"><thead><tr><th>since</th>")
             p.raw("<th>kernel</th><th>microcode</th><th>MSR 0x10a</th><th>J</th></tr></thead><tbody>")
@@ -332,7 +338,7 @@ public enum HTMLRenderer {
         .sev.critical{background:var(--crit)}.sev.error{background:var(--bad)}.sev.warning{background:var(--warn)}
         .sev.notice{background:#2b5c9e}.sev.info{background:#888}.st.violating{background:var(--bad)}.st.compliant{background:var(--good)}
         .st.waived{background:var(--warn)}.st.unreadable{background:#555}tr.finding.resolved{color:var(--dim)}
-        .origin{color:#444}.msg{max-width:520px}
+        .origin{color:#444}.msg{max-width:520px}table.findings td:first-child,table.findings td:nth-child(6),table.findings td:nth-child(7){white-space:nowrap}
         .gantt{margin:8px 0 14px}.axis{display:flex;justify-content:space-between;margin-left:280px;font-size:11px;color:var(--dim)}
         .bar-row{display:flex;align-items:center;height:16px;font-size:11px}.bar-label{width:280px;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}
         .bar-track{position:relative;flex:1;height:10px;background:#f4f4f4}.bar{position:absolute;top:0;height:10px;border-radius:2px}
