@@ -93,6 +93,19 @@ public struct GuestDocument: Codable, Sendable, Equatable {
         case name, uuid, source, path, status, error, archCapabilities = "arch_capabilities", findings
     }
 
+    /// Writes absent values as null: the schema requires `name` and `arch_capabilities` even when unknown.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(uuid, forKey: .uuid)
+        try c.encode(source, forKey: .source)
+        try c.encode(path, forKey: .path)
+        try c.encode(status, forKey: .status)
+        try c.encode(error, forKey: .error)
+        try c.encode(archCapabilities, forKey: .archCapabilities)
+        try c.encode(findings, forKey: .findings)
+    }
+
     /// Describes a verdict.
     public init(_ v: GuestVerdict) {
         name = v.name

@@ -118,7 +118,7 @@ public struct PolicyEngine: Sendable {
     public func unreadable(source: GuestSource, path: String, error: String, identity: GuestIdentity? = nil,
                            name: String? = nil, uuid: String? = nil) -> GuestVerdict {
         let id = identity ?? GuestIdentity(source: source, path: path)
-        let f = make(id.description, .configUnreadable, .empty, message: { _ in "\(path): \(error)" })
+        let f = make(id.description, .configUnreadable, .empty, message: { _ in error.hasPrefix(path) ? error : "\(path): \(error)" })
         return GuestVerdict(identity: id, source: source, path: path, name: name, uuid: uuid, status: .unreadable,
                             error: error, findings: f.map { [$0.finding] } ?? [])
     }

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+/// A parsed `guestcap check --format json` document.
+struct CheckJSON {
+    let doc: [String: Any]
+    init(_ text: String) throws {
+        doc = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+    var guests: [[String: Any]] { doc["guests"] as? [[String: Any]] ?? [] }
+    func guest(_ name: String) -> [String: Any]? { guests.first { $0["name"] as? String == name } }
+    func findings(_ name: String) -> [[String: Any]] { guest(name)?["findings"] as? [[String: Any]] ?? [] }
+    func bits(_ name: String, _ rule: String) -> [String]? {
+        findings(name).first { $0["rule"] as? String == rule }?["bits"] as? [String]
+    }
+    var summary: [String: Int] { doc["summary"] as? [String: Int] ?? [:] }
+}
+
+@Suite("guestcap check")
+struct CheckCommandTests {
+    let hosts = CLI.packageRoot + "/examples/hosts/"
+    let guests = CLI.packageRoot + "/examples/guests/"
+
+    func write(_ dir: String, _ name: String, _ text: String) -> String {
+        let path = dir + "/" + name
+        try! text.write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    @Test("a QEMU -cpu with ssb-no=on on the Cascade Lake example → unjustified-immunity [ssb-no], exit 1")
+    func qemuArgs() throws {
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
+        #expect(r.status == 1)
+        let j = try CheckJSON(r.stdout)
+        #expect(j.bits("batch-worker", "unjustified-immunity") == ["ssb-no"])
+        #expect(j.guest("batch-worker")?["source"] as? String == "qemu")
+    }
+
+    @Test("a T2S Firecracker guest on the AMD host: the MSR is hidden from AMD guests")
+    func t2sOnAMD() throws {
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "amd-epyc", "--format", "json", guests + "fc-t2s.json"])
+        let j = try CheckJSON(r.stdout)
+        let g = try #require(j.guest("fc-t2s"))
+        let ac = g["arch_capabilities"] as? [String: Any]
+        #expect(ac?["visible"] as? Bool == false)
+        #expect(ac?["value"] as? String == "0x000000000c0a0c4c")
+        #expect(j.bits("fc-t2s", "msr-hidden") == ["rdctl-no", "mds-no", "pschange-mc-no", "gds-no", "rfds-no", "its-no"])
+        #expect(r.status == 0)
+    }
+
+    @Test("a T2S Firecracker guest on Cascade Lake: fb-clear unjustified, control bits KVM cannot emulate")
+    func t2sOnCascadeLake() throws {
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-t2s.json"])
+        let j = try CheckJSON(r.stdout)
+        #expect(j.bits("fc-t2s", "unjustified-mitigation") == ["fb-clear"])
+        #expect(j.bits("fc-t2s", "unsupported-control") == ["misc-package-ctrls", "energy-filtering-ctl"])
+        #expect(r.status == 1)
+    }
+
+    @Test("a custom Firecracker template setting its-no on a host affected by ITS")
+    func customTemplate() throws {
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-its-template.json"])
+        let j = try CheckJSON(r.stdout)
+        #expect(j.bits("fc-its-template", "unjustified-immunity") == ["its-no"])
+        let origin = (j.findings("fc-its-template").first?["origins"] as? [String])?.first ?? ""
+        #expect(origin.contains("msr_modifiers") && origin.contains("line 4"))
+    }
+
+    @Test("libvirt: force taa-no on Cascade Lake (TAA affected) → unjustified-immunity [taa-no] with the line")
+    func libvirtForce() throws {
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("CRITICAL unjustified-immunity [taa-no]"))
+        #expect(r.stdout.contains("claimed by <feature policy='force' name='taa-no'/> (line 19)"))
+        #expect(r.stdout.contains("tsx_async_abort: 'Mitigation: Clear CPU buffers; SMT vulnerable'"))
+    }
+
+    @Test("libvirt: Cascadelake-Server-v2 on a host without ibrs-all → unjustified-mitigation [ibrs-all]")
+    func libvirtMitigation() throws {
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json", guests + "web-force-taa.xml"])
+        let j = try CheckJSON(r.stdout)
+        #expect(j.bits("web-force-taa", "unjustified-mitigation") == ["ibrs-all"])
+    }
+
+    @Test("libvirt: host-passthrough is compliant; no <cpu> gives msr-hidden")
+    func libvirtCompliant() throws {
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json",
+                                  guests + "db-passthrough.xml", guests + "legacy-nocpu.xml"])
+        #expect(r.status == 0, "\(r.stdout)")
+        let j = try CheckJSON(r.stdout)
+        #expect(j.guest("db-passthrough")?["status"] as? String == "compliant")
+        #expect(j.bits("legacy-nocpu", "msr-hidden") == ["rdctl-no", "mds-no", "pschange-mc-no", "gds-no", "rfds-no"])
+    }
+
+    @Test("the whole examples folder: JSON validates against the schema, README.md is not a candidate")
+    func folderValidates() throws {
+        for host in ["cascadelake", "graniterapids", "amd-epyc", "mixed-microcode", "skylake-oldmicrocode"] {
+            let r = try CLI.guestcap(["check", "--host-root", hosts + host, "--format", "json", guests])
+            let v = try CLI.validate(r.stdout)
+            #expect(v.status == 0, "\(host): \(v.stdout)")
+            let j = try CheckJSON(r.stdout)
+            #expect(j.summary["guests"] == 6)
+        }
+    }
+
+    @Test("an unreadable file makes the exit status 2 while the others are still reported")
+    func unreadableExit2() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = write(dir, "broken.xml", "<domain><name>x</name>")
+        _ = write(dir, "ok.args", "/usr/bin/qemu-system-x86_64 -name guest=ok -cpu host")
+        _ = write(dir, "net.xml", "<network><name>default</name></network>")
+        _ = write(dir, ".hidden.xml", "<domain/>")
+        _ = write(dir, "web.xml.new", "<domain/>")
+        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", dir])
+        #expect(r.status == 2)
+        let j = try CheckJSON(r.stdout)
+        #expect(j.guest("ok")?["status"] as? String == "compliant")
+        let broken = j.guests.first { ($0["path"] as? String)?.hasSuffix("broken.xml") == true }
+        #expect(broken?["status"] as? String == "unreadable")
+        #expect((broken?["error"] as? String)?.contains("broken.xml") == true)
+        let skipped = j.doc["skipped"] as? [[String: String]] ?? []
+        #expect(skipped.map { ($0["path"]! as NSString).lastPathComponent } == ["net.xml"])
+        #expect(j.summary["guests"] == 2, "dot-files and temporaries are ignored")
+    }
+
+    @Test("exit 0 when nothing at error or above is open; usage errors exit 2")
+    func exitCodes() throws {
+        let ok = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"])
+        #expect(ok.status == 0)
+        let usage = try CLI.guestcap(["check"])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("PATH"))
+        let both = try CLI.guestcap(["check", "--host-root", "/x", "--host-snapshot", "/y", guests])
+        #expect(both.status == 2)
+    }
+
+    @Test("a severity override in the policy changes the exit status")
+    func severityOverride() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lenient = write(dir, "lenient.toml", "[rules.unjustified-immunity]\nseverity = \"warning\"\n")
+        let strict = write(dir, "strict.toml", "[rules.missed-immunity]\nseverity = \"error\"\n")
+        let args = ["check", "--host-root", hosts + "cascadelake", guests + "batch-worker.args"]
+        #expect(try CLI.guestcap(args).status == 1)
+        #expect(try CLI.guestcap(args + ["--policy", lenient]).status == 0)
+        let pass = ["check", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"]
+        #expect(try CLI.guestcap(pass).status == 0)
+        let fc = ["check", "--host-root", hosts + "cascadelake", guests + "fc-its-template.json", "--policy", strict]
+        #expect(try CLI.guestcap(fc).status == 1)
+    }
+
+    @Test("a broken policy exits 2 naming file, line and key")
+    func brokenPolicy() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bad = write(dir, "bad.toml", "kvm_synthesis = true\n[rules.no-such-rule]\nenabled = false\n")
+        let r = try CLI.guestcap(["check", "--policy", bad, "--host-root", hosts + "cascadelake", guests])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.toml:2"))
+        #expect(r.stderr.contains("no-such-rule"))
+        let pc = try CLI.guestcap(["policy", "check", bad])
+        #expect(pc.status == 2)
+        #expect(try CLI.guestcap(["policy", "check", CLI.packageRoot + "/etc/guestcap/policy.toml"]).status == 0)
+    }
+
+    @Test("a saved snapshot stands in for the host: same verdicts as the host tree")
+    func snapshot() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let snap = try CLI.guestcap(["host", "--host-root", hosts + "cascadelake", "--format", "json"])
+        let file = write(dir, "clx.json", snap.stdout)
+        let a = try CLI.guestcap(["check", "--host-snapshot", file, "--format", "json", guests + "batch-worker.args"])
+        let b = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
+        #expect(try CheckJSON(a.stdout).findings("batch-worker").count == CheckJSON(b.stdout).findings("batch-worker").count)
+        #expect(a.status == b.status)
+    }
+}
