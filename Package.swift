@@ -76,8 +76,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "guestcap-fleet-gen",
-            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapExport"],
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapExport"],
             path: "Benchmarks/fleet",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "guestcap-store-bench",
+            dependencies: ["GuestCapCore", "GuestCapStore"],
+            path: "Benchmarks/store",
             swiftSettings: swiftSettings
         ),
         .testTarget(

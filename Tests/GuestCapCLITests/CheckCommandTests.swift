@@ -71,7 +71,7 @@ struct CheckCommandTests {
         let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("CRITICAL unjustified-immunity [taa-no]"))
-        #expect(r.stdout.contains("claimed by <feature policy='force' name='taa-no'/> (line 19)"))
+        #expect(r.stdout.contains("claimed by <feature policy='force' name='taa-no'/> (line 24)"))
         #expect(r.stdout.contains("tsx_async_abort: 'Mitigation: Clear CPU buffers; SMT vulnerable'"))
     }
 

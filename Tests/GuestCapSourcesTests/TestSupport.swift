@@ -47,6 +47,14 @@ enum TestHosts {
         ],
         vmentryL1dFlush: "never"))
 
+    /// A Skylake host affected by Meltdown and MDS: kvm_default is only pschange-mc-no and skip-l1dfl-vmentry.
+    static let skylake = HostAssessment(snapshot: HostSnapshot(
+        hostname: "kvm-sky-01",
+        cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 85, stepping: 4, flags: ["arch_capabilities"]),
+        msr: [MSRReading(cpu: 0, status: .ok, value: 0x0)],
+        vulnerabilities: ["meltdown": "Mitigation: PTI", "mds": "Mitigation: Clear CPU buffers; SMT vulnerable"],
+        vmentryL1dFlush: "cond"))
+
     /// An AMD EPYC host: no MSR in hardware; Firecracker hides it from guests.
     static let epyc = HostAssessment(snapshot: HostSnapshot(
         hostname: "kvm-amd-01",

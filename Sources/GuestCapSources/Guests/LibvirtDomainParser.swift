@@ -1,9 +1,120 @@
 import GuestCapCore
 
-/// Placeholder until the XML parser lands: libvirt files are reported unreadable.
+/// Reads libvirt domain XML into a ``GuestConfig``: the persistent `<domain>` and the live
+/// `<domstatus>` (whose nested `<domain>` holds the CPU QEMU actually gave the guest).
+/// CPU semantics follow policy-model §2; the XML itself goes through the hostile-input-safe
+/// ``XMLDocumentParser`` (no DTDs, no entities, bounded depth and size).
 public enum LibvirtDomainParser {
-    /// Parses libvirt XML.
-    public static func parse(_ bytes: [UInt8], path: String, sourceHint: GuestSource?) throws(GuestConfigError) -> GuestConfig {
-        throw .malformed("libvirt XML is not supported yet")
+    /// Parses a libvirt document.
+    /// - Parameter sourceHint: `.libvirtLive` makes a `<domain>` root count as live; a
+    ///   `<domstatus>` root is always live.
+    /// - Throws: ``GuestConfigError``: `.otherKind` for well-formed XML of another kind
+    ///   (a `<network>`), `.malformed` for bad XML or a `<cpu>` libvirt itself would refuse.
+    public static func parse(_ bytes: [UInt8], path: String,
+                             sourceHint: GuestSource?) throws(GuestConfigError) -> GuestConfig {
+        let root: XMLElement
+        // The loader already capped the size (limits.max_config_bytes); the XML parser must not refuse less.
+        let limits = XMLLimits(maxBytes: max(XMLLimits().maxBytes, bytes.count))
+        do { root = try XMLDocumentParser.parse(bytes, limits: limits) } catch {
+            throw .malformed("cannot be parsed as XML: \(error)")
+        }
+        let domain: XMLElement
+        let source: GuestSource
+        var pid: Int?
+        switch root.name {
+        case "domstatus":
+            // The live file's top-level <cpu> is what was requested; the nested domain is what runs.
+            guard let nested = root.child("domain") else {
+                throw .malformed("<domstatus> has no nested <domain>", line: root.line)
+            }
+            domain = nested
+            source = .libvirtLive
+            if let text = root.attribute("pid") {
+                guard let value = Int(text), value > 0 else {
+                    throw .malformed("<domstatus> pid '\(text)' is not a process id", line: root.line)
+                }
+                pid = value
+            }
+        case "domain":
+            domain = root
+            source = sourceHint == .libvirtLive ? .libvirtLive : .libvirt
+        default:
+            throw .otherKind("an XML document with root element <\(root.name)>, not a libvirt domain")
+        }
+        let name = domain.child("name")?.trimmedText
+        let uuid = domain.child("uuid")?.trimmedText
+        return GuestConfig(source: source, path: path, name: name?.isEmpty == false ? name : nil,
+                           uuid: uuid?.isEmpty == false ? uuid : nil, cpu: try cpuConfig(domain.child("cpu")),
+                           pid: pid, contentHash: SHA256.hex(of: bytes))
+    }
+
+    // MARK: - <cpu>
+
+    private static let hostModes: Set<String> = ["host-passthrough", "maximum", "host-model"]
+
+    private static func cpuConfig(_ cpu: XMLElement?) throws(GuestConfigError) -> GuestCPUConfig {
+        guard let cpu else {
+            return GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("no <cpu> element: QEMU's default CPU"))
+        }
+        let base: CPUBase
+        let baseOrigin: ConfigOrigin
+        let model = cpu.child("model")
+        let modelName = model?.trimmedText ?? ""
+        switch cpu.attribute("mode") {
+        case let mode? where hostModes.contains(mode):
+            base = .kvmDefault(label: mode)
+            baseOrigin = ConfigOrigin("<cpu mode='\(mode)'>", line: cpu.line)
+        case nil, "custom":
+            if let model, !modelName.isEmpty {
+                base = .model(name: modelName)
+                baseOrigin = ConfigOrigin("<model>\(modelName)</model>", line: model.line)
+            } else {
+                // Only <topology> or the like: QEMU's default CPU.
+                base = .qemuDefault
+                baseOrigin = ConfigOrigin("<cpu> without a host mode or <model>: QEMU's default CPU", line: cpu.line)
+            }
+        case let mode?:
+            throw .malformed("unknown CPU mode '\(mode)'", line: cpu.line)
+        }
+
+        var operations: [CPUOperation] = []
+        var seen: Set<String> = []
+        for feature in cpu.children(named: "feature") {
+            guard let name = feature.attribute("name"), !name.isEmpty else {
+                throw .malformed("<feature> without a name", line: feature.line)
+            }
+            // libvirt's own check and wording.
+            guard seen.insert(name).inserted else {
+                throw .malformed("CPU feature '\(name)' specified more than once", line: feature.line)
+            }
+            let policy = feature.attribute("policy") ?? "require"
+            guard ["force", "require", "optional", "disable", "forbid"].contains(policy) else {
+                throw .malformed("invalid CPU feature policy '\(policy)' for feature '\(name)'", line: feature.line)
+            }
+            let origin = ConfigOrigin(written(feature), line: feature.line)
+            let on = policy == "force" || policy == "require"
+            if ArchCapCatalog.isVisibilityFeature(name) {
+                // KVM always offers the arch-capabilities CPUID bit (it emulates the MSR), so optional means on.
+                operations.append(CPUOperation(.visible(on || policy == "optional"), origin: origin))
+            } else if let bits = msrBits(name) {
+                let step: CPUOperation.Step = policy == "optional" ? .setIfKVMDefault(bits) : (on ? .set(bits) : .clear(bits))
+                operations.append(CPUOperation(step, origin: origin))
+            }
+            // Any other feature is not a bit of MSR 0x10a: ignored here.
+        }
+        return GuestCPUConfig(base: base, baseOrigin: baseOrigin, operations: operations)
+    }
+
+    /// The MSR bit a libvirt feature name stands for; reserved `bitN` names are not features.
+    private static func msrBits(_ name: String) -> CapabilitySet? {
+        let bit = ArchCapCatalog.bit(named: name) ?? ArchCapCatalog.bit(named: String(name.map { $0 == "_" ? "-" : $0 }))
+        guard let bit, bit.kernelName != nil else { return nil }
+        return CapabilitySet(rawValue: bit.mask)
+    }
+
+    /// The element as written, e.g. `<feature policy='force' name='mds-no'/>`.
+    private static func written(_ element: XMLElement) -> String {
+        let attributes = element.attributes.map { " \($0.name)='\($0.value)'" }.joined()
+        return "<\(element.name)\(attributes)/>"
     }
 }

@@ -1,0 +1,206 @@
+extension XMLDocumentParser.Scanner {
+    /// Reads a start tag or empty-element tag at `<`.
+    mutating func parseStartTag() throws(XMLParseError) {
+        let tagStart = position
+        let line = self.line
+        position += 1
+        guard let nameRange = scanName() else { throw expected("an element name after '<'") }
+        if open.isEmpty, let root {
+            throw failure(
+                .malformed, at: tagStart,
+                "only one root element is allowed, but <\(shown(nameRange))> follows the root element "
+                    + "<\(root.name)>"
+            )
+        }
+        elementCount += 1
+        guard elementCount <= limits.maxElements else {
+            throw failure(
+                .tooManyElements, at: tagStart, "the document has more than \(limits.maxElements) elements"
+            )
+        }
+        guard open.count < limits.effectiveMaxDepth else {
+            throw failure(
+                .tooDeep, at: tagStart,
+                "<\(shown(nameRange))> is nested more than \(limits.effectiveMaxDepth) elements deep"
+            )
+        }
+        while true {
+            let sawSpace = skipWhitespace()
+            guard position < bytes.count else {
+                throw unexpectedEnd(inside: "the start tag of <\(shown(nameRange))> on line \(line)")
+            }
+            switch bytes[position] {
+            case UInt8(ascii: ">"):
+                position += 1
+                let attributes = takeAttributes()
+                openElement(
+                    name: bytes.string(nameRange), nameRange: nameRange, attributes: attributes, line: line
+                )
+                return
+            case UInt8(ascii: "/"):
+                position += 1
+                guard position < bytes.count else {
+                    throw unexpectedEnd(inside: "the start tag of <\(shown(nameRange))> on line \(line)")
+                }
+                guard bytes[position] == UInt8(ascii: ">") else {
+                    throw failure(
+                        .malformed, at: position,
+                        "expected '>' after '/' in the start tag of <\(shown(nameRange))>, found "
+                            + describeCharacter(at: position)
+                    )
+                }
+                position += 1
+                let attributes = takeAttributes()
+                attach(XMLElement(name: bytes.string(nameRange), attributes: attributes, line: line))
+                return
+            default:
+                guard sawSpace else {
+                    throw failure(
+                        .malformed, at: position,
+                        "expected whitespace, '>' or '/>' in the start tag of <\(shown(nameRange))>, found "
+                            + describeCharacter(at: position)
+                    )
+                }
+                try parseAttribute(of: nameRange, tagLine: line)
+            }
+        }
+    }
+
+    /// The attributes read for the current tag, in an exactly sized array; the scratch array
+    /// keeps its capacity for the next tag.
+    private mutating func takeAttributes() -> [XMLAttribute] {
+        guard !attributeScratch.isEmpty else { return [] }
+        let attributes = Array(attributeScratch)
+        attributeScratch.removeAll(keepingCapacity: true)
+        return attributes
+    }
+
+    /// Reads `name = "value"` and adds it to `attributeScratch`; `element` is the tag's name.
+    private mutating func parseAttribute(of element: Range<Int>, tagLine: Int) throws(XMLParseError) {
+        guard let nameRange = scanName() else {
+            throw expected("an attribute name, '>' or '/>' in the start tag of <\(shown(element))>")
+        }
+        _ = skipWhitespace()
+        guard position < bytes.count else {
+            throw unexpectedEnd(inside: "the start tag of <\(shown(element))> on line \(tagLine)")
+        }
+        guard bytes[position] == UInt8(ascii: "=") else {
+            throw failure(
+                .malformed, at: position,
+                "the attribute '\(shown(nameRange))' of <\(shown(element))> has no '=' and value"
+            )
+        }
+        position += 1
+        _ = skipWhitespace()
+        guard position < bytes.count else {
+            throw unexpectedEnd(inside: "the start tag of <\(shown(element))> on line \(tagLine)")
+        }
+        let quote = bytes[position]
+        guard quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
+            throw failure(
+                .malformed, at: position,
+                "the value of attribute '\(shown(nameRange))' of <\(shown(element))> must be in quotes, found "
+                    + describeCharacter(at: position)
+            )
+        }
+        position += 1
+        let valueStart = position
+        // One pass to the closing quote, counting lines and noting whether the value needs decoding.
+        let special: UInt64 = 1 << 0x3C | 1 << 0x26 | 1 << 0x09 | 1 << 0x0A | 1 << 0x0D
+        let stops = special | 1 << UInt64(quote)
+        var plain = true
+        var index = valueStart
+        let end = bytes.count
+        while index < end {
+            let byte = bytes[index]
+            if byte < 64, stops >> UInt64(byte) & 1 != 0 {
+                if byte == quote { break }
+                if byte == UInt8(ascii: "<") {
+                    throw failure(
+                        .malformed, at: index,
+                        "'<' is not allowed in the value of attribute '\(shown(nameRange))' of "
+                            + "<\(shown(element))>; write it as &lt;"
+                    )
+                }
+                if endsLine(at: index) { line += 1 }
+                plain = false
+            }
+            index += 1
+        }
+        guard index < end else {
+            throw unexpectedEnd(
+                inside: "the value of attribute '\(shown(nameRange))' of <\(shown(element))> on line \(tagLine)"
+            )
+        }
+        position = index + 1
+        guard attributeScratch.count < limits.maxAttributesPerElement else {
+            throw failure(
+                .tooManyAttributes, at: valueStart,
+                "<\(shown(element))> has more than \(limits.maxAttributesPerElement) attributes"
+            )
+        }
+        let name = bytes.string(nameRange)
+        if isDuplicate(name) {
+            throw failure(
+                .duplicateAttribute, at: nameRange.lowerBound,
+                "the attribute '\(name)' appears more than once on <\(shown(element))>"
+            )
+        }
+        let valueRange = valueStart..<index
+        let value = plain ? bytes.string(valueRange) : try decodeAttributeValue(valueRange)
+        attributeScratch.append(XMLAttribute(name: name, value: value))
+    }
+
+    /// Whether the element being read already has `name`; a set takes over from a linear
+    /// scan once there are many attributes, so a hostile tag cannot make this quadratic.
+    private mutating func isDuplicate(_ name: String) -> Bool {
+        let linearLimit = 16
+        if attributeScratch.count < linearLimit {
+            for attribute in attributeScratch where attribute.name == name {
+                return true
+            }
+            return false
+        }
+        if attributeScratch.count == linearLimit {
+            attributeNames.removeAll(keepingCapacity: true)
+            for attribute in attributeScratch {
+                attributeNames.insert(attribute.name)
+            }
+        }
+        return !attributeNames.insert(name).inserted
+    }
+
+    /// Reads an end tag at `</` and closes the innermost element.
+    mutating func parseEndTag() throws(XMLParseError) {
+        let tagStart = position
+        position += 2
+        guard let nameRange = scanName() else { throw expected("an element name after '</'") }
+        _ = skipWhitespace()
+        guard position < bytes.count else {
+            throw unexpectedEnd(inside: "the end tag </\(shown(nameRange))>")
+        }
+        guard bytes[position] == UInt8(ascii: ">") else {
+            throw failure(
+                .malformed, at: position,
+                "expected '>' in the end tag </\(shown(nameRange))>, found \(describeCharacter(at: position))"
+            )
+        }
+        position += 1
+        guard let innermost = open.last else {
+            throw failure(
+                .malformed, at: tagStart,
+                root == nil
+                    ? "the end tag </\(shown(nameRange))> has no start tag"
+                    : "the end tag </\(shown(nameRange))> follows the end of the root element <\(root?.name ?? "")>"
+            )
+        }
+        guard bytes.sameBytes(nameRange, innermost.nameRange) else {
+            throw failure(
+                .malformed, at: tagStart,
+                "the end tag </\(shown(nameRange))> does not match the start tag <\(innermost.name)> "
+                    + "opened on line \(innermost.line)"
+            )
+        }
+        closeElement()
+    }
+}

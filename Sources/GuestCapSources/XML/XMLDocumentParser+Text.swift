@@ -1,0 +1,101 @@
+extension XMLDocumentParser.Scanner {
+    /// Reads character data up to the next `<` and adds it to the innermost element's text.
+    mutating func parseCharacterData() throws(XMLParseError) {
+        let start = position
+        let end = bytes.count
+        // '<' ends the run; LF counts a line; '&', CR and ']' (for "]]>") need the slow path.
+        let stops: UInt64 = 1 << 0x3C | 1 << 0x26 | 1 << 0x0A | 1 << 0x0D
+        var plain = true
+        var lines = 0
+        var index = start
+        while index < end {
+            let byte = bytes[index]
+            if byte < 64 {
+                if stops >> UInt64(byte) & 1 != 0 {
+                    if byte == UInt8(ascii: "<") { break }
+                    if byte == 0x0A {
+                        lines += 1
+                    } else {
+                        plain = false
+                        if endsLine(at: index) { lines += 1 }
+                    }
+                }
+            } else if byte == UInt8(ascii: "]") {
+                plain = false
+            }
+            index += 1
+        }
+        position = index
+        line += lines
+        let range = start..<index
+        if open.isEmpty {
+            try checkOutsideRoot(range)
+        } else if plain {
+            text.append(contentsOf: bytes.slice(range))
+        } else {
+            try appendDecodedText(range)
+        }
+    }
+
+    /// Text outside the root element may only be whitespace.
+    private func checkOutsideRoot(_ range: Range<Int>) throws(XMLParseError) {
+        for index in range where !Self.isWhitespace(bytes[index]) {
+            if let root {
+                throw failure(
+                    .malformed, at: index,
+                    "only whitespace, comments and processing instructions may follow the root element "
+                        + "<\(root.name)>; found text"
+                )
+            }
+            throw failure(.malformed, at: index, "text is not allowed before the root element")
+        }
+    }
+
+    /// Adds text with references decoded and line ends normalised, refusing `]]>`.
+    private mutating func appendDecodedText(_ range: Range<Int>) throws(XMLParseError) {
+        let end = range.upperBound
+        var index = range.lowerBound
+        while index < end {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "&"):
+                let (scalar, next) = try reference(at: index, before: end)
+                Self.appendUTF8(scalar, to: &text)
+                index = next
+            case 0x0D:
+                text.append(0x0A)
+                index += 1
+                if index < end, bytes[index] == 0x0A { index += 1 }
+            case UInt8(ascii: "]"):
+                if index + 2 < end, bytes[index + 1] == UInt8(ascii: "]"),
+                    bytes[index + 2] == UInt8(ascii: ">")
+                {
+                    throw failure(.malformed, at: index, "']]>' is not allowed in text outside a CDATA section")
+                }
+                text.append(byte)
+                index += 1
+            default:
+                text.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    /// Adds CDATA content with CR LF and lone CR turned into LF.
+    mutating func appendNormalizingLineEnds(_ range: Range<Int>) {
+        var index = range.lowerBound
+        var runStart = index
+        while index < range.upperBound {
+            if bytes[index] == 0x0D {
+                text.append(contentsOf: bytes.slice(runStart..<index))
+                text.append(0x0A)
+                index += 1
+                if index < range.upperBound, bytes[index] == 0x0A { index += 1 }
+                runStart = index
+            } else {
+                index += 1
+            }
+        }
+        text.append(contentsOf: bytes.slice(runStart..<range.upperBound))
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import GuestCapCore
+
+extension HistoryStore {
+    /// Every host state in force at any time in [from, to), oldest first.
+    /// - Throws: ``StoreError``.
+    public func hostSnapshots(from: Date, to: Date) throws(StoreError) -> [StoredHost] {
+        try read { db in
+            try HostSnapshotRow.fetchAll(db, sql: """
+                SELECT * FROM host_snapshot WHERE began_at < ? AND (ended_at IS NULL OR ended_at > ?)
+                ORDER BY began_at, id
+                """, arguments: [to, from]).map(Self.storedHost)
+        }
+    }
+
+    /// Every finding episode active at any time in [from, to), with its transitions inside the period.
+    /// - Throws: ``StoreError``.
+    public func findingLifecycles(from: Date, to: Date) throws(StoreError) -> [FindingLifecycle] {
+        try read { db in
+            let findings = try Self.findingsOverlapping(db, from: from, to: to)
+            let transitions = try Self.transitionsByFinding(db, findings: findings, from: from, to: to)
+            return findings.map { f in
+                FindingLifecycle(record: f.record, guestID: f.guestID, openedAt: f.openedAt, waivedAt: f.waivedAt,
+                                 waiverExpiredAt: f.waiverExpiredAt, resolvedAt: f.resolvedAt,
+                                 transitions: (transitions[f.id!] ?? []).map { Self.transitionRecord($0, f) })
+            }
+        }
+    }
+
+    /// Every guest present at any time in [from, to), with its configuration versions in the
+    /// period and the worst status it had in it.
+    /// - Throws: ``StoreError``.
+    public func guestsSeen(from: Date, to: Date) throws(StoreError) -> [StoredGuest] {
+        try read { db in
+            let guests = try GuestRow.fetchAll(db, sql: """
+                SELECT * FROM guest WHERE first_seen_at < ? AND (gone_at IS NULL OR gone_at >= ?) ORDER BY id
+                """, arguments: [to, from])
+            var versions: [Int64: [StoredConfigVersion]] = [:]
+            for v in try ConfigVersionRow.fetchAll(db, sql: """
+                SELECT * FROM config_version WHERE began_at < ? AND (ended_at IS NULL OR ended_at > ?)
+                ORDER BY guest_id, began_at, id
+                """, arguments: [to, from]) {
+                versions[v.guestID, default: []].append(Self.storedVersion(v))
+            }
+            let worst = try Self.worstStatuses(db, from: from, to: to)
+            let active = try Self.activeStates(db)
+            return guests.map { g in
+                Self.storedGuest(g, versions: versions[g.id!] ?? [],
+                                 status: Self.status(of: g, active: active[g.id!] ?? []),
+                                 worst: worst[g.id!] ?? .compliant)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    static func findingsOverlapping(_ db: Database, from: Date, to: Date) throws -> [FindingRow] {
+        try FindingRow.fetchAll(db, sql: """
+            SELECT * FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at, id
+            """, arguments: [to, from])
+    }
+
+    /// Transitions in [from, to) (or all, when nil) of the given findings, oldest first, by finding row.
+    static func transitionsByFinding(_ db: Database, findings: [FindingRow], from: Date?, to: Date?) throws
+        -> [Int64: [TransitionRow]] {
+        var out: [Int64: [TransitionRow]] = [:]
+        let ids = findings.compactMap(\.id)
+        func add(_ rows: [TransitionRow]) { for t in rows { out[t.findingRow, default: []].append(t) } }
+        var timeSQL = ""
+        var timeArgs: [any DatabaseValueConvertible] = []
+        if let from { timeSQL += " AND at >= ?"; timeArgs.append(from) }
+        if let to { timeSQL += " AND at < ?"; timeArgs.append(to) }
+        if ids.count > 2000, from != nil || to != nil {
+            // Many findings: one pass over the period's transitions is cheaper than one probe each.
+            let wanted = Set(ids)
+            add(try TransitionRow.fetchAll(db, sql: "SELECT * FROM \"transition\" WHERE 1\(timeSQL) ORDER BY at, seq",
+                                           arguments: StatementArguments(timeArgs)).filter { wanted.contains($0.findingRow) })
+        } else {
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)].map(String.init).joined(separator: ",")
+                add(try TransitionRow.fetchAll(db, sql: """
+                    SELECT * FROM "transition" WHERE finding_row IN (\(chunk))\(timeSQL) ORDER BY at, seq
+                    """, arguments: StatementArguments(timeArgs)))
+            }
+            for key in out.keys { out[key]!.sort { ($0.at, $0.seq ?? 0) < ($1.at, $1.seq ?? 0) } }
+        }
+        return out
+    }
+
+    /// The worst status each guest had in [from, to), from the findings that were active then:
+    /// a violation open → violating, `config-unreadable` active → unreadable, a violation waived → waived.
+    static func worstStatuses(_ db: Database, from: Date, to: Date) throws -> [Int64: GuestStatus] {
+        let findings = try FindingRow.fetchAll(db, sql: """
+            SELECT * FROM finding
+            WHERE guest_id IS NOT NULL AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+              AND (severity IN ('critical', 'error') OR rule = 'config-unreadable')
+            """, arguments: [to, from])
+        let transitions = try transitionsByFinding(db, findings: findings, from: nil, to: to)
+        var worst: [Int64: GuestStatus] = [:]
+        for f in findings {
+            // Walk the episode: the states it was in and from when.
+            var state: FindingState?   // nil before the episode began
+            var statesInPeriod = Set<FindingState>()
+            for t in transitions[f.id!] ?? [] {
+                if t.at > from, let state { statesInPeriod.insert(state) }
+                state = switch TransitionKind(rawValue: t.kind) ?? .opened {
+                case .opened, .waiverExpired: .open
+                case .waived: .waived
+                case .resolved: .resolved
+                }
+            }
+            if let state { statesInPeriod.insert(state) }
+            statesInPeriod.remove(.resolved)
+            let status: GuestStatus
+            if f.rule == Rule.configUnreadable.rawValue {
+                guard !statesInPeriod.isEmpty else { continue }
+                status = .unreadable
+            } else if statesInPeriod.contains(.open) {
+                status = .violating
+            } else if statesInPeriod.contains(.waived) {
+                status = .waived
+            } else {
+                continue
+            }
+            worst[f.guestID!] = min(worst[f.guestID!] ?? .compliant, status)
+        }
+        return worst
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import GuestCapCore
+
+/// One episode of a finding as the compliance export shows it.
+public struct FindingLifecycle: Sendable {
+    /// The finding; its state is the one it has now (open, waived or resolved).
+    public let record: FindingRecord
+    /// The guest row (nil for host findings).
+    public let guestID: Int64?
+    public let openedAt: Date
+    /// When it was last waived.
+    public let waivedAt: Date?
+    /// When its waiver last expired.
+    public let waiverExpiredAt: Date?
+    public let resolvedAt: Date?
+    /// Its transitions inside the period, oldest first.
+    public let transitions: [TransitionRecord]
+}

@@ -1,0 +1,49 @@
+import Foundation
+import GuestCapCore
+
+/// A guest the store knows: identity, last verdict, and the configurations it had.
+public struct StoredGuest: Sendable {
+    /// Row id (`guest.id`).
+    public let id: Int64
+    /// Who it is across file changes.
+    public let identity: GuestIdentity
+    public let source: GuestSource
+    public let uuid: String?
+    /// The file (or process) its configuration was last read from.
+    public let path: String
+    public let name: String?
+    /// Its status now: from its active findings, or `unreadable` when the last verdict said so.
+    public let status: GuestStatus
+    /// Why its configuration could not be read, for `unreadable`.
+    public let error: String?
+    /// When guestcap first saw it (a running guest's start time when its process gives none).
+    public let firstSeen: Date
+    /// When it went away (nil: present).
+    public let goneAt: Date?
+    /// Its configuration versions: the current one (``HistoryStore/knownGuests()``) or those in a period.
+    public let configVersions: [StoredConfigVersion]
+    /// The worst status it had in the period asked about (``HistoryStore/guestsSeen(from:to:)`` only).
+    public let worstStatus: GuestStatus?
+
+    /// Name for people: the guest's name, else the file.
+    public var displayName: String { name ?? path }
+}
+
+/// One distinct configuration of a guest and the time it was in force.
+public struct StoredConfigVersion: Sendable, Equatable {
+    /// Row id (`config_version.id`), referenced by transitions.
+    public let id: Int64
+    public let began: Date
+    /// nil while in force.
+    public let ended: Date?
+    public let path: String
+    public let name: String?
+    /// SHA-256 of the configuration's bytes.
+    public let contentHash: String?
+    /// G, when the configuration could be evaluated.
+    public let advertised: CapabilitySet?
+    /// Whether the guest can read the MSR.
+    public let visible: Bool?
+    /// Bit name → what set it (`<feature policy='force' name='mds-no'/> (line 12)`).
+    public let provenance: [String: String]
+}

@@ -1,0 +1,41 @@
+import Foundation
+import GRDB
+
+/// A row of `config_version`: one distinct configuration of a guest (content, G, provenance)
+/// and the time it was in force.
+struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "config_version"
+
+    var id: Int64?
+    var guestID: Int64
+    var beganAt: Date
+    var endedAt: Date?
+    var path: String
+    var name: String?
+    var contentSHA256: String?
+    /// G as hex, nil when the configuration could not be evaluated.
+    var advertised: String?
+    var visible: Bool?
+    /// Bit name → what set it (JSON object).
+    var provenance: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, guestID = "guest_id", beganAt = "began_at", endedAt = "ended_at", path, name,
+             contentSHA256 = "content_sha256", advertised, visible, provenance
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let guestID = Column(CodingKeys.guestID)
+        static let beganAt = Column(CodingKeys.beganAt)
+        static let endedAt = Column(CodingKeys.endedAt)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Whether two versions describe the same configuration (ignoring ids and times).
+    func sameConfiguration(as other: ConfigVersionRow) -> Bool {
+        path == other.path && name == other.name && contentSHA256 == other.contentSHA256
+            && advertised == other.advertised && visible == other.visible && provenance == other.provenance
+    }
+}

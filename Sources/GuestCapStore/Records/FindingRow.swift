@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import GuestCapCore
+
+/// A row of `finding`: one episode of a finding, from opened to resolved.
+///
+/// A finding that resolves and later comes back (same stable id) is a new row.
+struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "finding"
+
+    var id: Int64?
+    var findingID: String
+    var guestID: Int64?
+    var subject: String
+    var rule: String
+    var severity: String
+    var bits: String
+    var pool: String?
+    var poolHost: String?
+    var state: String
+    var message: String
+    var guestName: String?
+    var guestUUID: String?
+    var source: String?
+    var configPath: String?
+    var waiverReason: String?
+    var waiverExpires: String?
+    var guestValue: String?
+    var justifiedValue: String?
+    var hostValue: String?
+    /// `[{"text": …, "line": …}]`.
+    var origins: String
+    var openedAt: Date
+    var waivedAt: Date?
+    var waiverExpiredAt: Date?
+    var resolvedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, findingID = "finding_id", guestID = "guest_id", subject, rule, severity, bits, pool,
+             poolHost = "pool_host", state, message, guestName = "guest_name", guestUUID = "guest_uuid", source,
+             configPath = "config_path", waiverReason = "waiver_reason", waiverExpires = "waiver_expires",
+             guestValue = "guest_value", justifiedValue = "justified_value", hostValue = "host_value", origins,
+             openedAt = "opened_at", waivedAt = "waived_at", waiverExpiredAt = "waiver_expired_at",
+             resolvedAt = "resolved_at"
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let findingID = Column(CodingKeys.findingID)
+        static let guestID = Column(CodingKeys.guestID)
+        static let rule = Column(CodingKeys.rule)
+        static let state = Column(CodingKeys.state)
+        static let openedAt = Column(CodingKeys.openedAt)
+        static let resolvedAt = Column(CodingKeys.resolvedAt)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// A new row for a record first seen at `at`.
+    init(_ r: FindingRecord, guestID: Int64?, openedAt: Date) {
+        self.id = nil
+        self.findingID = r.findingID
+        self.guestID = guestID
+        self.subject = r.subject
+        self.rule = r.rule.rawValue
+        self.severity = r.severity.rawValue
+        self.bits = r.bits.hex
+        self.state = r.state.rawValue
+        self.message = r.message
+        self.origins = "[]"
+        self.openedAt = openedAt
+        update(from: r)
+    }
+
+    /// Takes the record's descriptive fields (message, severity, waiver, values, origins).
+    mutating func update(from r: FindingRecord) {
+        severity = r.severity.rawValue
+        pool = r.pool
+        poolHost = r.poolHost
+        message = r.message
+        guestName = r.guestName
+        guestUUID = r.guestUUID
+        source = r.source?.rawValue
+        configPath = r.configPath
+        waiverReason = r.waiverReason
+        waiverExpires = r.waiverExpires
+        guestValue = r.guestValue?.hex
+        justifiedValue = r.justifiedValue?.hex
+        hostValue = r.hostValue?.hex
+        origins = r.origins.isEmpty ? "[]" : (try? String(decoding: Self.encoder.encode(r.origins), as: UTF8.self)) ?? "[]"
+    }
+
+    /// The finding as the core knows it.
+    var record: FindingRecord {
+        FindingRecord(
+            findingID: findingID, subject: subject, rule: Rule(rawValue: rule) ?? .configUnreadable,
+            severity: Severity(rawValue: severity) ?? .warning, bits: CapabilitySet.parse(hex: bits) ?? .empty,
+            pool: pool, poolHost: poolHost, state: FindingState(rawValue: state) ?? .open, message: message,
+            guestName: guestName, guestUUID: guestUUID, source: source.flatMap(GuestSource.init(rawValue:)),
+            configPath: configPath, waiverReason: waiverReason, waiverExpires: waiverExpires,
+            guestValue: guestValue.flatMap(CapabilitySet.parse(hex:)),
+            justifiedValue: justifiedValue.flatMap(CapabilitySet.parse(hex:)),
+            hostValue: hostValue.flatMap(CapabilitySet.parse(hex:)),
+            origins: origins == "[]" ? [] : (try? Self.decoder.decode([ConfigOrigin].self, from: Data(origins.utf8))) ?? [])
+    }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+}

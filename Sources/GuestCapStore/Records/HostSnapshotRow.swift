@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+/// A row of `host_snapshot`: one distinct host state and the time it was in force.
+struct HostSnapshotRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "host_snapshot"
+
+    var id: Int64?
+    var beganAt: Date
+    var endedAt: Date?
+    /// SHA-256 of the facts without their timestamp: equal hashes mean "the host did not change".
+    var factsSHA256: String
+    var hostname: String
+    var machineID: String?
+    var kernel: String?
+    var microcode: String?
+    var msrStatus: String
+    var msrValue: String
+    var justified: String
+    var kvmDefault: String
+    /// The snapshot as a `guestcap.report/v1` host object (JSON).
+    var document: String
+    /// The id the journal's "host changed" entry carries.
+    var changeID: String
+    /// Which verdicts flipped, written by the audit that followed the change.
+    var changeNote: String?
+    var sent: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, beganAt = "began_at", endedAt = "ended_at", factsSHA256 = "facts_sha256", hostname,
+             machineID = "machine_id", kernel, microcode, msrStatus = "msr_status", msrValue = "msr_value",
+             justified, kvmDefault = "kvm_default", document, changeID = "change_id", changeNote = "change_note", sent
+    }
+
+    enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let beganAt = Column(CodingKeys.beganAt)
+        static let endedAt = Column(CodingKeys.endedAt)
+        static let changeID = Column(CodingKeys.changeID)
+        static let changeNote = Column(CodingKeys.changeNote)
+        static let sent = Column(CodingKeys.sent)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
