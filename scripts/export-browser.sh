@@ -4,9 +4,10 @@
 #
 # usage: scripts/export-browser.sh [OUT.png]     (default: docs/images/export-example.png)
 #
-# The example is one host of the synthetic fleet (Benchmarks/fleet: a Cascade Lake with 12
-# guests evaluated by the real policy engine under a policy with two migration pools and a
-# waiver), rendered by 'guestcap export --from-report'.
+# The example is a history database written by Benchmarks/fleet ('guestcap-fleet-gen
+# --history'): one Cascade Lake host with 12 guests evaluated by the real policy engine under a
+# policy with two migration pools and a waiver, audited through 2026-11-24 (a guest fixed, one
+# added then removed, a microcode update), exported by 'guestcap export --database'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-docs/images/export-example.png}
@@ -17,9 +18,11 @@ bin=.build/debug
 work=$(mktemp -d /tmp/guestcap-export-browser.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-"$bin/guestcap-fleet-gen" --out "$work/in" --hosts 1 --guests 12 --pretty >/dev/null
-json=$(ls "$work"/in/*.json)
-"$bin/guestcap" export --from-report "$json" --format html --output "$work/report.html"
+"$bin/guestcap-fleet-gen" --history "$work/history.sqlite" --guests 12 >/dev/null
+export=("$bin/guestcap" export --database "$work/history.sqlite" --since 2026-11-24 --until 2026-11-25)
+json=$work/report.json
+"${export[@]}" --format json --output "$json"
+"${export[@]}" --format html --output "$work/report.html"
 
 chrome=(chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars
         --user-data-dir="$work/profile")

@@ -6,6 +6,7 @@ import GuestCapExport
 // its tests and its benchmark.
 //
 //   guestcap-fleet-gen --out DIR [--hosts 10000] [--guests 100] [--examples examples/hosts] [--pretty]
+//   guestcap-fleet-gen --history FILE [--guests 12]     a history database of one host over the period
 //
 // Host i is one of the example hosts (Cascade Lake, Granite Rapids, Skylake without MSR,
 // Cascade Lake with disagreeing CPUs) renamed; its guests cycle through eight configurations
@@ -14,6 +15,7 @@ import GuestCapExport
 
 var args = CommandLine.arguments.dropFirst()
 var out: String?
+var history: String?
 var hosts = 10_000, guests = 100, pretty = false
 var examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("examples/hosts").path
@@ -24,18 +26,24 @@ while let a = args.popFirst() {
     case "--guests": guests = Int(args.popFirst() ?? "") ?? guests
     case "--examples": examples = args.popFirst() ?? examples
     case "--pretty": pretty = true
+    case "--history": history = args.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: guestcap-fleet-gen --out DIR [--hosts N] [--guests N] [--examples DIR] [--pretty]\n".utf8))
+        FileHandle.standardError.write(Data("usage: guestcap-fleet-gen (--out DIR | --history FILE) [--hosts N] [--guests N] [--examples DIR] [--pretty]\n".utf8))
         exit(2)
     }
 }
+let period = ReportDocument.Period(from: ReportCoding.parseDate("2026-11-24T00:00:00Z")!,
+                                   to: ReportCoding.parseDate("2026-11-25T00:00:00Z")!)
+if let history {
+    try ExampleFleet(examples: examples, period: period).writeHistory(path: history, guests: guests)
+    print("wrote the history of one host over \(ReportCoding.formatDate(period.from)) – \(ReportCoding.formatDate(period.to)) to \(history)")
+    exit(0)
+}
 guard let out else {
-    FileHandle.standardError.write(Data("guestcap-fleet-gen: --out DIR is required\n".utf8))
+    FileHandle.standardError.write(Data("guestcap-fleet-gen: --out DIR or --history FILE is required\n".utf8))
     exit(2)
 }
 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-let period = ReportDocument.Period(from: ReportCoding.parseDate("2026-11-24T00:00:00Z")!,
-                                   to: ReportCoding.parseDate("2026-11-25T00:00:00Z")!)
 var fleet = ExampleFleet(examples: examples, period: period)
 let start = Date()
 var bytes = 0

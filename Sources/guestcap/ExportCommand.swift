@@ -97,7 +97,8 @@ struct ExportCommand: ParsableCommand {
         let history = try openHistory(database)
         let assembler = ReportAssembler(policy: try loadPolicy(), now: now)
         let report = try assembler.report(from: history, period: period)
-        return (report, try history.lastAudit())
+        // The last audit inside the period (the database may hold later ones).
+        return (report, try history.lastAudit().map { min($0, period.to) })
     }
 
     /// The policy named by --policy, or the default file when present: its justification options

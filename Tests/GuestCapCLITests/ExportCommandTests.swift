@@ -117,3 +117,77 @@ struct ExportCommandTests {
         #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/report.json"))
     }
 }
+
+@Suite("guestcap export from the history database", .serialized)
+struct ExportDatabaseTests {
+    /// A history database of one example host over 2026-11-24 (Benchmarks/fleet/ExampleHistory.swift):
+    /// a guest fixed at 09:30, one added at 14:00 and removed at 21:00, a microcode update at 18:00.
+    let db: String
+
+    init() throws {
+        let dir = CLI.tempDir("guestcap-history")
+        db = dir + "/history.sqlite"
+        let r = try CLI.run(CLI.generator, ["--history", db, "--guests", "12", "--examples", CLI.packageRoot + "/examples/hosts"])
+        precondition(r.status == 0, "guestcap-fleet-gen --history failed: \(r.stderr)")
+    }
+
+    func export(_ args: [String]) throws -> CLI.Result {
+        try CLI.guestcap(["export", "--database", db, "--since", "2026-11-24", "--until", "2026-11-25"] + args)
+    }
+
+    @Test("JSON from the database validates; worst status in the period; host states from the stored snapshots")
+    func json() throws {
+        let r = try export(["--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try CLI.validate(r.stdout)
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let period = doc["period"] as! [String: String]
+        #expect(period == ["from": "2026-11-24T00:00:00Z", "to": "2026-11-25T00:00:00Z"])
+        let snapshots = doc["host_snapshots"] as! [[String: Any]]
+        #expect(snapshots.count == 2, "the microcode update at 18:00 is a second host state")
+        #expect(((doc["host"] as! [String: Any])["cpu"] as! [String: Any])["microcode"] as? String == "0x5003901")
+        let guests = doc["guests"] as! [[String: Any]]
+        #expect(guests.count == 13, "12 guests and the one that came and went")
+        let fixed = try #require(guests.first { $0["name"] as? String == "vm-0000006" })
+        #expect(fixed["status"] as? String == "violating", "fixed at 09:30, but violating earlier in the period")
+        let immunity = (fixed["findings"] as! [[String: Any]]).first { $0["rule"] as? String == "unjustified-immunity" }
+        #expect(immunity?["state"] as? String == "resolved")
+        #expect(immunity?["resolved_at"] as? String == "2026-11-24T09:30:00Z")
+        let gone = try #require(guests.first { $0["name"] as? String == "vm-new-qemu" })
+        #expect(gone["status"] as? String == "violating")
+    }
+
+    @Test("a period before the guest was fixed and after: the guest's status follows")
+    func periods() throws {
+        let after = try CLI.guestcap(["export", "--database", db, "--since", "2026-11-24T10:00:00Z",
+                                      "--until", "2026-11-25", "--format", "json"])
+        let doc = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as! [String: Any]
+        let fixed = (doc["guests"] as! [[String: Any]]).first { $0["name"] as? String == "vm-0000006" }
+        #expect(fixed?["status"] as? String == "compliant")
+    }
+
+    @Test("--format all writes the three reports; the Prometheus text passes promtool")
+    func all() throws {
+        let out = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try export(["--format", "all", "--output-dir", out, "--textfile", out + "/guestcap.prom"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files.count == 4 && files.contains("guestcap-clx-00000-20261124T000000Z--20261125T000000Z.html"))
+        let prom = try String(contentsOfFile: out + "/guestcap.prom", encoding: .utf8)
+        // The last audit the generator committed: 2026-11-24T23:54:00Z.
+        #expect(prom.contains("guestcap_last_audit_timestamp_seconds 1795564440.0"), "\(prom)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            let check = try CLI.run("/usr/bin/promtool", ["check", "metrics"], stdin: prom)
+            #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
+        }
+    }
+
+    @Test("a database that does not exist: exit 2 naming it")
+    func missing() throws {
+        let r = try CLI.guestcap(["export", "--database", "/nonexistent/history.sqlite"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("/nonexistent/history.sqlite"))
+    }
+}
