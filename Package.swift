@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GuestCapCLITests",
-            dependencies: ["GuestCapCore"],
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore"],
             exclude: ["root-only-host.json"],
             swiftSettings: swiftSettings
         ),

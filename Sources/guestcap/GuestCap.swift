@@ -19,7 +19,8 @@ struct GuestCap: AsyncParsableCommand {
             or input that could not be read or parsed (everything else is still reported).
             """,
         version: version,
-        subcommands: [HostCommand.self, CheckCommand.self, PolicyCommand.self, ExportCommand.self, FleetCommand.self]
+        subcommands: [HostCommand.self, CheckCommand.self, PolicyCommand.self, StatusCommand.self, HistoryCommand.self,
+                      ExportCommand.self, FleetCommand.self]
     )
 
     /// Runs the command; usage errors exit 2 (as every guestcap command promises), not 64.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GuestCapCore
 import GuestCapSources
+import GuestCapStore
 
 /// text or json.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -67,4 +68,18 @@ struct PolicyOptions: ParsableArguments {
 func fail(_ message: String) -> ExitCode {
     printError("guestcap: " + message)
     return ExitCode(2)
+}
+
+/// Where the history database is.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The history database the daemon writes.", valueName: "file"))
+    var database: String = HistoryStore.defaultPath
+
+    /// Opens the database read-only (safe while the daemon writes it).
+    func open() throws -> HistoryStore {
+        guard FileManager.default.fileExists(atPath: database) else {
+            throw fail("\(database) does not exist: the daemon has not run yet, or use --database FILE")
+        }
+        do { return try HistoryStore(path: database, readOnly: true) } catch { throw fail(error.description) }
+    }
 }
