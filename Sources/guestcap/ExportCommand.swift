@@ -31,8 +31,7 @@ struct ExportCommand: ParsableCommand {
         case json, csv, html, prometheus, all
     }
 
-    @Option(help: ArgumentHelp("The history database.", valueName: "file"))
-    var database: String = "/var/lib/guestcap/history.sqlite"
+    @OptionGroup var databaseOptions: DatabaseOptions
 
     @Option(help: ArgumentHelp("Start of the period (RFC 3339 or YYYY-MM-DD, UTC); default: 24 hours before --until.",
                                valueName: "date"))
@@ -94,7 +93,7 @@ struct ExportCommand: ParsableCommand {
             }
         }
         let period = try ExportPeriod.parse(since: since, until: until, now: now)
-        let history = try openHistory(database)
+        let history = try openHistory(databaseOptions.database)
         let assembler = ReportAssembler(policy: try loadPolicy(), now: now)
         let report = try assembler.report(from: history, period: period)
         // The last audit inside the period (the database may hold later ones).
