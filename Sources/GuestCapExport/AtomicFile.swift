@@ -22,22 +22,44 @@ public enum AtomicFile {
     /// Replaces `path` with `data`, created with `mode`.
     /// - Throws: ``ExportError/write(path:step:errno:)`` naming the file and the step that failed.
     public static func write(_ data: some DataProtocol, to path: String, mode: mode_t) throws(ExportError) {
+        let bytes = Array(data)
+        do {
+            try write(to: path, mode: mode) { chunk in try chunk(bytes) }
+        } catch let e as ExportError {
+            throw e
+        } catch {
+            throw .write(path: path, step: "write", errno: EIO)
+        }
+    }
+
+    /// Replaces `path` with what `body` writes through the function it is given, in as many
+    /// chunks as it likes (for outputs too large to build in memory first).
+    /// - Throws: ``ExportError/write(path:step:errno:)``, or what `body` throws (the file is then
+    ///   left as it was).
+    public static func write(to path: String, mode: mode_t,
+                             _ body: ((_ chunk: [UInt8]) throws -> Void) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
         unlink(temp)  // a leftover of a crashed run with the same pid
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw .write(path: path, step: "create \(temp)", errno: errno) }
-        let failure = fill(fd, with: Array(data), mode: mode, path: path)
-        close(fd)
-        if let failure {
+        guard fd >= 0 else { throw ExportError.write(path: path, step: "create \(temp)", errno: errno) }
+        do {
+            guard fchmod(fd, mode) == 0 else { throw ExportError.write(path: path, step: "chmod", errno: errno) }
+            try body { bytes in
+                if let failure = writeAll(fd, bytes, path: path) { throw failure }
+            }
+            guard fsync(fd) == 0 else { throw ExportError.write(path: path, step: "fsync", errno: errno) }
+        } catch {
+            close(fd)
             unlink(temp)
-            throw failure
+            throw error
         }
+        close(fd)
         guard rename(temp, path) == 0 else {
             let e = errno
             unlink(temp)
-            throw .write(path: path, step: "rename into place", errno: e)
+            throw ExportError.write(path: path, step: "rename into place", errno: e)
         }
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
@@ -46,9 +68,8 @@ public enum AtomicFile {
         }
     }
 
-    /// Sets the mode, writes every byte (retrying EINTR and short writes) and syncs; nil on success.
-    private static func fill(_ fd: Int32, with bytes: [UInt8], mode: mode_t, path: String) -> ExportError? {
-        guard fchmod(fd, mode) == 0 else { return .write(path: path, step: "chmod", errno: errno) }
+    /// Writes every byte, retrying EINTR and short writes; nil on success.
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) -> ExportError? {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { buf in
@@ -60,7 +81,6 @@ public enum AtomicFile {
             }
             offset += n
         }
-        guard fsync(fd) == 0 else { return .write(path: path, step: "fsync", errno: errno) }
         return nil
     }
 }

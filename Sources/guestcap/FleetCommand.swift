@@ -39,30 +39,26 @@ struct FleetCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report: FleetReport
+        let merger: FleetMerger
         do {
             let files = try FleetReader.files(in: paths)
             var reader = FleetReader(top: top)
             if let jobs { reader.workers = max(1, jobs) }
-            report = reader.merge(files: files).report(generatedAt: Date())
+            merger = reader.merge(files: files)
         } catch {
             printError("guestcap fleet: \(error)")
             throw ExitCode(2)
         }
-        let data: Data
-        switch format {
-        case .text: data = Data(FleetTextRenderer.render(report).utf8)
-        case .html: data = Data(FleetHTMLRenderer.render(report).utf8)
-        case .json:
-            var d = try ReportCoding.encoder().encode(report)
-            d.append(contentsOf: Array("\n".utf8))
-            data = d
-        }
+        let now = Date()
+        // Text and HTML show the first rows of each matrix; JSON streams all of them.
+        let report = merger.report(generatedAt: now, rowLimit: format == .json ? 0 : 500)
         do {
-            if let output {
-                try AtomicFile.write(data, to: output, mode: AtomicFile.reportMode)
-            } else {
-                FileHandle.standardOutput.write(data)
+            try write { sink in
+                switch format {
+                case .text: try sink(Array(FleetTextRenderer.render(report).utf8))
+                case .html: try sink(Array(FleetHTMLRenderer.render(report).utf8))
+                case .json: try merger.writeJSON(generatedAt: now) { try sink(Array($0)) }
+                }
             }
         } catch {
             printError("guestcap fleet: \(error)")
@@ -71,5 +67,14 @@ struct FleetCommand: ParsableCommand {
         for u in report.inputs.unreadable { printError("guestcap fleet: \(u.path): \(u.reason)") }
         if !report.inputs.unreadable.isEmpty { throw ExitCode(2) }
         if report.hasOpenViolation { throw ExitCode(1) }
+    }
+
+    /// To --output (atomically, 0640) or standard output.
+    private func write(_ body: ((_ chunk: [UInt8]) throws -> Void) throws -> Void) throws {
+        if let output {
+            try AtomicFile.write(to: output, mode: AtomicFile.reportMode, body)
+        } else {
+            try body { FileHandle.standardOutput.write(Data($0)) }
+        }
     }
 }

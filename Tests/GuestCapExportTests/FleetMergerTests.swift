@@ -75,6 +75,21 @@ struct FleetMergerTests {
         #expect(one == four)
     }
 
+    @Test("the streamed JSON is the same document as the report encoded whole")
+    func streamedJSON() throws {
+        var m = FleetMerger()
+        for i in 0..<3 { m.add(data: try export("host-\(i)", machine: "m\(i)"), path: "/x/h\(i).json") }
+        let date = Date(timeIntervalSince1970: 1_795_500_000)
+        var streamed = Data()
+        try m.writeJSON(generatedAt: date) { streamed.append($0) }
+        let whole = try ReportCoding.encoder().encode(m.report(generatedAt: date))
+        let a = try JSONSerialization.jsonObject(with: streamed) as! NSDictionary
+        let b = try JSONSerialization.jsonObject(with: whole) as! NSDictionary
+        #expect(a == b)
+        #expect(m.report(generatedAt: date, rowLimit: 1).migrationMatrix[0].rows.count == 1)
+        #expect(m.report(generatedAt: date, rowLimit: 1).migrationMatrix[0].rowCount == 3)
+    }
+
     @Test("text and HTML forms name the worst host and the pool")
     func renderers() throws {
         var m = FleetMerger()

@@ -71,7 +71,7 @@ public enum FleetHTMLRenderer {
                 p.raw("</tr>")
             }
             p.raw("</tbody></table></div>")
-            if pool.rows.count > limit { p.raw("<p class=\"note\">… and \(pool.rows.count - limit) more guests.</p>") }
+            if pool.rowCount > limit { p.raw("<p class=\"note\">… and \(pool.rowCount - limit) more guests.</p>") }
         }
         p.raw("</section>\n<footer>\(FleetReport.formatName) · generated \(esc(ReportCoding.formatDate(r.generatedAt)))</footer></body></html>\n")
         return p.text

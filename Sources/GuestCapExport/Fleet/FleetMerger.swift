@@ -21,6 +21,8 @@ public struct FleetMerger: Sendable {
     private var firstSight: [UUID: Sighting] = [:]
     private var multi: [UUID: [Sighting]] = [:]
     private var pools: [String: PoolAccumulator] = [:]
+    private var poolHostNames: [String] = []
+    private var poolHostIndex: [String: UInt16] = [:]
     private var from: Date?
     private var to: Date?
 
@@ -34,12 +36,18 @@ public struct FleetMerger: Sendable {
         let status: GuestStatus
         let name: String?
     }
-    private struct RowKey: Hashable {
-        let guest: String, uuid: String?, host: String
+    /// A guest of a migration matrix: its name, UUID and the host (index into `hostNames`) it was on.
+    private struct RowKey: Hashable, Sendable {
+        let guest: String, uuid: UUID?, host: Int32
+    }
+    /// One cell: a pool host (index into `poolHostNames`) and the bits it cannot back.
+    private struct Cell: Sendable {
+        let poolHost: UInt16
+        var bits: UInt64
     }
     private struct PoolAccumulator: Sendable {
-        var hosts: Set<String> = []
-        var rows: [RowKey: [String: UInt64]] = [:]
+        var hosts: Set<UInt16> = []
+        var rows: [RowKey: [Cell]] = [:]
     }
 
     /// Creates an empty merger.
@@ -128,11 +136,8 @@ public struct FleetMerger: Sendable {
 
         for g in c.sightings {
             let sight = Sighting(host: index, value: g.value, visible: g.visible, status: g.status, name: g.name)
-            if var list = multi[g.uuid] {
-                if !list.contains(where: { $0.host == index }) {
-                    list.append(sight)
-                    multi[g.uuid] = list
-                }
+            if let list = multi[g.uuid] {
+                if !list.contains(where: { $0.host == index }) { multi[g.uuid]!.append(sight) }
             } else if let first = firstSight[g.uuid] {
                 if first.host != index {
                     multi[g.uuid] = [first, sight]
@@ -142,16 +147,28 @@ public struct FleetMerger: Sendable {
                 firstSight[g.uuid] = sight
             }
         }
+        // In place (`default:` subscripts): copying a pool out and back would copy all its rows
+        // on every finding, which is quadratic over a fleet.
         for u in c.unsafe {
-            var pool = pools[u.pool] ?? PoolAccumulator()
-            pool.hosts.insert(u.poolHost)
-            pool.rows[RowKey(guest: u.guest, uuid: u.uuid, host: s.hostname), default: [:]][u.poolHost, default: 0] |= u.bits
-            pools[u.pool] = pool
+            let ph: UInt16
+            if let i = poolHostIndex[u.poolHost] { ph = i } else {
+                ph = UInt16(truncatingIfNeeded: poolHostNames.count)
+                poolHostIndex[u.poolHost] = ph
+                poolHostNames.append(u.poolHost)
+            }
+            pools[u.pool, default: PoolAccumulator()].hosts.insert(ph)
+            let key = RowKey(guest: u.guest, uuid: u.uuid, host: index)
+            if let i = pools[u.pool]!.rows[key]?.firstIndex(where: { $0.poolHost == ph }) {
+                pools[u.pool]!.rows[key]![i].bits |= u.bits
+            } else {
+                pools[u.pool]!.rows[key, default: []].append(Cell(poolHost: ph, bits: u.bits))
+            }
         }
     }
 
-    /// The report of everything added so far.
-    public func report(generatedAt: Date) -> FleetReport {
+    /// The report of everything added so far; each migration matrix keeps its first `rowLimit`
+    /// rows (``writeJSON(generatedAt:to:)`` streams all of them).
+    public func report(generatedAt: Date, rowLimit: Int = .max) -> FleetReport {
         let ruleList = rules.values.sorted {
             let a = Rule(rawValue: $0.rule), b = Rule(rawValue: $1.rule)
             switch (a, b) {
@@ -178,12 +195,13 @@ public struct FleetMerger: Sendable {
         let matrix = pools.keys.sorted().map { name -> FleetReport.PoolMatrix in
             let acc = pools[name]!
             var byHost: [String: Int] = [:]
-            let rows = acc.rows.map { key, cells -> FleetReport.PoolMatrix.Row in
-                for h in cells.keys { byHost[h, default: 0] += 1 }
-                return .init(guest: key.guest, uuid: key.uuid, host: key.host,
-                             unsafe: cells.mapValues { CapabilitySet(rawValue: $0).names })
-            }.sorted { ($0.guest, $0.host, $0.uuid ?? "") < ($1.guest, $1.host, $1.uuid ?? "") }
-            return .init(pool: name, poolHosts: acc.hosts.sorted(), guestsUnsafeByHost: byHost, rows: rows)
+            for cells in acc.rows.values {
+                for c in cells { byHost[poolHostNames[Int(c.poolHost)], default: 0] += 1 }
+            }
+            let keys = sortedRows(acc)
+            return .init(pool: name, poolHosts: acc.hosts.map { poolHostNames[Int($0)] }.sorted(),
+                         guestsUnsafeByHost: byHost, rowCount: keys.count,
+                         rows: keys.prefix(rowLimit).map { row($0, acc.rows[$0]!) })
         }
         var inputs = self.inputs
         inputs.unreadable.sort { $0.path < $1.path }
@@ -191,6 +209,66 @@ public struct FleetMerger: Sendable {
             generatedAt: generatedAt, period: from.flatMap { f in to.map { .init(from: f, to: $0) } }, inputs: inputs,
             totals: totals, worstHosts: worst, findingsByRule: ruleList, hostStates: stateList,
             migratedGuests: migrated, migrationMatrix: matrix)
+    }
+
+    /// A pool's rows in report order: guest, host, UUID.
+    private func sortedRows(_ acc: PoolAccumulator) -> [RowKey] {
+        acc.rows.keys.sorted {
+            ($0.guest, hostNames[Int($0.host)], $0.uuid?.uuidString ?? "")
+                < ($1.guest, hostNames[Int($1.host)], $1.uuid?.uuidString ?? "")
+        }
+    }
+
+    private func row(_ key: RowKey, _ cells: [Cell]) -> FleetReport.PoolMatrix.Row {
+        var unsafe: [String: [String]] = [:]
+        for c in cells { unsafe[poolHostNames[Int(c.poolHost)]] = CapabilitySet(rawValue: c.bits).names }
+        return .init(guest: key.guest, uuid: key.uuid?.uuidString.lowercased(), host: hostNames[Int(key.host)],
+                     unsafe: unsafe)
+    }
+
+    /// Writes the whole report as JSON in pieces, so that a fleet's migration matrix (hundreds of
+    /// thousands of rows) is never one document in memory: the members in key order, one matrix
+    /// row or migrated guest per line.
+    /// - Parameter sink: receives consecutive chunks of the output.
+    public func writeJSON(generatedAt: Date, to sink: (Data) throws -> Void) throws {
+        let encoder = ReportCoding.encoder(pretty: false)
+        var buffer = Data()
+        func raw(_ s: String) throws {
+            buffer.append(contentsOf: Array(s.utf8))
+            if buffer.count > 1 << 20 { try sink(buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        func emit(_ value: some Encodable) throws {
+            buffer.append(try encoder.encode(value))
+            if buffer.count > 1 << 20 { try sink(buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        let head = report(generatedAt: generatedAt, rowLimit: 0)
+        try raw("{\n\"findings_by_rule\": "); try emit(head.findingsByRule)
+        try raw(",\n\"format\": "); try emit(head.format)
+        try raw(",\n\"generated_at\": "); try emit(ReportCoding.formatDate(head.generatedAt))
+        try raw(",\n\"host_states\": "); try emit(head.hostStates)
+        try raw(",\n\"inputs\": "); try emit(head.inputs)
+        try raw(",\n\"migrated_guests\": [")
+        for (i, g) in head.migratedGuests.enumerated() { try raw(i == 0 ? "\n" : ",\n"); try emit(g) }
+        try raw("\n],\n\"migration_matrix\": [")
+        for (i, pool) in head.migrationMatrix.enumerated() {
+            try raw(i == 0 ? "\n{\"guests_unsafe_by_host\": " : ",\n{\"guests_unsafe_by_host\": ")
+            try emit(pool.guestsUnsafeByHost)
+            try raw(", \"pool\": "); try emit(pool.pool)
+            try raw(", \"pool_hosts\": "); try emit(pool.poolHosts)
+            try raw(", \"row_count\": \(pool.rowCount), \"rows\": [")
+            let acc = pools[pool.pool]!
+            for (j, key) in sortedRows(acc).enumerated() {
+                try raw(j == 0 ? "\n" : ",\n")
+                try emit(row(key, acc.rows[key]!))
+            }
+            try raw("\n]}")
+        }
+        try raw("\n]")
+        if let period = head.period { try raw(",\n\"period\": "); try emit(period) }
+        try raw(",\n\"totals\": "); try emit(head.totals)
+        try raw(",\n\"worst_hosts\": "); try emit(head.worstHosts)
+        try raw("\n}\n")
+        try sink(buffer)
     }
 
     /// A decoding error as a short phrase with the JSON path.

@@ -97,9 +97,11 @@ public struct FleetReport: Codable, Sendable {
         public var poolHosts: [String]
         /// Pool host → how many guests could not move there.
         public var guestsUnsafeByHost: [String: Int]
+        /// How many rows the matrix has (``rows`` may hold only the first of them, for text and HTML).
+        public var rowCount: Int
         public var rows: [Row]
         enum CodingKeys: String, CodingKey {
-            case pool, poolHosts = "pool_hosts", guestsUnsafeByHost = "guests_unsafe_by_host", rows
+            case pool, poolHosts = "pool_hosts", guestsUnsafeByHost = "guests_unsafe_by_host", rowCount = "row_count", rows
         }
     }
 

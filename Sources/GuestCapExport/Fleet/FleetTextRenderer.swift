@@ -74,7 +74,7 @@ public enum FleetTextRenderer {
                 table.add([row.guest, row.host] + pool.poolHosts.map { row.unsafe[$0]?.joined(separator: ",") ?? "." })
             }
             out.append(table.render(indent: "    "))
-            more(&out, pool.rows.count, limit)
+            more(&out, pool.rowCount, limit)
         }
         return out.joined(separator: "\n") + "\n"
     }

@@ -16,7 +16,7 @@ struct HostContribution: Sendable {
         let pool: String
         let poolHost: String
         let guest: String
-        let uuid: String?
+        let uuid: UUID?
         let bits: UInt64
     }
     struct RuleCounts: Sendable {
@@ -73,8 +73,8 @@ struct HostContribution: Sendable {
                 if f.rule == Rule.migrationUnsafe.rawValue, f.state != .resolved, let pool = f.pool,
                    let poolHost = f.poolHost {
                     let bits = (try? CapabilitySet(names: f.bits))?.rawValue ?? 0
-                    unsafe.append(Unsafe(pool: pool, poolHost: poolHost, guest: g.name ?? g.path, uuid: g.uuid,
-                                         bits: bits))
+                    unsafe.append(Unsafe(pool: pool, poolHost: poolHost, guest: g.name ?? g.path,
+                                         uuid: g.uuid.flatMap(UUID.init(uuidString:)), bits: bits))
                 }
             }
             if let text = g.uuid, let uuid = UUID(uuidString: text) {
