@@ -75,6 +75,17 @@ struct FleetMergerTests {
         #expect(one == four)
     }
 
+    @Test("UUIDs are parsed as Foundation parses them, and malformed ones rejected")
+    func uuids() {
+        for text in ["6e0c0000-0000-4000-8000-00000000000b", "0A000000-0000-4000-8000-0000000000FF"] {
+            #expect(HostContribution.uuid(text) == UUID(uuidString: text))
+        }
+        for bad in ["", "6e0c0000-0000-4000-8000-00000000000", "6e0c0000000040008000000000000000000b",
+                    "6e0c0000-0000-4000-8000-00000000000g", "6e0c0000-0000-4000-8000-00000000000b0"] {
+            #expect(HostContribution.uuid(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test("the streamed JSON is the same document as the report encoded whole")
     func streamedJSON() throws {
         var m = FleetMerger()
