@@ -37,7 +37,10 @@ CONFIGURATION  ?= release
 # Links the Swift runtime and Foundation into the binary, so that it needs nothing
 # from the toolchain (/opt/swift) on the host it is installed on.
 SWIFT_BUILD_FLAGS ?= --static-swift-stdlib
-BUILD_DIR      := .build/$(CONFIGURATION)
+# SwiftPM's build folder. `swift test` holds a lock on .build while tests run, so a test
+# that runs make uses another one (SWIFT_SCRATCH=.build-deb).
+SWIFT_SCRATCH  ?= .build
+BUILD_DIR      := $(SWIFT_SCRATCH)/$(CONFIGURATION)
 
 # BIN given on the command line: install that binary and do not build.
 ifeq ($(origin BIN),undefined)
@@ -71,10 +74,10 @@ Q          = $(if $(V),,@)
 all: build
 
 build:
-	$(SWIFT) build -c $(CONFIGURATION) $(SWIFT_BUILD_FLAGS) --product guestcap
+	$(SWIFT) build --scratch-path "$(SWIFT_SCRATCH)" -c $(CONFIGURATION) $(SWIFT_BUILD_FLAGS) --product guestcap
 
 build-manual-tool:
-	$(SWIFT) build -c $(CONFIGURATION) --product generate-manual
+	$(SWIFT) build --scratch-path "$(SWIFT_SCRATCH)" -c $(CONFIGURATION) $(SWIFT_BUILD_FLAGS) --product generate-manual
 
 # Always regenerated from $(BIN): cheap, and a stale man page is worse than none.
 generate: $(BUILD_BIN) $(BUILD_MANUAL_TOOL)
@@ -122,9 +125,9 @@ install: generate
 	@echo "guestcap installed in $(DESTDIR)$(PREFIX). Next (as root, where systemd runs):"
 	@echo "  journalctl --update-catalog && systemctl daemon-reload"
 	@echo "  systemctl enable --now guestcap.service guestcap-export.timer"
-ifneq ($(CATALOGDIR),/usr/lib/systemd/catalog)
-	@echo "note: journald reads catalogs only from /usr/lib/systemd/catalog; link or copy"
-	@echo "  $(CATALOGDIR)/guestcap.catalog there before journalctl --update-catalog (docs/install.md)"
+ifeq ($(filter /usr/lib/systemd/catalog /usr/local/lib/systemd/catalog,$(CATALOGDIR)),)
+	@echo "note: journalctl --update-catalog reads only /usr/lib/systemd/catalog and /usr/local/lib/systemd/catalog;"
+	@echo "  link $(CATALOGDIR)/guestcap.catalog into one of them (docs/install.md)"
 endif
 
 uninstall:
