@@ -55,7 +55,10 @@ gzip -9n "$root"/usr/share/man/man8/*.8
 declare -A deps=()
 ldd_out=$(ldd "$root/usr/bin/guestcap")
 for soname in $(readelf -d "$root/usr/bin/guestcap" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    path=$(printf '%s\n' "$ldd_out" | awk -v s="$soname" '$1 == s && $2 == "=>" { print $3 }')
+    # "libfoo.so.1 => /path (0x…)", or for the dynamic loader "/lib64/ld-linux-x86-64.so.2 (0x…)"
+    path=$(printf '%s\n' "$ldd_out" | awk -v s="$soname" '
+        $1 == s && $2 == "=>" { print $3; exit }
+        $1 ~ /^\// { n = split($1, p, "/"); if (p[n] == s) { print $1; exit } }')
     [ -n "$path" ] && [ -e "$path" ] || die "$soname: not found by ldd"
     pkg=''
     for p in "$path" "$(realpath "$path")" "${path#/usr}" "/usr$path"; do
