@@ -226,7 +226,7 @@ struct InstallTests {
         #expect(explained.stdout.contains("guestcap package test \(marker)"), "entry not found: \(explained.stdout)")
         #expect(explained.stdout.contains("Subject: Guest \(marker) is told it is immune to a flaw this host has"),
                 "no catalog text (postinst's journalctl --update-catalog?): \(explained.stdout)")
-        #expect(explained.stdout.contains("that its CPU is not affected by mds-no"))
+        #expect(explained.stdout.contains("its CPU is not affected by mds-no"))
 
         // Remove keeps the configuration; purge takes it and the state directory.
         try "# edited\n".write(toFile: "/etc/guestcap/policy.toml", atomically: false, encoding: .utf8)
