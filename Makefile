@@ -137,7 +137,8 @@ uninstall:
 	rm -f "$(DESTDIR)$(MANDIR)/man8/guestcap.8" "$(DESTDIR)$(MANDIR)"/man8/guestcap.*.8
 	rm -f "$(DESTDIR)$(BASHCOMPDIR)/guestcap" "$(DESTDIR)$(ZSHCOMPDIR)/_guestcap" \
 	    "$(DESTDIR)$(FISHCOMPDIR)/guestcap.fish"
-	rm -rf "$(DESTDIR)$(DOCDIR)"
+	for f in $(notdir $(DOCS)); do rm -f "$(DESTDIR)$(DOCDIR)/$$f"; done
+	-$(Q)rmdir "$(DESTDIR)$(DOCDIR)" 2>/dev/null
 	$(Q)for f in $(CONFIGS); do \
 	    src="etc/guestcap/$$f"; dst="$(DESTDIR)$(CONFDIR)/$$f"; \
 	    rm -f "$$dst.dist"; \

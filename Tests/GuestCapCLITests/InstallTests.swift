@@ -179,7 +179,8 @@ struct InstallTests {
             deb = try #require(r.stdout.split(separator: "\n").last.map(String.init))
         }
         let version = try CLI.guestcap(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(deb.hasSuffix("/guestcap_\(version)_amd64.deb"))
+        let arch = try CLI.run("dpkg", ["--print-architecture"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(deb.hasSuffix("/guestcap_\(version)_\(arch).deb"))
 
         // What the package says about itself.
         let depends = try CLI.run("dpkg-deb", ["--field", deb, "Depends"]).stdout
