@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs the ``Auditor``: one round per wake-up of the ``AuditInbox``, with everything that
+/// arrived meanwhile merged. On graceful shutdown it finishes the round in progress and what is
+/// pending, then logs *daemon stopping* and closes the store's run. Put it first in the group:
+/// services stop in reverse order, so the producers stop before it.
+public final class AuditorService: Service, @unchecked Sendable {
+    // @unchecked: `auditor` is used only from run(), one task.
+    private let auditor: Auditor
+    private let inbox: AuditInbox
+    private let heartbeat: Heartbeat
+    private let notifier: NotifierService
+    private let textfile: TextfileExporter?
+    private let logger: Logger
+
+    /// Wraps an auditor that has done its first round (``Auditor/start(snapshot:processes:)``).
+    public init(auditor: Auditor, inbox: AuditInbox, heartbeat: Heartbeat, notifier: NotifierService,
+                textfile: TextfileExporter?, logger: Logger) {
+        self.auditor = auditor
+        self.inbox = inbox
+        self.heartbeat = heartbeat
+        self.notifier = notifier
+        self.textfile = textfile
+        self.logger = logger
+    }
+
+    /// The status line for `systemctl status`.
+    var status: String { SystemdNotifier.status(guests: auditor.counts.guests, violating: auditor.counts.violating) }
+
+    public func run() async {
+        exportCounts()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                var backoff = Duration.seconds(1)
+                var retryScheduled = false
+                for await _ in inbox.signals {
+                    let work = inbox.take()
+                    if work.resend { retryScheduled = false }
+                    round(work)
+                    if auditor.needsResend {
+                        if !retryScheduled {
+                            retryScheduled = true
+                            let delay = backoff
+                            backoff = min(backoff * 2, .seconds(60))
+                            group.addTask { [inbox] in
+                                do { try await Task.sleep(for: delay) } catch { return }
+                                inbox.submit { $0.resend = true }
+                            }
+                        }
+                    } else {
+                        backoff = .seconds(1)
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: { [inbox] in
+            inbox.finish()
+        }
+        let last = inbox.take()
+        if !last.isEmpty { round(last) }
+        auditor.stop()
+    }
+
+    private func round(_ work: AuditInbox.Work) {
+        guard !work.isEmpty else { return }
+        heartbeat.begin()
+        auditor.process(work)
+        heartbeat.end()
+        notifier.update(status: status)
+        exportCounts()
+    }
+
+    private func exportCounts() {
+        guard let textfile else { return }
+        do {
+            try textfile.write(guests: auditor.counts.guests, violating: auditor.counts.violating,
+                               openFindings: auditor.openFindingsBySeverity)
+        } catch {
+            logger.warning("cannot write the textfile export", metadata: ["path": "\(textfile.path)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import GuestCapCore
+
+extension JournalEntry {
+    /// The host's CPU security state changed (or was seen for the first time); every guest
+    /// is re-evaluated. `changeID` is the id the history database keeps for this change.
+    public static func hostChanged(hostname: String, snapshotID: String, changeID: String, changes: [String],
+                                   hardware: CapabilitySet, justified: CapabilitySet,
+                                   previousJustified: CapabilitySet?, microcode: String?, kernel: String?) -> JournalEntry {
+        var delta = ""
+        if let old = previousJustified, old != justified {
+            var parts: [String] = []
+            let lost = old.subtracting(justified), gained = justified.subtracting(old)
+            if !lost.isEmpty { parts.append("lost " + lost.names.joined(separator: ", ")) }
+            if !gained.isEmpty { parts.append("gained " + gained.names.joined(separator: ", ")) }
+            delta = " (" + parts.joined(separator: "; ") + ")"
+        }
+        let what = previousJustified == nil && changes.isEmpty ? "first seen" : "changed: " + changes.joined(separator: "; ")
+        var e = JournalEntry(message: "host \(hostname) \(what); J is now \(justified.hex)\(delta); every guest is re-evaluated",
+                             priority: 5, messageID: .hostChanged)
+        e.append("GUESTCAP_EVENT", "host-changed")
+        e.append("GUESTCAP_HOST_SNAPSHOT", snapshotID)
+        e.append("GUESTCAP_HOST_VALUE", hardware.hex)
+        e.append("GUESTCAP_JUSTIFIED_VALUE", justified.hex)
+        e.append("GUESTCAP_PREVIOUS_JUSTIFIED_VALUE", previousJustified?.hex)
+        e.append("GUESTCAP_MICROCODE", microcode)
+        e.append("GUESTCAP_KERNEL", kernel)
+        e.append("GUESTCAP_TRANSITION_ID", changeID)
+        return e
+    }
+
+    /// The daemon finished its first audit.
+    public static func daemonStarted(guests: Int, violating: Int, version: String) -> JournalEntry {
+        var e = JournalEntry(message: "guestcap \(version) started: \(guests) guests, \(violating) violating",
+                             priority: 6, messageID: .daemonStarted)
+        e.append("GUESTCAP_EVENT", "daemon-started")
+        e.append("GUESTCAP_GUESTS", String(guests))
+        e.append("GUESTCAP_VIOLATING", String(violating))
+        return e
+    }
+
+    /// The daemon is shutting down.
+    public static func daemonStopping(guests: Int, violating: Int) -> JournalEntry {
+        var e = JournalEntry(message: "guestcap stopping: \(guests) guests, \(violating) violating",
+                             priority: 6, messageID: .daemonStopping)
+        e.append("GUESTCAP_EVENT", "daemon-stopping")
+        e.append("GUESTCAP_GUESTS", String(guests))
+        e.append("GUESTCAP_VIOLATING", String(violating))
+        return e
+    }
+
+    /// A reloaded configuration or policy was invalid; the previous one stays.
+    public static func policyRejected(file: String, error: String) -> JournalEntry {
+        var e = JournalEntry(message: "\(file) rejected, the previous configuration stays in force: \(error)",
+                             priority: 3, messageID: .policyRejected)
+        e.append("GUESTCAP_EVENT", "policy-rejected")
+        e.append("GUESTCAP_CONFIG_PATH", file)
+        e.append("GUESTCAP_ERROR", error)
+        return e
+    }
+
+    /// The history database cannot be written.
+    public static func storeDegraded(path: String, error: String) -> JournalEntry {
+        var e = JournalEntry(message: "history database \(path) cannot be written, auditing continues: \(error)",
+                             priority: 4, messageID: .storeDegraded)
+        e.append("GUESTCAP_EVENT", "store-degraded")
+        e.append("GUESTCAP_CONFIG_PATH", path)
+        e.append("GUESTCAP_ERROR", error)
+        return e
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Glibc
+
+/// `guestcap daemon` as a child process, as systemd would run it: a `$NOTIFY_SOCKET` of the
+/// test's own, stderr to a file.
+final class DaemonProcess: @unchecked Sendable {
+    /// The built binary: $GUESTCAP_BIN, else .build/debug/guestcap.
+    static let binary: String = {
+        if let env = ProcessInfo.processInfo.environment["GUESTCAP_BIN"] { return env }
+        for dir in ["debug", "release"] {
+            let p = Shell.packageRoot + "/.build/\(dir)/guestcap"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return Shell.packageRoot + "/.build/debug/guestcap"
+    }()
+
+    let process = Process()
+    let notify: NotifyListener
+    let stderrPath: String
+
+    var pid: Int32 { process.processIdentifier }
+
+    init(arguments: [String], workDir: String, environment: [String: String] = [:]) throws {
+        notify = NotifyListener(directory: workDir)
+        stderrPath = workDir + "/daemon-\(UUID().uuidString.prefix(6)).log"
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["daemon"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        env["WATCHDOG_USEC"] = nil
+        env["WATCHDOG_PID"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Waits for READY=1; false when it did not come (the log says why).
+    func waitReady() async -> Bool { await notify.wait(for: "READY=1") }
+
+    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// SIGTERM and wait; returns the exit status.
+    @discardableResult
+    func stop() async -> Int32 {
+        if process.isRunning { signal(SIGTERM) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { signal(SIGKILL); process.waitUntilExit() }
+        return process.terminationStatus
+    }
+}
+
+/// A temporary world for one daemon: a host root copied from the examples, a watched folder,
+/// a database, an empty configuration file.
+struct DaemonWorld {
+    let dir: String
+    let hostRoot: String
+    let guests: String
+    let database: String
+    let config: String
+    let marker: String
+
+    init(host: String = "cascadelake") throws {
+        dir = Shell.tempDir("guestcap-e2e")
+        hostRoot = dir + "/host"
+        guests = dir + "/guests"
+        database = dir + "/db/history.sqlite"
+        config = dir + "/guestcap.toml"
+        marker = Shell.marker()
+        try FileManager.default.copyItem(atPath: Shell.packageRoot + "/examples/hosts/" + host, toPath: hostRoot)
+        try FileManager.default.createDirectory(atPath: guests, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: config, contents: Data())
+    }
+
+    var arguments: [String] {
+        ["--config", config, "--host-root", hostRoot, "--database", database, "--watch", "libvirt=\(guests)",
+         "--log-level", "debug"]
+    }
+
+    func start(_ extra: [String] = [], environment: [String: String] = [:]) throws -> DaemonProcess {
+        try DaemonProcess(arguments: arguments + extra, workDir: dir, environment: environment)
+    }
+
+    /// A libvirt domain named `name` with a Cascadelake-Server-v2 CPU and the given forced features.
+    static func domain(name: String, uuid: String = UUID().uuidString.lowercased(), force: [String]) -> String {
+        """
+        <domain type='kvm'>
+          <name>\(name)</name>
+          <uuid>\(uuid)</uuid>
+          <memory unit='KiB'>65536</memory>
+          <cpu mode='custom' match='exact' check='partial'>
+            <model fallback='forbid'>Cascadelake-Server-v2</model>
+        \(force.map { "    <feature policy='force' name='\($0)'/>" }.joined(separator: "\n"))
+          </cpu>
+        </domain>
+
+        """
+    }
+
+    /// Writes a file the way libvirt does: a temporary name, then rename over the real one.
+    func put(_ name: String, _ text: String) {
+        let tmp = guests + "/" + name + ".new"
+        _ = FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8))
+        rename(tmp, guests + "/" + name)
+    }
+}
