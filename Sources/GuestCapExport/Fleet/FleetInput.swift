@@ -38,6 +38,24 @@ struct FleetInput: Decodable {
         let pool: String?
         let poolHost: String?
         enum CodingKeys: String, CodingKey { case rule, severity, bits, state, pool, poolHost = "pool_host" }
+
+        /// Bits and pool are only read for `migration-unsafe`, the one rule the fleet report
+        /// needs them for: a million guests' bit lists are most of the decoding otherwise.
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            rule = try c.decode(String.self, forKey: .rule)
+            severity = try c.decode(Severity.self, forKey: .severity)
+            state = try c.decode(FindingState.self, forKey: .state)
+            if rule == Rule.migrationUnsafe.rawValue {
+                bits = try c.decode([String].self, forKey: .bits)
+                pool = try c.decodeIfPresent(String.self, forKey: .pool)
+                poolHost = try c.decodeIfPresent(String.self, forKey: .poolHost)
+            } else {
+                bits = []
+                pool = nil
+                poolHost = nil
+            }
+        }
     }
     struct Guest: Decodable {
         let name: String?
