@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -58,13 +59,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "GuestCapExport",
+            dependencies: [
+                "GuestCapCore", "GuestCapStore",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "guestcap",
             dependencies: [
-                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon",
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "guestcap-fleet-gen",
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapExport"],
+            path: "Benchmarks/fleet",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -92,6 +107,11 @@ let package = Package(
         .testTarget(
             name: "GuestCapDaemonTests",
             dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GuestCapExportTests",
+            dependencies: ["GuestCapCore", "GuestCapExport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

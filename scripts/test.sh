@@ -17,6 +17,8 @@ scripts/start-journald.sh
 if [ "$quick" = 0 ]; then
     scripts/start-libvirt.sh
     export GUESTCAP_E2E_LIBVIRT=1
+    # InstallTests: build the .deb (release, in .build-deb), dpkg -i it here, purge it.
+    export GUESTCAP_TEST_DEB=1
 fi
 
 swift build

@@ -45,4 +45,15 @@ struct CapabilitySetTests {
         #expect(SHA256.hex(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex(of: String(repeating: "a", count: 1000)).hasPrefix("41edece42d63e8d9bf515a9ba6932e1c"))
     }
+
+    @Test("SHA-256 fed in pieces across block boundaries equals the one-shot digest")
+    func shaPieces() {
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        for piece in [1, 55, 63, 64, 65, 200] {
+            var h = SHA256()
+            var i = 0
+            while i < bytes.count { h.update(Array(bytes[i..<min(i + piece, bytes.count)])); i += piece }
+            #expect(SHA256.hexString(h.finalize()) == SHA256.hex(of: bytes))
+        }
+    }
 }

@@ -27,24 +27,22 @@ public enum ReportCoding {
         return d
     }
 
+    // Value-type format styles: Sendable, so they are made once instead of per date.
+    private static let plain = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
+    private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true,
+                                                            timeZone: TimeZone(identifier: "UTC")!)
+    private static let dayOnly = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day()
+
     /// `2026-11-25T06:00:00Z`.
     public static func formatDate(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: date)
+        plain.format(date)
     }
 
     /// Parses RFC 3339 (with or without fractional seconds) or a plain `YYYY-MM-DD` (midnight UTC).
     public static func parseDate(_ text: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: text) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: text) { return d }
-        f.formatOptions = [.withFullDate]
-        if text.count == 10, let d = f.date(from: text) { return d }
+        if let d = try? plain.parse(text) { return d }
+        if let d = try? fractional.parse(text) { return d }
+        if text.count == 10, let d = try? dayOnly.parse(text) { return d }
         return nil
     }
 }

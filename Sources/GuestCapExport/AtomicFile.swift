@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Writes a file so that readers see either the old content or the whole new content, never a
+/// part: a temporary file in the same directory, `fchmod` to the final mode (whatever the
+/// umask), `fsync`, `rename` over the target, `fsync` of the directory.
+///
+/// node_exporter's textfile collector reads `*.prom` files at any moment; the temporary's name
+/// starts with `.` and ends in `.tmp` so neither it nor a folder scan of exports picks it up.
+public enum AtomicFile {
+    /// Mode of compliance reports (JSON, CSV, HTML): owner and group only.
+    public static let reportMode: mode_t = 0o640
+    /// Mode of the Prometheus textfile: node_exporter runs as its own user and must read it.
+    public static let textfileMode: mode_t = 0o644
+
+    /// Replaces `path` with `data`, created with `mode`.
+    /// - Throws: ``ExportError/write(path:step:errno:)`` naming the file and the step that failed.
+    public static func write(_ data: some DataProtocol, to path: String, mode: mode_t) throws(ExportError) {
+        let bytes = Array(data)
+        do {
+            try write(to: path, mode: mode) { chunk in try chunk(bytes) }
+        } catch let e as ExportError {
+            throw e
+        } catch {
+            throw .write(path: path, step: "write", errno: EIO)
+        }
+    }
+
+    /// Replaces `path` with what `body` writes through the function it is given, in as many
+    /// chunks as it likes (for outputs too large to build in memory first).
+    /// - Throws: ``ExportError/write(path:step:errno:)``, or what `body` throws (the file is then
+    ///   left as it was).
+    public static func write(to path: String, mode: mode_t,
+                             _ body: ((_ chunk: [UInt8]) throws -> Void) throws -> Void) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        unlink(temp)  // a leftover of a crashed run with the same pid
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw ExportError.write(path: path, step: "create \(temp)", errno: errno) }
+        do {
+            guard fchmod(fd, mode) == 0 else { throw ExportError.write(path: path, step: "chmod", errno: errno) }
+            try body { bytes in
+                if let failure = writeAll(fd, bytes, path: path) { throw failure }
+            }
+            guard fsync(fd) == 0 else { throw ExportError.write(path: path, step: "fsync", errno: errno) }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        close(fd)
+        guard rename(temp, path) == 0 else {
+            let e = errno
+            unlink(temp)
+            throw ExportError.write(path: path, step: "rename into place", errno: e)
+        }
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Writes every byte, retrying EINTR and short writes; nil on success.
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) -> ExportError? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buf in
+                systemWrite(fd, buf.baseAddress! + offset, buf.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .write(path: path, step: "write", errno: errno)
+            }
+            offset += n
+        }
+        return nil
+    }
+}
+
+private func systemWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buf, count)
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GuestCapCore
+
+/// Builds the `guestcap.report/v1` document of a period from the history (issue 7):
+/// host facts from the stored snapshots (never from the live host), every guest seen, each
+/// with the findings alive during the period and their lifecycle, the guest's worst status
+/// during the period, and the policy's hash.
+public struct ReportAssembler: Sendable {
+    public var policy: Policy
+    public var now: Date
+
+    /// Creates an assembler; `policy` decides J's options and is hashed into the report.
+    public init(policy: Policy = .builtIn, now: Date) {
+        self.policy = policy
+        self.now = now
+    }
+
+    /// The report of `period`.
+    /// - Throws: whatever the history throws; ``ExportError/noHistory`` when it has no host state.
+    public func report(from history: some ExportHistory, period: ExportPeriod) throws -> ReportDocument {
+        let engine = PolicyEngine(policy: policy, now: now)
+        let states = try history.hostStates(in: period)
+        guard let current = states.last else { throw ExportError.noHistory(period: period) }
+        let hostDoc = HostDocument(engine.assess(current))
+        let snapshots = states.map { HostDocument(engine.assess($0)) }
+
+        let findings = try history.findings(in: period).filter { !$0.states(during: period).isEmpty }
+        var bySubject: [String: [HistoryFinding]] = [:]
+        for f in findings { bySubject[f.record.subject, default: []].append(f) }
+
+        var guests: [GuestDocument] = []
+        var known = Set<String>()
+        for g in try history.guests(in: period) {
+            known.insert(g.subject)
+            guests.append(guest(g, findings: bySubject[g.subject] ?? [], period: period))
+        }
+        // Findings whose guest the history no longer lists still belong in the report.
+        for (subject, list) in bySubject where !subject.hasPrefix("host:") && !known.contains(subject) {
+            let r = list[0].record
+            let g = HistoryGuest(subject: subject, source: r.source ?? .libvirt, path: r.configPath ?? subject,
+                                 name: r.guestName, uuid: r.guestUUID)
+            guests.append(guest(g, findings: list, period: period))
+        }
+        guests.sort { ($0.name ?? $0.path, $0.source, $0.path) < ($1.name ?? $1.path, $1.source, $1.path) }
+        let hostFindings = bySubject.filter { $0.key.hasPrefix("host:") }.values.flatMap { $0 }
+            .map { finding($0, period: period) }.sorted(by: Self.order)
+
+        return ReportDocument(generatedAt: now, period: period.document,
+                              policy: .init(path: policy.path, sha256: policy.sha256), host: hostDoc, guests: guests,
+                              hostFindings: hostFindings, hostSnapshots: snapshots)
+    }
+
+    private func guest(_ g: HistoryGuest, findings: [HistoryFinding], period: ExportPeriod) -> GuestDocument {
+        GuestDocument(name: g.name, uuid: g.uuid, source: g.source, path: g.path,
+                      status: (g.worstStatus ?? Self.worstStatus(findings, period: period)).rawValue, error: g.error,
+                      archCapabilities: g.advertised,
+                      findings: findings.map { finding($0, period: period) }.sorted(by: Self.order))
+    }
+
+    /// The worst status the findings gave their guest at any moment of the period.
+    public static func worstStatus(_ findings: [HistoryFinding], period: ExportPeriod) -> GuestStatus {
+        var worst = GuestStatus.compliant
+        for f in findings {
+            let states = f.states(during: period)
+            if f.record.severity.isViolation && states.contains(.open) { return .violating }
+            if f.record.rule == .configUnreadable && !states.isEmpty { worst = min(worst, .unreadable) }
+            if f.record.severity.isViolation && states.contains(.waived) { worst = min(worst, .waived) }
+        }
+        return worst
+    }
+
+    private func finding(_ f: HistoryFinding, period: ExportPeriod) -> FindingDocument {
+        let r = f.record
+        let state = f.state(at: period.to.addingTimeInterval(-0.001)) ?? .open
+        let resolvedAt = state == .resolved ? f.transitions.last { $0.kind == .resolved }?.at : nil
+        let waiver = r.waiverReason.map {
+            FindingDocument.WaiverDoc(reason: $0, expires: r.waiverExpires ?? "", active: state == .waived, bits: nil)
+        }
+        return FindingDocument(id: r.findingID, rule: r.rule.rawValue, severity: r.severity, bits: r.bits.names,
+                               pool: r.pool, poolHost: r.poolHost, message: r.message, state: state,
+                               firstSeen: f.openedAt, lastSeen: f.lastSeen.map { min($0, period.to) },
+                               resolvedAt: resolvedAt, waiver: waiver,
+                               origins: r.origins.isEmpty ? nil : r.origins.map(\.description))
+    }
+
+    /// Worst first, then by rule and pool host.
+    static func order(_ a: FindingDocument, _ b: FindingDocument) -> Bool {
+        (a.severity, a.rule, a.poolHost ?? "", a.bits.joined(separator: ","))
+            < (b.severity, b.rule, b.poolHost ?? "", b.bits.joined(separator: ","))
+    }
+}

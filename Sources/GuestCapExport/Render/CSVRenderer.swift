@@ -1,0 +1,55 @@
+import Foundation
+import GuestCapCore
+
+/// `export --format csv`: one row per finding, for spreadsheets (RFC 4180: CRLF line ends,
+/// fields quoted when they hold a comma, a quote or a line break).
+///
+/// Host-level findings have an empty `guest`. A cell that a spreadsheet would run as a formula
+/// (first character `=`, `+`, `-`, `@`, tab or CR — a guest name is chosen by whoever defines the
+/// guest) is prefixed with `'`, the usual defence against CSV injection.
+public enum CSVRenderer {
+    /// The header, in order. The first nine are the columns issue 7 names; see docs/export.md.
+    public static let columns = [
+        "host", "guest", "rule", "severity", "bits", "opened", "resolved", "state", "waiver",
+        "waiver_expires", "guest_uuid", "guest_source", "guest_path", "pool", "pool_host", "last_seen",
+        "finding_id", "message",
+    ]
+
+    /// The whole file.
+    public static func render(_ report: ReportDocument) -> String {
+        var out = line(columns)
+        let host = report.host.hostname
+        for f in report.hostFindings {
+            out += row(host: host, guest: nil, f)
+        }
+        for g in report.guests {
+            for f in g.findings {
+                out += row(host: host, guest: g, f)
+            }
+        }
+        return out
+    }
+
+    private static func row(host: String, guest: GuestDocument?, _ f: FindingDocument) -> String {
+        let date = { (d: Date?) in d.map(ReportCoding.formatDate) ?? "" }
+        return line([
+            host, guest.map { $0.name ?? $0.path } ?? "", f.rule, f.severity.rawValue, f.bits.joined(separator: ","),
+            date(f.firstSeen), date(f.resolvedAt), f.state.rawValue, f.waiver?.reason ?? "", f.waiver?.expires ?? "",
+            guest?.uuid ?? "", guest?.source.rawValue ?? "", guest?.path ?? "", f.pool ?? "", f.poolHost ?? "",
+            date(f.lastSeen), f.id ?? "", f.message,
+        ])
+    }
+
+    /// One record with its CRLF.
+    static func line(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\r\n"
+    }
+
+    /// One field, defused and quoted as needed.
+    static func field(_ raw: String) -> String {
+        var s = raw
+        if let c = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(c) { s = "'" + s }
+        guard s.unicodeScalars.contains(where: { ",\"\n\r".unicodeScalars.contains($0) }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+
+@Suite("guestcap export", .serialized)
+struct ExportCommandTests {
+    /// One example export (a Cascade Lake host with 12 guests) as the input to re-render.
+    let dir: String
+    let input: String
+
+    init() throws {
+        let dir = try CLI.exports(hosts: 1, guests: 12)
+        let name = try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".json") }!
+        self.dir = dir
+        input = dir + "/" + name
+    }
+
+    func summary(_ json: String) throws -> [String: Int] {
+        let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        return doc["summary"] as! [String: Int]
+    }
+
+    @Test("--format json validates against the report schema and keeps period, host_snapshots and the policy hash")
+    func json() throws {
+        let r = try CLI.guestcap(["export", "--from-report", input, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try CLI.validate(r.stdout)
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        #expect(r.stdout.contains("\"period\"") && r.stdout.contains("\"host_snapshots\"") && r.stdout.contains("\"sha256\""))
+    }
+
+    @Test("--format csv parses with Python's csv.DictReader: one row per finding, the documented header")
+    func csv() throws {
+        let r = try CLI.guestcap(["export", "--from-report", input, "--format", "csv"])
+        #expect(r.status == 0)
+        let json = try CLI.guestcap(["export", "--from-report", input, "--format", "json"]).stdout
+        let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        let findings = (doc["guests"] as! [[String: Any]]).reduce(0) { $0 + ($1["findings"] as! [Any]).count }
+            + (doc["host_findings"] as! [Any]).count
+        let py = try CLI.run("python3", ["-c", """
+            import csv, sys
+            r = csv.DictReader(sys.stdin)
+            rows = list(r)
+            assert r.fieldnames[:9] == ["host", "guest", "rule", "severity", "bits", "opened", "resolved", "state", "waiver"], r.fieldnames
+            assert all(None not in row for row in rows)
+            print(len(rows))
+            """], stdin: r.stdout)
+        #expect(py.status == 0, "\(py.stderr)")
+        #expect(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(findings)")
+    }
+
+    @Test("--format prometheus passes promtool check metrics (when installed)")
+    func prometheus() throws {
+        let r = try CLI.guestcap(["export", "--from-report", input, "--format", "prometheus"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("# TYPE guestcap_guests gauge"))
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "apt-get install prometheus for promtool")
+        let check = try CLI.run("/usr/bin/promtool", ["check", "metrics"], stdin: r.stdout)
+        #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
+    }
+
+    @Test("--format all --output-dir: three reports 0640 named after host and period; --textfile 0644; under umask 077")
+    func all() throws {
+        let out = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try CLI.run("sh", ["-c", "umask 077; exec \"$0\" \"$@\"", CLI.binary, "export", "--from-report", input,
+                                   "--format", "all", "--output-dir", out, "--textfile", out + "/guestcap.prom"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        let base = "guestcap-clx-00000-20261124T000000Z--20261125T000000Z"
+        #expect(files == [base + ".csv", base + ".html", base + ".json", "guestcap.prom"])
+        for f in files {
+            let mode = try FileManager.default.attributesOfItem(atPath: out + "/" + f)[.posixPermissions] as? Int
+            #expect(mode == (f.hasSuffix(".prom") ? 0o644 : 0o640), "\(f)")
+        }
+        let v = try CLI.run("python3", [CLI.packageRoot + "/scripts/validate-json.py", out + "/" + base + ".json"])
+        #expect(v.status == 0, "\(v.stdout)")
+    }
+
+    @Test("the HTML page renders in headless Chromium with the guest and finding counts of the JSON")
+    func htmlInBrowser() throws {
+        try #require(Browser.path != nil, "scripts/ensure-deps.sh browser installs chromium")
+        let out = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let page = out + "/report.html"
+        #expect(try CLI.guestcap(["export", "--from-report", input, "--format", "html", "--output", page]).status == 0)
+        let json = try CLI.guestcap(["export", "--from-report", input, "--format", "json"]).stdout
+        let s = try summary(json)
+        let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        let findings = (doc["guests"] as! [[String: Any]]).reduce(0) { $0 + ($1["findings"] as! [Any]).count }
+            + (doc["host_findings"] as! [Any]).count
+
+        let dom = try Browser.dom(page)
+        #expect(dom.status == 0, "\(dom.stderr)")
+        #expect(Browser.bodyAttribute(dom.stdout, "data-guests") == "\(s["guests"]!)")
+        #expect(Browser.text(dom.stdout, id: "count-guests") == "\(s["guests"]!)")
+        #expect(Browser.text(dom.stdout, id: "count-violating") == "\(s["violating"]!)")
+        #expect(Browser.text(dom.stdout, id: "count-findings") == "\(findings)")
+        let rows = dom.stdout.components(separatedBy: "<tr class=\"guest\"").count - 1
+        #expect(rows == s["guests"]!, "one matrix row per guest")
+        #expect(dom.stdout.components(separatedBy: "<tr class=\"finding ").count - 1 == findings)
+
+        let png = out + "/report.png"
+        let shot = try Browser.screenshot(page, to: png)
+        #expect(shot.status == 0, "\(shot.stderr)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
+        #expect(bytes.count > 10_000 && bytes.starts(with: [0x89, 0x50, 0x4e, 0x47]), "a PNG of a rendered page")
+    }
+
+    @Test("usage errors exit 2 and say what to write")
+    func usage() throws {
+        let bad = try CLI.guestcap(["export", "--since", "yesterday", "--database", "/nonexistent.sqlite"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--since 'yesterday' is not a date"))
+        let noDir = try CLI.guestcap(["export", "--format", "all"])
+        #expect(noDir.status == 2 && noDir.stderr.contains("--output-dir"))
+        let missing = try CLI.guestcap(["export", "--from-report", "/nonexistent/report.json"])
+        #expect(missing.status == 2 && missing.stderr.contains("/nonexistent/report.json"))
+    }
+}
+
+@Suite("guestcap export from the history database", .serialized)
+struct ExportDatabaseTests {
+    /// A history database of one example host over 2026-11-24 (Benchmarks/fleet/ExampleHistory.swift):
+    /// a guest fixed at 09:30, one added at 14:00 and removed at 21:00, a microcode update at 18:00.
+    let db: String
+
+    init() throws {
+        let dir = CLI.tempDir("guestcap-history")
+        db = dir + "/history.sqlite"
+        let r = try CLI.run(CLI.generator, ["--history", db, "--guests", "12", "--examples", CLI.packageRoot + "/examples/hosts"])
+        precondition(r.status == 0, "guestcap-fleet-gen --history failed: \(r.stderr)")
+    }
+
+    func export(_ args: [String]) throws -> CLI.Result {
+        try CLI.guestcap(["export", "--database", db, "--since", "2026-11-24", "--until", "2026-11-25"] + args)
+    }
+
+    @Test("JSON from the database validates; worst status in the period; host states from the stored snapshots")
+    func json() throws {
+        let r = try export(["--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try CLI.validate(r.stdout)
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let period = doc["period"] as! [String: String]
+        #expect(period == ["from": "2026-11-24T00:00:00Z", "to": "2026-11-25T00:00:00Z"])
+        let snapshots = doc["host_snapshots"] as! [[String: Any]]
+        #expect(snapshots.count == 2, "the microcode update at 18:00 is a second host state")
+        #expect(((doc["host"] as! [String: Any])["cpu"] as! [String: Any])["microcode"] as? String == "0x5003901")
+        let guests = doc["guests"] as! [[String: Any]]
+        #expect(guests.count == 13, "12 guests and the one that came and went")
+        let fixed = try #require(guests.first { $0["name"] as? String == "vm-0000006" })
+        #expect(fixed["status"] as? String == "violating", "fixed at 09:30, but violating earlier in the period")
+        let immunity = (fixed["findings"] as! [[String: Any]]).first { $0["rule"] as? String == "unjustified-immunity" }
+        #expect(immunity?["state"] as? String == "resolved")
+        #expect(immunity?["resolved_at"] as? String == "2026-11-24T09:30:00Z")
+        let gone = try #require(guests.first { $0["name"] as? String == "vm-new-qemu" })
+        #expect(gone["status"] as? String == "violating")
+    }
+
+    @Test("a period before the guest was fixed and after: the guest's status follows")
+    func periods() throws {
+        let after = try CLI.guestcap(["export", "--database", db, "--since", "2026-11-24T10:00:00Z",
+                                      "--until", "2026-11-25", "--format", "json"])
+        let doc = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as! [String: Any]
+        let fixed = (doc["guests"] as! [[String: Any]]).first { $0["name"] as? String == "vm-0000006" }
+        #expect(fixed?["status"] as? String == "compliant")
+    }
+
+    @Test("--format all writes the three reports; the Prometheus text passes promtool")
+    func all() throws {
+        let out = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try export(["--format", "all", "--output-dir", out, "--textfile", out + "/guestcap.prom"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(files.count == 4 && files.contains("guestcap-clx-00000-20261124T000000Z--20261125T000000Z.html"))
+        let prom = try String(contentsOfFile: out + "/guestcap.prom", encoding: .utf8)
+        // The last audit the generator committed: 2026-11-24T23:54:00Z.
+        #expect(prom.contains("guestcap_last_audit_timestamp_seconds 1795564440.0"), "\(prom)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            let check = try CLI.run("/usr/bin/promtool", ["check", "metrics"], stdin: prom)
+            #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
+        }
+    }
+
+    @Test("a database that does not exist: exit 2 naming it")
+    func missing() throws {
+        let r = try CLI.guestcap(["export", "--database", "/nonexistent/history.sqlite"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("/nonexistent/history.sqlite"))
+    }
+}

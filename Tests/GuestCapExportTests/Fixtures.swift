@@ -1,0 +1,143 @@
+import Foundation
+@testable import GuestCapCore
+@testable import GuestCapExport
+
+/// Hand-built hosts, guests and reports, evaluated by the real policy engine.
+enum Fixtures {
+    static func date(_ s: String) -> Date { ReportCoding.parseDate(s)! }
+    static let period = try! ExportPeriod(from: date("2026-11-24T00:00:00Z"), to: date("2026-11-25T00:00:00Z"))
+
+    static func bits(_ names: String...) -> CapabilitySet { try! CapabilitySet(names: names) }
+
+    /// Cascade Lake: 0xab on 4 CPUs; TAA and MMIO stale data affected, MDS not.
+    static let cascadeLake = HostSnapshot(
+        hostname: "kvm-clx-01", machineID: "c1a5cade000000000000000000000001", kernel: "6.1.0-28-amd64",
+        cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 85, stepping: 7, microcode: "0x5003707",
+                         modelName: "Intel(R) Xeon(R) Platinum 9242 CPU @ 2.30GHz", flags: ["arch_capabilities", "rtm"]),
+        msr: (0..<4).map { MSRReading(cpu: $0, status: .ok, value: 0xab) },
+        vulnerabilities: ["mds": "Not affected", "meltdown": "Not affected", "gather_data_sampling": "Mitigation: Microcode",
+                          "tsx_async_abort": "Mitigation: Clear CPU buffers; SMT vulnerable",
+                          "mmio_stale_data": "Mitigation: Clear CPU buffers; SMT vulnerable",
+                          "reg_file_data_sampling": "Not affected"],
+        vmentryL1dFlush: "not required", since: date("2026-11-01T00:00:00Z"))
+
+    /// Skylake without the MSR: a pool member that backs almost nothing.
+    static let skylake = HostSnapshot(
+        hostname: "kvm-skx-07", cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 85, flags: ["rtm"]),
+        msr: (0..<2).map { MSRReading(cpu: $0, status: .absent, error: "not implemented") },
+        vulnerabilities: ["mds": "Mitigation: Clear CPU buffers; SMT vulnerable", "meltdown": "Mitigation: PTI"])
+
+    static func config(_ name: String, _ base: CPUBase, _ ops: [(CPUOperation.Step, String)] = [],
+                       source: GuestSource = .libvirt, uuid: String? = nil) -> GuestConfig {
+        GuestConfig(source: source, path: "/etc/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
+                    cpu: GuestCPUConfig(base: base, baseOrigin: ConfigOrigin("<cpu>", line: 10),
+                                        operations: ops.enumerated().map { i, op in
+                                            CPUOperation(op.0, origin: ConfigOrigin(op.1, line: 11 + i)) }))
+    }
+
+    static let policy: Policy = {
+        let waiver = Waiver(guests: GuestSelector(patterns: [try! Glob("waived-*")]), rule: .unjustifiedImmunity,
+                            reason: "CHG-4411, accepted until the December window", expires: date("2027-04-01T00:00:00Z"),
+                            expiresText: "2027-03-31")
+        let pool = MigrationPool(name: "maintenance", members: [.init(name: "kvm-skx-07", path: "/p/skx.json", snapshot: skylake)],
+                                 guests: GuestSelector(patterns: [try! Glob("web-*")]))
+        return Policy(pools: [pool], waivers: [waiver], path: "/etc/guestcap/policy.toml", sha256: SHA256.hex(of: "policy"))
+    }()
+
+    /// Six guests: compliant, violating (immunity), violating (mitigation), hidden MSR, waived, unreadable.
+    static func verdicts(now: Date = period.to) -> (HostAssessment, [GuestVerdict], PolicyEngine) {
+        let engine = PolicyEngine(policy: policy, now: now)
+        let host = engine.assess(cascadeLake)
+        let visible: (CPUOperation.Step, String) = (.visible(true), "<feature policy='require' name='arch-capabilities'/>")
+        let configs = [
+            config("web-01", .kvmDefault(label: "host-model"), uuid: "0a000000-0000-4000-8000-000000000001"),
+            config("db-02", .model(name: "Cascadelake-Server"), [visible, (.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
+                   uuid: "0a000000-0000-4000-8000-000000000002"),
+            config("ci, \"nightly\" 03", .kvmDefault(label: "-cpu host"), [(.set(bits("fb-clear")), "-cpu host,+fb-clear")],
+                   source: .qemu),
+            config("=legacy-04", .qemuDefault, uuid: "0a000000-0000-4000-8000-000000000004"),
+            config("waived-05", .kvmDefault(label: "host-model"), [(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
+                   uuid: "0a000000-0000-4000-8000-000000000005"),
+        ]
+        var out = configs.map { c in
+            engine.evaluate(c, identity: GuestIdentity(source: c.source, uuid: c.uuid, path: c.path), current: host)
+        }
+        out.append(engine.unreadable(source: .libvirt, path: "/etc/libvirt/qemu/broken-06.xml",
+                                     error: "line 3: unclosed <domain>"))
+        return (host, out, engine)
+    }
+
+    /// A check-style report of the six guests, with lifecycle dates as an export would have.
+    static func report() -> ReportDocument {
+        let (host, verdicts, engine) = self.verdicts()
+        var guests = verdicts.map(GuestDocument.init)
+        for gi in guests.indices {
+            for fi in guests[gi].findings.indices {
+                guests[gi].findings[fi].firstSeen = date("2026-11-24T03:00:00Z").addingTimeInterval(Double(gi * 600))
+                guests[gi].findings[fi].lastSeen = period.to
+            }
+        }
+        // db-02 had an extra finding fixed during the period.
+        var fixed = guests[1].findings[0]
+        fixed.id = "f1xed"
+        fixed.rule = Rule.unsupportedControl.rawValue
+        fixed.severity = .warning
+        fixed.bits = ["mcu-control"]
+        fixed.state = .resolved
+        fixed.resolvedAt = date("2026-11-24T15:30:00Z")
+        guests[1].findings.append(fixed)
+        return ReportDocument(generatedAt: period.to, period: period.document,
+                              policy: .init(path: policy.path, sha256: policy.sha256), host: HostDocument(host),
+                              guests: guests, hostFindings: engine.hostFindings(host).map(FindingDocument.init),
+                              hostSnapshots: [HostDocument(host)])
+    }
+
+    static var packageRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// Runs a program; nil when it is not installed.
+    static func run(_ program: String, _ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String)? {
+        // python3 through PATH, as scripts/ensure-deps.sh installs jsonschema for that one (see CLI.swift).
+        let path = program == "python3" ? nil : ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + program }
+            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? (program.hasPrefix("/") ? program : nil)
+        let p = Process()
+        if let path {
+            p.executableURL = URL(fileURLWithPath: path)
+            p.arguments = args
+        } else {
+            // Not in the usual places (e.g. a pyenv python3): let env find it on PATH.
+            guard program == "python3" else { return nil }
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [program] + args
+        }
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(stdin) }
+        try inp.fileHandleForWriting.close()
+        nonisolated(unsafe) var errData = Data()
+        let t = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        t.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !t.isFinished { usleep(1000) }
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Validates a report with scripts/validate-json.py (Python jsonschema, JSON Schema 2020-12).
+    static func validate(_ report: ReportDocument) throws -> (status: Int32, out: String, err: String) {
+        let data = try ReportJSON.encode(report)
+        return try run("python3", [packageRoot + "/scripts/validate-json.py", "-"], stdin: data)!
+    }
+
+    static func tempDir() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("guestcap-export-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
