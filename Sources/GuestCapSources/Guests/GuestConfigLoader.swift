@@ -6,10 +6,15 @@ import GuestCapCore
 public struct GuestConfigLoader: Sendable {
     /// What the loader refuses to read.
     public let limits: ReadLimits
+    /// Whether configurations get a ``GuestConfig/contentHash``; only the history store needs one.
+    public let hashContents: Bool
 
     /// Creates a loader.
-    public init(limits: ReadLimits = ReadLimits()) {
+    /// - Parameter hashContents: false leaves every ``GuestConfig/contentHash`` empty and saves
+    ///   hashing each file (`guestcap check` keeps no history).
+    public init(limits: ReadLimits = ReadLimits(), hashContents: Bool = true) {
         self.limits = limits
+        self.hashContents = hashContents
     }
 
     private var reader: ConfigFileReader { ConfigFileReader(maxBytes: limits.maxBytes) }
@@ -31,16 +36,18 @@ public struct GuestConfigLoader: Sendable {
             case .empty:
                 throw GuestConfigError.malformed("is empty")
             case .xml:
-                config = try LibvirtDomainParser.parse(bytes, path: path, sourceHint: sourceHint)
+                config = try LibvirtDomainParser.parse(bytes, path: path, sourceHint: sourceHint,
+                                                       hashContents: hashContents)
             case .json:
                 let reader = self.reader
-                config = try FirecrackerConfigParser.parse(bytes, path: path) { (file: String) throws -> [UInt8] in
+                config = try FirecrackerConfigParser.parse(bytes, path: path, hashContents: hashContents) {
+                    (file: String) throws -> [UInt8] in
                     try reader.read(file)
                 }
             case .cmdline:
-                config = try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: nil)
+                config = try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: nil, hashContents: hashContents)
             case .commandLine:
-                config = try QEMUCommandLineParser.parseArgs(bytes, path: path)
+                config = try QEMUCommandLineParser.parseArgs(bytes, path: path, hashContents: hashContents)
             }
             return [.guest(config)]
         } catch {
@@ -104,7 +111,9 @@ public struct GuestConfigLoader: Sendable {
             let base = argv0.split(separator: "/").last.map(String.init) ?? argv0
             guard base.hasPrefix("qemu-system-x86_64") || base == "qemu-kvm" else { continue }
             do {
-                found.append((pid, .guest(try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: pid))))
+                let config = try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: pid,
+                                                                    hashContents: hashContents)
+                found.append((pid, .guest(config)))
             } catch {
                 found.append((pid, .unreadable(path: path, source: .qemu, error: "\(path): \(error)")))
             }
