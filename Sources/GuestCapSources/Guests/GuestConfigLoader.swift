@@ -72,7 +72,8 @@ public struct GuestConfigLoader: Sendable {
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         var outcomes: [LoadOutcome] = []
-        for name in names where Self.isCandidate(fileName: name) {
+        // Every outcome's path is base + name, so sorting the names sorts the outcomes by path.
+        for name in names.sorted() where Self.isCandidate(fileName: name) {
             let path = base + name
             if let st = try? FilePathStat.stat(path), st == .directory {
                 outcomes.append(.skipped(path: path, reason: "is a folder; folders are not descended into"))
@@ -80,7 +81,7 @@ public struct GuestConfigLoader: Sendable {
             }
             outcomes += load(path: path, sourceHint: sourceHint)
         }
-        return outcomes.sorted { $0.path < $1.path }
+        return outcomes
     }
 
     /// Whether a file name in a watched folder is a candidate (the daemon's watcher uses this):
