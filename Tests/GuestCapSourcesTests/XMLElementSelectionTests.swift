@@ -22,8 +22,8 @@ struct XMLElementSelectionTests {
 
     /// The parts of a libvirt document its parser reads: name, uuid and cpu of the domain.
     private static func libvirtParts(_ root: XMLElement) -> String {
-        let domain = root.name == "domstatus" ? root.child("domain") : root
-        guard let domain else { return "no domain" }
+        let domain = root.name == "domstatus" ? root.child("domain") : root.name == "domain" ? root : nil
+        guard let domain else { return "not a domain" }
         return ["name", "uuid", "cpu"].map { name in
             domain.child(name).map { dump($0, depth: 0, maxDepth: .max) } ?? "no \(name)"
         }.joined(separator: "\n")

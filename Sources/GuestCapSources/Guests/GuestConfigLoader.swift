@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GuestCapCore
 
 /// Finds and reads guest configurations: files named explicitly, folders (policy-model §5) and
@@ -64,18 +65,24 @@ public struct GuestConfigLoader: Sendable {
     /// dot-files and temporaries (`*.new`, `*.tmp`, `*~`) ignored entirely (not even listed).
     /// Sorted by path.
     public func scan(directory: String, sourceHint: GuestSource? = nil) -> [LoadOutcome] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            let reason = (error as NSError).localizedDescription
+        // readdir's d_type spares a stat per file; FileManager words the error when it fails.
+        guard let entries = Directory.entries(in: directory) else {
+            var reason = "cannot be opened"
+            do { _ = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+                reason = (error as NSError).localizedDescription
+            }
             return [.unreadable(path: directory, source: sourceHint ?? .libvirt,
                                 error: "\(directory): the folder cannot be listed (\(reason))")]
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         var outcomes: [LoadOutcome] = []
         // Every outcome's path is base + name, so sorting the names sorts the outcomes by path.
-        for name in names.sorted() where Self.isCandidate(fileName: name) {
-            let path = base + name
-            if let st = try? FilePathStat.stat(path), st == .directory {
+        for entry in entries.sorted(by: { $0.name < $1.name }) where Self.isCandidate(fileName: entry.name) {
+            let path = base + entry.name
+            // A symbolic link or an unknown type is followed with stat, as the file would be opened.
+            let isFolder = entry.type == UInt8(DT_DIR)
+                || (entry.type != UInt8(DT_REG) && (try? FilePathStat.stat(path)) == .directory)
+            if isFolder {
                 outcomes.append(.skipped(path: path, reason: "is a folder; folders are not descended into"))
                 continue
             }
