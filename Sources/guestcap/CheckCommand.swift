@@ -45,7 +45,8 @@ struct CheckCommand: ParsableCommand {
         let policy = try policyOptions.load(now: now)
         let engine = PolicyEngine(policy: policy, now: now)
         let host = try hostOptions.assess(with: engine)
-        let loader = GuestConfigLoader(limits: ReadLimits(maxBytes: maxConfigBytes))
+        // check keeps no history, so it needs no content hashes.
+        let loader = GuestConfigLoader(limits: ReadLimits(maxBytes: maxConfigBytes), hashContents: false)
 
         var outcomes: [LoadOutcome] = []
         for path in paths {

@@ -46,6 +46,12 @@ func printJSON(_ value: some Encodable) throws {
     FileHandle.standardOutput.write(Data("\n".utf8))
 }
 
+/// Prints a report as the generic `printJSON` would, byte for byte, through its faster writer.
+func printJSON(_ report: ReportDocument) throws {
+    FileHandle.standardOutput.write(try report.prettyJSON())
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}
+
 /// Prints to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))

@@ -23,6 +23,26 @@ struct GuestConfigLoaderTests {
         #expect(fc.first?.config?.cpu.base == .kvmDefault(label: "Firecracker template C3"))
     }
 
+    @Test("content hashes: SHA-256 of each file by default, empty when the loader is told to skip them")
+    func contentHashes() throws {
+        let dir = makeTempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        write("qemu-system-x86_64 -name guest=q -cpu host\n", to: dir + "/q.args")
+        write(#"{"machine-config": {"cpu_template": "C3"}}"#, to: dir + "/fc.json")
+        try FileManager.default.copyItem(atPath: Fixture.path("libvirt/db01.xml"), toPath: dir + "/db01.xml")
+        let hashed = loader.scan(directory: dir).compactMap(\.config)
+        let unhashed = GuestConfigLoader(hashContents: false).scan(directory: dir).compactMap(\.config)
+        #expect(hashed.count == 3 && unhashed.count == 3)
+        for (with, without) in zip(hashed, unhashed) {
+            #expect(with.contentHash.count == 64 && with.contentHash.allSatisfy(\.isHexDigit))
+            #expect(with.contentHash == SHA256.hex(of: Array(FileManager.default.contents(atPath: with.path) ?? Data())))
+            #expect(without.contentHash == "")
+            var same = without
+            same.contentHash = with.contentHash
+            #expect(same == with)
+        }
+    }
+
     @Test("isCandidate: .xml/.json/.args only; dot-files and temporaries never")
     func candidates() {
         for name in ["web01.xml", "fc.json", "vm.args", "VM.XML"] { #expect(GuestConfigLoader.isCandidate(fileName: name)) }

@@ -13,7 +13,9 @@ public struct GuestConfig: Sendable, Hashable {
     public var cpu: GuestCPUConfig
     /// The QEMU process id of a running guest (libvirt live `pid`, a scanned process).
     public var pid: Int?
-    /// SHA-256 of the bytes it was parsed from, to tell configuration versions apart.
+    /// SHA-256 of the bytes it was parsed from (lower-case hex), to tell configuration versions
+    /// apart; empty when it was not computed (`guestcap check` skips it: only the history
+    /// store needs it).
     public var contentHash: String
 
     /// Creates a configuration.

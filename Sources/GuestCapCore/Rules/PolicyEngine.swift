@@ -82,8 +82,7 @@ public struct PolicyEngine: Sendable {
                 "not told \(told(b)), which this host's CPUs report: the guest may under-mitigate RET prediction"
             }) { out.append(f) }
             var control = g.value.intersection(.of(.control))
-            let tsxCtrl = try! CapabilitySet(names: ["tsx-ctrl"])
-            if current.hardware.isSuperset(of: tsxCtrl) { control.subtract(tsxCtrl) }
+            if current.hardware.isSuperset(of: Self.tsxCtrl) { control.subtract(Self.tsxCtrl) }
             if let f = make(subject, .unsupportedControl, control, origins: origins, message: { b in
                 "told \(told(b)) exists, which KVM cannot emulate on this host"
             }) { out.append(f) }
@@ -125,6 +124,11 @@ public struct PolicyEngine: Sendable {
 
     // MARK: - Helpers
 
+    /// The tsx-ctrl bit, which KVM emulates when the host has it.
+    private static let tsxCtrl = CapabilitySet(rawValue: ArchCapCatalog.bit(named: "tsx-ctrl")?.mask ?? 0)
+    /// Rules that fire without bits.
+    private static let bitless: Set<Rule> = [.unknownModel, .hostMSRUnreadable, .configUnreadable]
+
     /// A finding and how to word it for a subset of its bits (a waiver split names only its part).
     struct Draft {
         var finding: Finding
@@ -146,8 +150,7 @@ public struct PolicyEngine: Sendable {
                       message: @escaping (CapabilitySet) -> String) -> Draft? {
         let setting = policy.setting(for: rule)
         guard setting.enabled else { return nil }
-        let bitless: Set<Rule> = [.unknownModel, .hostMSRUnreadable, .configUnreadable]
-        guard !bits.isEmpty || bitless.contains(rule) else { return nil }
+        guard !bits.isEmpty || Self.bitless.contains(rule) else { return nil }
         let finding = Finding(subject: subject, rule: rule, severity: setting.severity, bits: bits, pool: pool,
                               poolHost: poolHost, message: message(bits), origins: origins(bits))
         return Draft(finding: finding, message: message, origins: origins)

@@ -30,23 +30,27 @@ struct ConfigFileReader: Sendable {
         if info.size > Int64(maxBytes) { throw tooLarge(path, size: "\(info.size)") }
 
         // Read at most maxBytes+1: /proc files report size 0 and a file may grow meanwhile.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(min(info.size, Int64(maxBytes))) + 1)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while bytes.count <= maxBytes {
-            let want = min(chunk.count, maxBytes + 1 - bytes.count)
+        // Straight into the result, sized from fstat with one byte spare to see the end.
+        var bytes = [UInt8](repeating: 0, count: Int(min(max(info.size, 0), Int64(maxBytes))) + 1)
+        var count = 0
+        while true {
+            if count == bytes.count {
+                guard bytes.count <= maxBytes else { break }
+                bytes += repeatElement(0, count: min(max(bytes.count, 64 * 1024), maxBytes + 1 - bytes.count))
+            }
             let n: Int
             do {
-                n = try chunk.withUnsafeMutableBytes { buffer in
-                    try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), retryOnInterrupt: true)
+                n = try bytes.withUnsafeMutableBytes { buffer in
+                    try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]), retryOnInterrupt: true)
                 }
             } catch {
                 throw ConfigReadError(path: path, reason: "cannot be read (\(error))", errno: (error as? Errno)?.rawValue)
             }
             if n == 0 { break }
-            bytes += chunk[0..<n]
+            count += n
         }
-        if bytes.count > maxBytes { throw tooLarge(path, size: "more than \(maxBytes)") }
+        if count > maxBytes { throw tooLarge(path, size: "more than \(maxBytes)") }
+        bytes.removeLast(bytes.count - count)
         return bytes
     }
 

@@ -29,9 +29,11 @@ public enum FirecrackerConfigParser {
     }
 
     /// Parses a VM configuration or a custom CPU template.
+    /// - Parameter hashContents: Whether to compute ``GuestConfig/contentHash`` (over the
+    ///   configuration and the `cpu-config` file it names); when false it is empty.
     /// - Throws: ``GuestConfigError``: `.otherKind` for JSON that is not Firecracker's,
     ///   `.malformed` for bad JSON, a bad bitmap, an unknown template or an unreadable `cpu-config` file.
-    public static func parse(_ bytes: [UInt8], path: String,
+    public static func parse(_ bytes: [UInt8], path: String, hashContents: Bool = true,
                              readFile: FileReader) throws(GuestConfigError) -> GuestConfig {
         let json = try JSONText.decode(bytes)
         guard let object = json as? [String: Any], let kind = kind(ofKeys: object.keys) else {
@@ -47,12 +49,12 @@ public enum FirecrackerConfigParser {
                                      baseOrigin: ConfigOrigin("custom CPU template \(lastComponent(path))"),
                                      operations: ops)
             return GuestConfig(source: .firecracker, path: path, name: name, cpu: cpu,
-                               contentHash: SHA256.hex(of: bytes))
+                               contentHash: hashContents ? SHA256.hex(of: bytes) : "")
         case .vmConfig:
             var hashed = bytes
             let cpu = try vmCPU(object, bytes: bytes, path: path, readFile: readFile, hashed: &hashed)
             return GuestConfig(source: .firecracker, path: path, name: name, cpu: cpu,
-                               contentHash: SHA256.hex(of: hashed))
+                               contentHash: hashContents ? SHA256.hex(of: hashed) : "")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GuestCapCore
 
 /// Finds and reads guest configurations: files named explicitly, folders (policy-model §5) and
@@ -6,10 +7,15 @@ import GuestCapCore
 public struct GuestConfigLoader: Sendable {
     /// What the loader refuses to read.
     public let limits: ReadLimits
+    /// Whether configurations get a ``GuestConfig/contentHash``; only the history store needs one.
+    public let hashContents: Bool
 
     /// Creates a loader.
-    public init(limits: ReadLimits = ReadLimits()) {
+    /// - Parameter hashContents: false leaves every ``GuestConfig/contentHash`` empty and saves
+    ///   hashing each file (`guestcap check` keeps no history).
+    public init(limits: ReadLimits = ReadLimits(), hashContents: Bool = true) {
         self.limits = limits
+        self.hashContents = hashContents
     }
 
     private var reader: ConfigFileReader { ConfigFileReader(maxBytes: limits.maxBytes) }
@@ -31,16 +37,18 @@ public struct GuestConfigLoader: Sendable {
             case .empty:
                 throw GuestConfigError.malformed("is empty")
             case .xml:
-                config = try LibvirtDomainParser.parse(bytes, path: path, sourceHint: sourceHint)
+                config = try LibvirtDomainParser.parse(bytes, path: path, sourceHint: sourceHint,
+                                                       hashContents: hashContents)
             case .json:
                 let reader = self.reader
-                config = try FirecrackerConfigParser.parse(bytes, path: path) { (file: String) throws -> [UInt8] in
+                config = try FirecrackerConfigParser.parse(bytes, path: path, hashContents: hashContents) {
+                    (file: String) throws -> [UInt8] in
                     try reader.read(file)
                 }
             case .cmdline:
-                config = try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: nil)
+                config = try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: nil, hashContents: hashContents)
             case .commandLine:
-                config = try QEMUCommandLineParser.parseArgs(bytes, path: path)
+                config = try QEMUCommandLineParser.parseArgs(bytes, path: path, hashContents: hashContents)
             }
             return [.guest(config)]
         } catch {
@@ -57,23 +65,30 @@ public struct GuestConfigLoader: Sendable {
     /// dot-files and temporaries (`*.new`, `*.tmp`, `*~`) ignored entirely (not even listed).
     /// Sorted by path.
     public func scan(directory: String, sourceHint: GuestSource? = nil) -> [LoadOutcome] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
-            let reason = (error as NSError).localizedDescription
+        // readdir's d_type spares a stat per file; FileManager words the error when it fails.
+        guard let entries = Directory.entries(in: directory) else {
+            var reason = "cannot be opened"
+            do { _ = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+                reason = (error as NSError).localizedDescription
+            }
             return [.unreadable(path: directory, source: sourceHint ?? .libvirt,
                                 error: "\(directory): the folder cannot be listed (\(reason))")]
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         var outcomes: [LoadOutcome] = []
-        for name in names where Self.isCandidate(fileName: name) {
-            let path = base + name
-            if let st = try? FilePathStat.stat(path), st == .directory {
+        // Every outcome's path is base + name, so sorting the names sorts the outcomes by path.
+        for entry in entries.sorted(by: { $0.name < $1.name }) where Self.isCandidate(fileName: entry.name) {
+            let path = base + entry.name
+            // A symbolic link or an unknown type is followed with stat, as the file would be opened.
+            let isFolder = entry.type == UInt8(DT_DIR)
+                || (entry.type != UInt8(DT_REG) && (try? FilePathStat.stat(path)) == .directory)
+            if isFolder {
                 outcomes.append(.skipped(path: path, reason: "is a folder; folders are not descended into"))
                 continue
             }
             outcomes += load(path: path, sourceHint: sourceHint)
         }
-        return outcomes.sorted { $0.path < $1.path }
+        return outcomes
     }
 
     /// Whether a file name in a watched folder is a candidate (the daemon's watcher uses this):
@@ -104,7 +119,9 @@ public struct GuestConfigLoader: Sendable {
             let base = argv0.split(separator: "/").last.map(String.init) ?? argv0
             guard base.hasPrefix("qemu-system-x86_64") || base == "qemu-kvm" else { continue }
             do {
-                found.append((pid, .guest(try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: pid))))
+                let config = try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: pid,
+                                                                    hashContents: hashContents)
+                found.append((pid, .guest(config)))
             } catch {
                 found.append((pid, .unreadable(path: path, source: .qemu, error: "\(path): \(error)")))
             }

@@ -6,16 +6,18 @@ import GuestCapCore
 /// ``XMLDocumentParser`` (no DTDs, no entities, bounded depth and size).
 public enum LibvirtDomainParser {
     /// Parses a libvirt document.
-    /// - Parameter sourceHint: `.libvirtLive` makes a `<domain>` root count as live; a
-    ///   `<domstatus>` root is always live.
+    /// - Parameters:
+    ///   - sourceHint: `.libvirtLive` makes a `<domain>` root count as live; a `<domstatus>`
+    ///     root is always live.
+    ///   - hashContents: Whether to compute ``GuestConfig/contentHash``; when false it is empty.
     /// - Throws: ``GuestConfigError``: `.otherKind` for well-formed XML of another kind
     ///   (a `<network>`), `.malformed` for bad XML or a `<cpu>` libvirt itself would refuse.
     public static func parse(_ bytes: [UInt8], path: String,
-                             sourceHint: GuestSource?) throws(GuestConfigError) -> GuestConfig {
+                             sourceHint: GuestSource?, hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
         let root: XMLElement
         // The loader already capped the size (limits.max_config_bytes); the XML parser must not refuse less.
         let limits = XMLLimits(maxBytes: max(XMLLimits().maxBytes, bytes.count))
-        do { root = try XMLDocumentParser.parse(bytes, limits: limits) } catch {
+        do { root = try XMLDocumentParser.parse(bytes, limits: limits, keeping: selection) } catch {
             throw .malformed("cannot be parsed as XML: \(error)")
         }
         let domain: XMLElement
@@ -45,8 +47,15 @@ public enum LibvirtDomainParser {
         let uuid = domain.child("uuid")?.trimmedText
         return GuestConfig(source: source, path: path, name: name?.isEmpty == false ? name : nil,
                            uuid: uuid?.isEmpty == false ? uuid : nil, cpu: try cpuConfig(domain.child("cpu")),
-                           pid: pid, contentHash: SHA256.hex(of: bytes))
+                           pid: pid, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
     }
+
+    /// The elements read above: the rest of a domain (`<devices>`, `<metadata>`, …, most of
+    /// its bytes) is checked by the XML parser as strictly but not built into a tree.
+    static let selection = XMLElementSelection(paths: [
+        "domain/name", "domain/uuid", "domain/cpu/**",
+        "domstatus/domain/name", "domstatus/domain/uuid", "domstatus/domain/cpu/**",
+    ])
 
     // MARK: - <cpu>
 

@@ -5,20 +5,24 @@ import GuestCapCore
 public enum QEMUCommandLineParser {
     /// Parses an `.args` file: one shell-quoted command line, possibly with leading
     /// `VAR=value` assignments and backslash-newline continuations.
+    /// - Parameter hashContents: Whether to compute ``GuestConfig/contentHash``; when false it is empty.
     /// - Throws: ``GuestConfigError`` (`.otherKind` when the command is not an x86 QEMU).
-    public static func parseArgs(_ bytes: [UInt8], path: String) throws(GuestConfigError) -> GuestConfig {
+    public static func parseArgs(_ bytes: [UInt8], path: String,
+                                 hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
         let text = try ConfigText.decodeUTF8(bytes)
         var words = try ShellWords.split(text)
         guard !words.isEmpty else { throw .malformed("is empty: no command line") }
         // Environment assignments come before the binary, as virsh prints them.
         while let first = words.first, isAssignment(first.text) { words.removeFirst() }
         guard !words.isEmpty else { throw .otherKind("not a QEMU command line: only environment assignments") }
-        return try config(words: words, bytes: bytes, path: path, pid: nil)
+        return try config(words: words, bytes: bytes, path: path, pid: nil, hashContents: hashContents)
     }
 
     /// Parses `/proc/PID/cmdline`: NUL-separated arguments, no lines.
+    /// - Parameter hashContents: Whether to compute ``GuestConfig/contentHash``; when false it is empty.
     /// - Throws: ``GuestConfigError`` (`.otherKind` when the process is not an x86 QEMU).
-    public static func parseCmdline(_ bytes: [UInt8], path: String, pid: Int?) throws(GuestConfigError) -> GuestConfig {
+    public static func parseCmdline(_ bytes: [UInt8], path: String, pid: Int?,
+                                    hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
         var parts = bytes.split(separator: 0, omittingEmptySubsequences: false)
         if parts.last?.isEmpty == true { parts.removeLast() }
         guard !parts.isEmpty else { throw .otherKind("not a QEMU command line: empty") }
@@ -27,7 +31,7 @@ public enum QEMUCommandLineParser {
             let text = try ConfigText.decodeUTF8(Array(part))
             words.append(ShellWord(text: text, line: 0))
         }
-        return try config(words: words, bytes: bytes, path: path, pid: pid)
+        return try config(words: words, bytes: bytes, path: path, pid: pid, hashContents: hashContents)
     }
 
     /// Whether an argv[0] names a QEMU that emulates x86 (`qemu-system-x86_64…`, `qemu-system-i386`, `qemu-kvm`).
@@ -39,7 +43,7 @@ public enum QEMUCommandLineParser {
     // MARK: - Command line
 
     private static func config(words: [ShellWord], bytes: [UInt8], path: String,
-                               pid: Int?) throws(GuestConfigError) -> GuestConfig {
+                               pid: Int?, hashContents: Bool) throws(GuestConfigError) -> GuestConfig {
         let argv0 = words[0].text
         guard isX86QEMU(argv0) else {
             if basename(argv0).hasPrefix("qemu-system-") {
@@ -71,7 +75,7 @@ public enum QEMUCommandLineParser {
         var guestCPU = GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("no -cpu option: QEMU's default CPU"))
         if let cpu { guestCPU = try cpuConfig(cpu) }
         return GuestConfig(source: .qemu, path: path, name: name, uuid: uuid, cpu: guestCPU, pid: pid,
-                           contentHash: SHA256.hex(of: bytes))
+                           contentHash: hashContents ? SHA256.hex(of: bytes) : "")
     }
 
     private static func lineOf(_ word: ShellWord) -> Int? { word.line > 0 ? word.line : nil }

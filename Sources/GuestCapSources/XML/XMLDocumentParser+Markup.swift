@@ -69,7 +69,7 @@ extension XMLDocumentParser.Scanner {
             if bytes[index] == UInt8(ascii: "]"), bytes[index + 1] == UInt8(ascii: "]"),
                 bytes[index + 2] == UInt8(ascii: ">")
             {
-                appendNormalizingLineEnds(contentStart..<index)
+                if keepsContent { appendNormalizingLineEnds(contentStart..<index) }
                 advance(to: index + 3)
                 return
             }

@@ -115,6 +115,19 @@ extension XMLDocumentParser.Scanner {
         }
     }
 
+    /// Checks the references in an attribute value that is not kept, as `decodeAttributeValue` would.
+    func checkAttributeValue(_ range: Range<Int>) throws(XMLParseError) {
+        let end = range.upperBound
+        var index = range.lowerBound
+        while index < end {
+            if bytes[index] == UInt8(ascii: "&") {
+                index = try reference(at: index, before: end).1
+            } else {
+                index += 1
+            }
+        }
+    }
+
     /// An attribute value with references decoded and each literal tab, LF, CR or CR LF turned
     /// into one space, as XML's attribute-value normalisation requires.
     mutating func decodeAttributeValue(_ range: Range<Int>) throws(XMLParseError) -> String {

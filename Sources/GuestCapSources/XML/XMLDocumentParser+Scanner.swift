@@ -5,10 +5,11 @@ extension XMLDocumentParser {
     struct Scanner {
         /// An element whose start tag has been read and whose end tag has not.
         struct OpenElement {
-            let name: String
             let nameRange: Range<Int>
             let attributes: [XMLAttribute]
             let line: Int
+            /// Whether it is built, and which of its children are.
+            let keep: XMLElementSelection.Keep
             /// Where this element's finished children begin in `finished`.
             let firstChild: Int
             /// Where this element's character data begins in `text`.
@@ -17,6 +18,7 @@ extension XMLDocumentParser {
 
         let bytes: XMLDocumentParser.Input
         let limits: XMLLimits
+        let selection: XMLElementSelection
         var position = 0
         /// The line of `position`, kept current as the scanner moves, so a start tag's line
         /// costs nothing; error paths recount from the start instead.
@@ -33,13 +35,17 @@ extension XMLDocumentParser {
         var attributeScratch: [XMLAttribute] = []
         /// The names on the tag being read, kept only once it has many attributes.
         var attributeNames: Set<String> = []
+        /// The names of the attributes read so far on a tag that is not built, and whether
+        /// each is ASCII; the capacity is reused.
+        var skippedAttributeNames: [(range: Range<Int>, ascii: Bool)] = []
         /// Room for decoding attribute values that hold references or line breaks.
         var valueScratch: [UInt8] = []
         var elementCount = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>, limits: XMLLimits) {
+        init(bytes: UnsafeBufferPointer<UInt8>, limits: XMLLimits, selection: XMLElementSelection) {
             self.bytes = XMLDocumentParser.Input(buffer: bytes)
             self.limits = limits
+            self.selection = selection
         }
 
         /// Parses the document and returns its root element.
@@ -59,7 +65,8 @@ extension XMLDocumentParser {
             if let innermost = open.last {
                 throw failure(
                     .truncated, at: end,
-                    "the document ends before <\(innermost.name)> (opened on line \(innermost.line)) is closed"
+                    "the document ends before <\(bytes.string(innermost.nameRange))> (opened on line "
+                        + "\(innermost.line)) is closed"
                 )
             }
             guard let root else {
@@ -88,19 +95,26 @@ extension XMLDocumentParser {
 
         /// Pushes an element whose start tag ended with `>`.
         mutating func openElement(
-            name: String, nameRange: Range<Int>, attributes: [XMLAttribute], line: Int
+            nameRange: Range<Int>, attributes: [XMLAttribute], line: Int, keep: XMLElementSelection.Keep
         ) {
             open.append(
                 OpenElement(
-                    name: name, nameRange: nameRange, attributes: attributes, line: line,
+                    nameRange: nameRange, attributes: attributes, line: line, keep: keep,
                     firstChild: finished.count, firstTextByte: text.count
                 )
             )
         }
 
-        /// Pops the innermost open element and hands it to its parent, or makes it the root.
+        /// Whether the innermost open element is built into the tree; text outside the root is not.
+        var keepsContent: Bool {
+            guard let innermost = open.last else { return false }
+            return innermost.keep != .skipped
+        }
+
+        /// Pops the innermost open element and hands it to its parent, or makes it the root;
+        /// an element that is not built is only popped.
         mutating func closeElement() {
-            guard let element = open.popLast() else { return }
+            guard let element = open.popLast(), element.keep != .skipped else { return }
             let children = Self.takeLast(finished.count - element.firstChild, from: &finished)
             var content = ""
             if element.firstTextByte < text.count {
@@ -111,7 +125,7 @@ extension XMLDocumentParser {
             }
             attach(
                 XMLElement(
-                    name: element.name, attributes: element.attributes, children: children,
+                    name: bytes.string(element.nameRange), attributes: element.attributes, children: children,
                     text: content, line: element.line
                 )
             )
@@ -165,7 +179,7 @@ extension XMLDocumentParser {
         func unexpectedEnd(inside what: String) -> XMLParseError {
             var reason = "the document ends inside \(what)"
             if let innermost = open.last {
-                reason += ", before <\(innermost.name)> (opened on line \(innermost.line)) is closed"
+                reason += ", before <\(bytes.string(innermost.nameRange))> (opened on line \(innermost.line)) is closed"
             }
             return failure(.truncated, at: bytes.count, reason)
         }

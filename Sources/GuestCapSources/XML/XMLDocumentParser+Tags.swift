@@ -24,6 +24,9 @@ extension XMLDocumentParser.Scanner {
                 "<\(shown(nameRange))> is nested more than \(limits.effectiveMaxDepth) elements deep"
             )
         }
+        let keep = selection.child(of: open.last?.keep ?? selection.top, named: bytes.slice(nameRange))
+        let kept = keep != .skipped
+        if !kept { skippedAttributeNames.removeAll(keepingCapacity: true) }
         while true {
             let sawSpace = skipWhitespace()
             guard position < bytes.count else {
@@ -32,10 +35,7 @@ extension XMLDocumentParser.Scanner {
             switch bytes[position] {
             case UInt8(ascii: ">"):
                 position += 1
-                let attributes = takeAttributes()
-                openElement(
-                    name: bytes.string(nameRange), nameRange: nameRange, attributes: attributes, line: line
-                )
+                openElement(nameRange: nameRange, attributes: takeAttributes(), line: line, keep: keep)
                 return
             case UInt8(ascii: "/"):
                 position += 1
@@ -50,8 +50,9 @@ extension XMLDocumentParser.Scanner {
                     )
                 }
                 position += 1
-                let attributes = takeAttributes()
-                attach(XMLElement(name: bytes.string(nameRange), attributes: attributes, line: line))
+                if kept {
+                    attach(XMLElement(name: bytes.string(nameRange), attributes: takeAttributes(), line: line))
+                }
                 return
             default:
                 guard sawSpace else {
@@ -61,7 +62,7 @@ extension XMLDocumentParser.Scanner {
                             + describeCharacter(at: position)
                     )
                 }
-                try parseAttribute(of: nameRange, tagLine: line)
+                try parseAttribute(of: nameRange, tagLine: line, kept: kept)
             }
         }
     }
@@ -76,7 +77,8 @@ extension XMLDocumentParser.Scanner {
     }
 
     /// Reads `name = "value"` and adds it to `attributeScratch`; `element` is the tag's name.
-    private mutating func parseAttribute(of element: Range<Int>, tagLine: Int) throws(XMLParseError) {
+    /// When the element is not `kept`, the attribute is checked the same way but not built.
+    private mutating func parseAttribute(of element: Range<Int>, tagLine: Int, kept: Bool) throws(XMLParseError) {
         guard let nameRange = scanName() else {
             throw expected("an attribute name, '>' or '/>' in the start tag of <\(shown(element))>")
         }
@@ -133,6 +135,11 @@ extension XMLDocumentParser.Scanner {
             )
         }
         position = index + 1
+        let valueRange = valueStart..<index
+        guard kept else {
+            try checkSkippedAttribute(name: nameRange, value: valueRange, plain: plain, of: element)
+            return
+        }
         guard attributeScratch.count < limits.maxAttributesPerElement else {
             throw failure(
                 .tooManyAttributes, at: valueStart,
@@ -146,9 +153,58 @@ extension XMLDocumentParser.Scanner {
                 "the attribute '\(name)' appears more than once on <\(shown(element))>"
             )
         }
-        let valueRange = valueStart..<index
         let value = plain ? bytes.string(valueRange) : try decodeAttributeValue(valueRange)
         attributeScratch.append(XMLAttribute(name: name, value: value))
+    }
+
+    /// The checks `parseAttribute` makes after the value, in the same order, for an attribute
+    /// of an element that is not built: names compared as bytes, the value decoded into nothing.
+    private mutating func checkSkippedAttribute(
+        name nameRange: Range<Int>, value valueRange: Range<Int>, plain: Bool, of element: Range<Int>
+    ) throws(XMLParseError) {
+        guard skippedAttributeNames.count < limits.maxAttributesPerElement else {
+            throw failure(
+                .tooManyAttributes, at: valueRange.lowerBound,
+                "<\(shown(element))> has more than \(limits.maxAttributesPerElement) attributes"
+            )
+        }
+        if isDuplicateSkipped(nameRange) {
+            throw failure(
+                .duplicateAttribute, at: nameRange.lowerBound,
+                "the attribute '\(bytes.string(nameRange))' appears more than once on <\(shown(element))>"
+            )
+        }
+        if !plain { try checkAttributeValue(valueRange) }
+    }
+
+    /// `isDuplicate` for an element that is not built, without making strings for ASCII names.
+    ///
+    /// Names are compared as `String`s are (canonical equivalence), so a non-ASCII name falls
+    /// back to strings; ASCII names are equal exactly when their bytes are.
+    private mutating func isDuplicateSkipped(_ nameRange: Range<Int>) -> Bool {
+        let linearLimit = 16
+        let count = skippedAttributeNames.count
+        if count < linearLimit {
+            var ascii = true
+            for index in nameRange where bytes[index] >= 0x80 {
+                ascii = false
+                break
+            }
+            for earlier in skippedAttributeNames {
+                if bytes.sameBytes(earlier.range, nameRange) { return true }
+                if !(ascii && earlier.ascii), bytes.string(earlier.range) == bytes.string(nameRange) { return true }
+            }
+            skippedAttributeNames.append((nameRange, ascii))
+            return false
+        }
+        if count == linearLimit {
+            attributeNames.removeAll(keepingCapacity: true)
+            for earlier in skippedAttributeNames {
+                attributeNames.insert(bytes.string(earlier.range))
+            }
+        }
+        skippedAttributeNames.append((nameRange, true))
+        return !attributeNames.insert(bytes.string(nameRange)).inserted
     }
 
     /// Whether the element being read already has `name`; a set takes over from a linear
@@ -197,7 +253,7 @@ extension XMLDocumentParser.Scanner {
         guard bytes.sameBytes(nameRange, innermost.nameRange) else {
             throw failure(
                 .malformed, at: tagStart,
-                "the end tag </\(shown(nameRange))> does not match the start tag <\(innermost.name)> "
+                "the end tag </\(shown(nameRange))> does not match the start tag <\(bytes.string(innermost.nameRange))> "
                     + "opened on line \(innermost.line)"
             )
         }

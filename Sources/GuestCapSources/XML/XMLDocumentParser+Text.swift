@@ -30,10 +30,12 @@ extension XMLDocumentParser.Scanner {
         let range = start..<index
         if open.isEmpty {
             try checkOutsideRoot(range)
+        } else if !keepsContent {
+            if !plain { try appendDecodedText(range, keeping: false) }
         } else if plain {
             text.append(contentsOf: bytes.slice(range))
         } else {
-            try appendDecodedText(range)
+            try appendDecodedText(range, keeping: true)
         }
     }
 
@@ -51,8 +53,9 @@ extension XMLDocumentParser.Scanner {
         }
     }
 
-    /// Adds text with references decoded and line ends normalised, refusing `]]>`.
-    private mutating func appendDecodedText(_ range: Range<Int>) throws(XMLParseError) {
+    /// Adds text with references decoded and line ends normalised, refusing `]]>`; when not
+    /// `keeping`, only checks it.
+    private mutating func appendDecodedText(_ range: Range<Int>, keeping: Bool) throws(XMLParseError) {
         let end = range.upperBound
         var index = range.lowerBound
         while index < end {
@@ -60,10 +63,10 @@ extension XMLDocumentParser.Scanner {
             switch byte {
             case UInt8(ascii: "&"):
                 let (scalar, next) = try reference(at: index, before: end)
-                Self.appendUTF8(scalar, to: &text)
+                if keeping { Self.appendUTF8(scalar, to: &text) }
                 index = next
             case 0x0D:
-                text.append(0x0A)
+                if keeping { text.append(0x0A) }
                 index += 1
                 if index < end, bytes[index] == 0x0A { index += 1 }
             case UInt8(ascii: "]"):
@@ -72,10 +75,10 @@ extension XMLDocumentParser.Scanner {
                 {
                     throw failure(.malformed, at: index, "']]>' is not allowed in text outside a CDATA section")
                 }
-                text.append(byte)
+                if keeping { text.append(byte) }
                 index += 1
             default:
-                text.append(byte)
+                if keeping { text.append(byte) }
                 index += 1
             }
         }

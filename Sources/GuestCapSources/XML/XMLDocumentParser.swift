@@ -12,12 +12,15 @@ public enum XMLDocumentParser {
     /// - Parameters:
     ///   - bytes: The document as read from disk; a UTF-8 byte order mark is allowed.
     ///   - limits: Bounds on size, depth and counts.
-    /// - Returns: The root element with its whole subtree.
+    ///   - selection: Which elements to build; the whole document is checked either way and
+    ///     refused with the same error whatever is selected.
+    /// - Returns: The root element with the subtree `selection` keeps.
     /// - Throws: ``XMLParseError`` saying what is wrong and on which line, when the document
     ///   is not well-formed UTF-8 XML, has a DOCTYPE or unknown entity, or exceeds `limits`.
     public static func parse(
         _ bytes: [UInt8],
-        limits: XMLLimits = XMLLimits()
+        limits: XMLLimits = XMLLimits(),
+        keeping selection: XMLElementSelection = .everything
     ) throws(XMLParseError) -> XMLElement {
         guard bytes.count <= limits.maxBytes else {
             throw XMLParseError(
@@ -27,7 +30,7 @@ public enum XMLDocumentParser {
             )
         }
         return try bytes.withUnsafeBufferPointer { (buffer) throws(XMLParseError) -> XMLElement in
-            var scanner = Scanner(bytes: buffer, limits: limits)
+            var scanner = Scanner(bytes: buffer, limits: limits, selection: selection)
             return try scanner.parseDocument()
         }
     }
