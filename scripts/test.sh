@@ -17,9 +17,14 @@ scripts/start-journald.sh
 if [ "$quick" = 0 ]; then
     scripts/start-libvirt.sh
     export GUESTCAP_E2E_LIBVIRT=1
-    # InstallTests: build the .deb (release, in .build-deb), dpkg -i it here, purge it.
+    # InstallTests: dpkg -i the .deb here, then purge it. It is built before the tests (release,
+    # in .build-deb) so that a long build does not starve the tests that run beside it.
     export GUESTCAP_TEST_DEB=1
 fi
 
 swift build
+if [ "$quick" = 0 ] && [ -z "${GUESTCAP_DEB:-}" ]; then
+    GUESTCAP_DEB=$(make -s deb SWIFT_SCRATCH=.build-deb DIST="$PWD/dist" | tail -n 1)
+    export GUESTCAP_DEB
+fi
 GUESTCAP_BIN="$PWD/.build/debug/guestcap" swift test "$@"

@@ -35,7 +35,7 @@ struct LibvirtEndToEndTests {
                                        "GUESTCAP_SOURCE=\(source)"])
         }
         func wait(_ id: String, _ source: String, _ count: Int) async throws -> Int {
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(60)
             var n = try entries(id, source).count
             while n < count && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))

@@ -32,7 +32,7 @@ enum JournalReader {
     }
 
     /// Polls until `count` entries match (the daemon works asynchronously), or the deadline.
-    static func wait(_ matches: [String], count: Int, timeout: Duration = .seconds(10)) async throws -> [Entry] {
+    static func wait(_ matches: [String], count: Int, timeout: Duration = .seconds(45)) async throws -> [Entry] {
         let deadline = ContinuousClock.now + timeout
         var found = try entries(matches)
         while found.count < count && ContinuousClock.now < deadline {
