@@ -43,11 +43,10 @@ public struct PolicyLoader: Sendable {
 
     private func load(text: String, bytes: [UInt8], path: String) throws(PolicyError) -> Policy {
         let root: TOMLTable
-        // toml++ aborts the process on this one syntax error instead of reporting it.
-        if let line = TOMLHeaderCheck.firstFatalHeaderLine(in: text) {
-            throw PolicyError(file: path, problems: [PolicyProblem(
-                file: path, line: line, key: "",
-                message: "TOML syntax: a table header must start with a key (A-Z a-z 0-9 _ - or a quoted key) after its '[' or '[['")])
+        // toml++ aborts the process on a few syntax errors instead of reporting them.
+        if let problem = TOMLPrecheck.firstFatalProblem(in: text) {
+            throw PolicyError(file: path, problems: [PolicyProblem(file: path, line: problem.line, key: "",
+                                                                   message: problem.message)])
         }
         do {
             root = try TOMLTable(string: text)

@@ -1,23 +1,42 @@
-/// Finds the one TOML syntax error that toml++ (inside TOMLKit) does not report but dies of.
+/// Finds the TOML syntax errors that toml++ (inside TOMLKit) does not report but dies of.
 ///
-/// toml++ 3 *asserts* that a table header's first character after `[` or `[[` (and spaces)
-/// starts a key — a bare key character, a quote — or is the `]` it reports as an empty
-/// key. Any other character (`` [[`ools]] ``, `[[[a]]]`, `[=]`) fails `assert()` and aborts
-/// the whole process, in release builds too (SwiftPM builds TOMLKit's C++ without `NDEBUG`;
-/// with it, it would be undefined behaviour instead). Found by fuzzing (fuzz-regressions).
+/// toml++ 3 checks some of its expectations with `assert()`, which aborts the whole process —
+/// in release builds too (SwiftPM builds TOMLKit's C++ without `NDEBUG`; with it, it would be
+/// undefined behaviour instead). Fuzzing found two that a malformed text reaches
+/// (fuzz-regressions):
+///
+/// * a table header whose first character after `[` or `[[` (and spaces) does not start a
+///   key — a bare key character, a quote — nor is the `]` it reports as an empty key:
+///   `` [[`ools]] ``, `[[[a]]]`, `[=]`;
+/// * a `}` inside an array: `members = ["a", }` (never valid TOML).
+///
 /// Run this on every TOML text before TOMLKit sees it.
-public enum TOMLHeaderCheck {
-    /// The 1-based line of the first table header toml++ would abort on, or nil if there is none.
+public enum TOMLPrecheck {
+    /// A construct toml++ would abort on, as the syntax error it is.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The 1-based line.
+        public let line: Int
+        /// What is wrong, as a sentence starting "TOML syntax:".
+        public let message: String
+
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    static let badHeader = "TOML syntax: a table header must start with a key (A-Z a-z 0-9 _ - or a quoted key) "
+        + "after its '[' or '[['"
+    static let braceInArray = "TOML syntax: '}' inside an array; an array ends with ']'"
+
+    /// The first construct toml++ would abort on, or nil if there is none.
     ///
     /// A scan, not a parser: it follows strings, comments and brackets only well enough to tell a
     /// header (a `[` starting a line outside any value) from an array; on text that is already
     /// broken before that line it may name a later line than toml++ would, but toml++ stops at
     /// its first error, so a text this passes never reaches the assertion.
-    public static func firstFatalHeaderLine(in text: String) -> Int? {
+    public static func firstFatalProblem(in text: String) -> Problem? {
         let b = Array(text.utf8)
         var i = b.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var line = 1
-        var depth = 0  // open [ and { of values
+        var open: [UInt8] = []  // the [ and { of values still open, innermost last
         var atLineStart = true
 
         func skipSpaces(from start: Int) -> Int {
@@ -31,7 +50,7 @@ public enum TOMLHeaderCheck {
             if c == UInt8(ascii: "\n") {
                 line += 1
                 i += 1
-                if depth == 0 { atLineStart = true }
+                if open.isEmpty { atLineStart = true }
                 continue
             }
             if atLineStart {
@@ -47,7 +66,7 @@ public enum TOMLHeaderCheck {
                         j = skipSpaces(from: j + 1)
                     }
                     if !reportedByTOMLKit, j < b.count, !startsKey(b[j]), b[j] != UInt8(ascii: "]") {
-                        return line
+                        return Problem(line: line, message: badHeader)
                     }
                     while i < b.count, b[i] != UInt8(ascii: "\n") { i += 1 }  // a header is one line
                     continue
@@ -61,9 +80,12 @@ public enum TOMLHeaderCheck {
                 i = endOfString(b, at: i, line: &line)
                 continue
             case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-            case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth = max(0, depth - 1)
+                open.append(c)
+            case UInt8(ascii: "}"):
+                if open.last == UInt8(ascii: "[") { return Problem(line: line, message: braceInArray) }
+                _ = open.popLast()
+            case UInt8(ascii: "]"):
+                _ = open.popLast()
             default:
                 break
             }
