@@ -92,6 +92,7 @@ for t in "${targets[@]}"; do
     log="$CORPUS/$t.log"
     before=$(ls "$CORPUS/artifacts" | wc -l)
     echo "== fuzz-$t for ${seconds}s (log: ${log#"$ROOT/"})"
+    started=$(date +%s)
     set +e
     # shellcheck disable=SC2086
     # SWIFT_BACKTRACE: the Swift runtime's crash handler reads memory ASan then reports as an overflow.
@@ -102,6 +103,7 @@ for t in "${targets[@]}"; do
         -print_final_stats=1 -artifact_prefix="$CORPUS/artifacts/$t-" ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
     set -e
+    took=$(( $(date +%s) - started ))
     # The last status line (DONE, or the last before a crash) holds cov/ft; the final stats the totals.
     last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
     cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$last")
@@ -109,7 +111,7 @@ for t in "${targets[@]}"; do
     corp=$(sed -nE 's/.* corp: ([0-9]+\/[0-9A-Za-z]+).*/\1/p' <<<"$last")
     execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log")
     rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+)/\1/p' "$log")
-    line="fuzz-$t: ${execs:-?} executions, ${rate:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, ${seconds}s"
+    line="fuzz-$t: ${execs:-?} executions, ${rate:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, ${took}s"
     after=$(ls "$CORPUS/artifacts" | wc -l)
     if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
         status=1
