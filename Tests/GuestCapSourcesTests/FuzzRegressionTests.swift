@@ -14,8 +14,8 @@ struct FuzzRegressionTests {
     /// The grown inputs are 2 MiB. The fixed parsers take about 10 s for that in a debug build
     /// on a busy 2-core machine (well under 1 s in release); the quadratic ones took over a
     /// minute in release (18 s of CPU for a 1 MiB `.args` file, so about 70 s for 2 MiB) and,
-    /// in a debug build, had not
-    /// finished 1 MiB after 400 s. A bound this loose does not fail on a slow machine.
+    /// in a debug build, had not finished 1 MiB after 400 s. A bound this loose does not fail
+    /// on a slow machine.
     private static let grownSize = 2 << 20
     private static let bound: Duration = .seconds(60)
 
