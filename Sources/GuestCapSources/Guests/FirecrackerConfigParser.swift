@@ -194,16 +194,45 @@ public enum FirecrackerConfigParser {
     }
 
     /// Finds where strings appear in the JSON text, counting repeats so the n-th use of a
-    /// bitmap gets the n-th occurrence's line.
+    /// bitmap gets the n-th occurrence's line (the first one's when it is used more often).
+    /// The string literals are indexed once, in one pass: searching the text again for each
+    /// use made a file with many modifiers take quadratic time (fuzz-regressions).
     private struct Locator {
-        let bytes: [UInt8]
-        var seen: [String: Int] = [:]
+        /// Each string literal as written, quotes included → the lines it starts on, in order.
+        private let lines: [String: [Int]]
+        private var seen: [String: Int] = [:]
+
+        init(bytes: [UInt8]) {
+            lines = Self.index(bytes)
+        }
 
         mutating func line(of needle: String) -> Int? {
+            guard let found = lines[needle] else { return nil }
             let n = seen[needle, default: 0]
             seen[needle] = n + 1
-            return ConfigText.line(of: needle, occurrence: n, in: bytes)
-                ?? ConfigText.line(of: needle, occurrence: 0, in: bytes)
+            return n < found.count ? found[n] : found[0]
+        }
+
+        private static func index(_ bytes: [UInt8]) -> [String: [Int]] {
+            var out: [String: [Int]] = [:]
+            var line = 1
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\n") { line += 1 }
+                guard b == UInt8(ascii: "\"") else { i += 1; continue }
+                let start = i
+                let startLine = line
+                i += 1
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") {
+                    if bytes[i] == UInt8(ascii: "\\") { i += 1 } else if bytes[i] == UInt8(ascii: "\n") { line += 1 }
+                    i += 1
+                }
+                guard i < bytes.count else { break }
+                i += 1
+                out[String(decoding: bytes[start..<i], as: UTF8.self), default: []].append(startLine)
+            }
+            return out
         }
     }
 }

@@ -10,12 +10,15 @@ public enum QEMUCommandLineParser {
     public static func parseArgs(_ bytes: [UInt8], path: String,
                                  hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
         let text = try ConfigText.decodeUTF8(bytes)
-        var words = try ShellWords.split(text)
+        let words = try ShellWords.split(text)
         guard !words.isEmpty else { throw .malformed("is empty: no command line") }
-        // Environment assignments come before the binary, as virsh prints them.
-        while let first = words.first, isAssignment(first.text) { words.removeFirst() }
-        guard !words.isEmpty else { throw .otherKind("not a QEMU command line: only environment assignments") }
-        return try config(words: words, bytes: bytes, path: path, pid: nil, hashContents: hashContents)
+        // Environment assignments come before the binary, as virsh prints them. Skipped by
+        // index: removing them one by one from the front is quadratic (fuzz-regressions).
+        guard let command = words.firstIndex(where: { !isAssignment($0.text) }) else {
+            throw .otherKind("not a QEMU command line: only environment assignments")
+        }
+        return try config(words: Array(words[command...]), bytes: bytes, path: path, pid: nil,
+                          hashContents: hashContents)
     }
 
     /// Parses `/proc/PID/cmdline`: NUL-separated arguments, no lines.

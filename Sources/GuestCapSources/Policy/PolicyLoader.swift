@@ -43,6 +43,11 @@ public struct PolicyLoader: Sendable {
 
     private func load(text: String, bytes: [UInt8], path: String) throws(PolicyError) -> Policy {
         let root: TOMLTable
+        // toml++ aborts the process on a few syntax errors instead of reporting them.
+        if let problem = TOMLPrecheck.firstFatalProblem(in: text) {
+            throw PolicyError(file: path, problems: [PolicyProblem(file: path, line: problem.line, key: "",
+                                                                   message: problem.message)])
+        }
         do {
             root = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
