@@ -68,6 +68,7 @@ class Harness:
         self.files = {}      # path -> (name, uuid) for persistent guests
         self.live = {}       # path -> (name, uuid)
         self.changes = 0
+        self.bad = set()     # persistent files left unreadable (repaired before the comparison)
         self.counter = 0
         self.host_state = (0, 0, 0)
         self.rss = []
@@ -137,21 +138,28 @@ class Harness:
             p = self.rng.choice(list(self.files))
             name, u = self.files[p]
             self.put(p, domain(name, u, self.feats()))
+            self.bad.discard(p)
         elif r < 0.55:                                # edit in place (truncate + write)
             p = self.rng.choice(list(self.files))
             name, u = self.files[p]
-            self.put(p, domain(name, u, self.feats(), self.rng.sample(["mds-no", "taa-no"], self.rng.randint(0, 1))),
-                     atomic=False)
+            f = self.feats()
+            d = self.rng.sample(["mds-no", "taa-no"], self.rng.randint(0, 1))
+            self.put(p, domain(name, u, f, d), atomic=False)
+            (self.bad.add if set(f) & set(d) else self.bad.discard)(p)   # a feature twice: unreadable
         elif r < 0.63:                                # rename (same guest, new file name)
             p = self.rng.choice(list(self.files))
             q = os.path.join(self.persist, self.newname() + ".xml")
             os.rename(p, q)
             self.files[q] = self.files.pop(p)
+            if p in self.bad:
+                self.bad.discard(p)
+                self.bad.add(q)
             self.changes += 1
         elif r < 0.70:                                # delete + create another
             p = self.rng.choice(list(self.files))
             os.unlink(p)
             del self.files[p]
+            self.bad.discard(p)
             self.changes += 1
             name = self.newname()
             q = os.path.join(self.persist, name + ".xml")
@@ -162,6 +170,7 @@ class Harness:
             p = self.rng.choice(list(self.files))
             name, _ = self.files[p]
             self.put(p, f"<domain><name>{name}</name><cpu mode='custom'")
+            self.bad.add(p)
         elif r < 0.95:                                # live XML churn
             if self.live and self.rng.random() < 0.5:
                 p = self.rng.choice(list(self.live))
@@ -173,10 +182,11 @@ class Harness:
                 p = self.rng.choice(list(self.live))
                 name, u = self.live[p]
                 self.put(p, live(name, u, self.feats()))
-        else:                                         # nothing to do here: host flips are timed
+        else:                                         # host flips are timed; one more edit
             p = self.rng.choice(list(self.files))
             name, u = self.files[p]
             self.put(p, domain(name, u, self.feats()))
+            self.bad.discard(p)
 
     # --- daemon ------------------------------------------------------------------------------
     def start_daemon(self):
@@ -279,6 +289,13 @@ class Harness:
         # Final host state = the initial one; wait until the daemon has recorded it, then give
         # every live guest a fresh identity so its boot host is the final host (policy-model §2:
         # a running guest is judged against the host it booted on, which `check` cannot know).
+        # An unreadable file keeps its last good findings open in the daemon (no all-clear from
+        # a broken file), which `check` cannot know: repair them all before comparing.
+        repaired = len(self.bad)
+        for p in list(self.bad):
+            name, u = self.files[p]
+            self.put(p, domain(name, u, self.feats()))
+        self.bad.clear()
         self.set_host((0, 0, 0))
         initial = None
         deadline = time.time() + 120
@@ -320,7 +337,7 @@ class Harness:
             "guests": a.guests, "live": a.live, "duration_s": round(churn_s, 1), "changes": churn_changes,
             "changes_per_s": round(churn_changes / churn_s, 1),
             "transitions_in_journal": transitions, "transitions_per_s": round(transitions / churn_s, 1),
-            "host_changes_logged": hostchanges, "settle_s": round(settle_s, 1),
+            "host_changes_logged": hostchanges, "unreadable_repaired_at_end": repaired, "settle_s": round(settle_s, 1),
             "final_host_recorded": bool(initial),
             "rss_start_kb": m0["VmRSS"], "rss_end_kb": m1["VmRSS"], "hwm_kb": m1["VmHWM"], "rss_samples": self.rss,
             "expected_open": len(expected), "database_open": len(db_g), "journal_open": len(jr_g),
