@@ -273,13 +273,13 @@ import Testing
         let daemon = try w.start()
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
         let stop = try Shell.run(Shell.packageRoot + "/scripts/start-journald.sh", ["--stop"])
-        try #require(stop.status == 0, stop.stderr)
+        try #require(stop.status == 0, "\(stop.stderr)")
         let names = (0..<10).map { "\(w.marker)-\($0)" }
         for n in names { w.put("\(n).xml", DaemonWorld.domain(name: n, force: ["taa-no"])) }
         // Committed while journald is down.
         #expect(await Self.eventually { names.allSatisfy { !Self.stored(w.database, guest: $0).isEmpty } }, "log: \(daemon.log)")
         let start = try Shell.run(Shell.packageRoot + "/scripts/start-journald.sh", ["--start"])
-        try #require(start.status == 0, start.stderr)
+        try #require(start.status == 0, "\(start.stderr)")
         // Resent with the stored transition ids, once each (retry backoff up to 60 s).
         for n in names {
             let e = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(Self.immunity)"], count: 1,
