@@ -19,6 +19,8 @@ public final class HistoryStore: Sendable {
     /// Whether the store was opened read-only (writes throw ``StoreError/isReadOnly``).
     public let readOnly: Bool
     let writer: any DatabaseWriter
+    /// Device and inode of the file opened, to notice it being deleted or replaced.
+    private let opened: (dev: UInt64, ino: UInt64)?
 
     /// Opens (and, unless `readOnly`, creates and migrates) the database at `path`.
     ///
@@ -59,6 +61,21 @@ public final class HistoryStore: Sendable {
             }
             FileAccess.tighten(path: path)
         }
+        var st = stat()
+        opened = stat(path, &st) == 0 ? (UInt64(st.st_dev), UInt64(st.st_ino)) : nil
+    }
+
+    /// Why the file at ``path`` is no longer the database this store writes (deleted, or another
+    /// file renamed over it), nil while it still is. SQLite would go on writing the open file,
+    /// which nobody else can see.
+    public var replacedOnDisk: String? {
+        guard let opened else { return nil }
+        var st = stat()
+        if stat(path, &st) != 0 { return "the database file was deleted while the daemon had it open" }
+        if UInt64(st.st_dev) != opened.dev || UInt64(st.st_ino) != opened.ino {
+            return "the database file was replaced by another file while the daemon had it open"
+        }
+        return nil
     }
 
     /// Refuses files that are SQLite but not guestcap's, and schemas newer than this code.

@@ -117,6 +117,13 @@ public final class Auditor {
     /// Applies one round of work: configuration, host, files, processes; evaluates what changed,
     /// commits and logs the transitions.
     public func process(_ work: AuditInbox.Work, all forceAll: Bool = false) {
+        if let why = store.replacedOnDisk {
+            // Writing on would commit into a file nobody can see: say so and exit non-zero;
+            // systemd (Restart=on-failure) starts a clean run on the file at the path.
+            logger.critical("history database gone; exiting for a restart", metadata: ["path": "\(store.path)", "error": "\(why)"])
+            sink.send(.storeDegraded(path: store.path, error: why))
+            exit(75)
+        }
         let now = clock()
         hostRecorded = false
         roundOld = []
