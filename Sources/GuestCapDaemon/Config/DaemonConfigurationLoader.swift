@@ -1,5 +1,6 @@
 import Foundation
 import GuestCapCore
+import GuestCapSources
 import TOMLKit
 
 /// A daemon configuration file that cannot be used: the file, the line and the key.
@@ -55,6 +56,10 @@ public struct DaemonConfigurationLoader: Sendable {
     /// - Throws: ``DaemonConfigurationError``.
     public func load(text: String, path: String) throws(DaemonConfigurationError) -> DaemonConfiguration {
         let root: TOMLTable
+        // toml++ aborts the process on a few syntax errors instead of reporting them.
+        if let problem = TOMLPrecheck.firstFatalProblem(in: text) {
+            throw DaemonConfigurationError(file: path, line: problem.line, key: "", message: problem.message)
+        }
         do {
             root = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
