@@ -45,6 +45,14 @@ import Testing
                                             timeout: .seconds(60)).count == 1
     }
 
+    /// scripts/start-journald.sh with its output in a file, run with system(3) (fork + waitpid
+    /// on that child). Through Foundation's Process both a pipe read to its end and
+    /// waitUntilExit() never returned here once the script had started journald (setsid).
+    static func journaldScript(_ action: String, log: String) -> Int32 {
+        let status = system("'\(Shell.packageRoot)/scripts/start-journald.sh' \(action) </dev/null >'\(log)' 2>&1")
+        return status == -1 ? -1 : (status >> 8) & 0xff
+    }
+
     // MARK: - Policy
 
     @Test func brokenPolicyThenFixedOnSighup() async throws {
@@ -272,14 +280,14 @@ import Testing
         let w = try DaemonWorld()
         let daemon = try w.start()
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
-        let stop = try Shell.run(Shell.packageRoot + "/scripts/start-journald.sh", ["--stop"])
-        try #require(stop.status == 0, "\(stop.stderr)")
+        let stop = Self.journaldScript("--stop", log: w.dir + "/journald-stop.log")
+        try #require(stop == 0, "see \(w.dir)/journald-stop.log")
         let names = (0..<10).map { "\(w.marker)-\($0)" }
         for n in names { w.put("\(n).xml", DaemonWorld.domain(name: n, force: ["taa-no"])) }
         // Committed while journald is down.
         #expect(await Self.eventually { names.allSatisfy { !Self.stored(w.database, guest: $0).isEmpty } }, "log: \(daemon.log)")
-        let start = try Shell.run(Shell.packageRoot + "/scripts/start-journald.sh", ["--start"])
-        try #require(start.status == 0, "\(start.stderr)")
+        let start = Self.journaldScript("--start", log: w.dir + "/journald-start.log")
+        try #require(start == 0, "see \(w.dir)/journald-start.log")
         // Resent with the stored transition ids, once each (retry backoff up to 60 s).
         for n in names {
             let e = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(Self.immunity)"], count: 1,

@@ -37,7 +37,8 @@ import Testing
         #expect(e["GUESTCAP_SOURCE"] == "libvirt")
         #expect(e["GUESTCAP_CONFIG_PATH"] == path)
         #expect(e["GUESTCAP_BITS"] == "mds-no,taa-no")
-        // journald does not keep the order of a repeated field.
+        // journald keeps a repeated field's values in the order of their data objects in the
+        // journal file, not the order sent: a GUESTCAP_BIT=taa-no logged earlier comes first.
         #expect(e.all("GUESTCAP_BIT").sorted() == ["mds-no", "taa-no"])
         #expect(e["GUESTCAP_GUEST_VALUE"] == CapabilitySet(rawValue: 0x1a0).hex)
         #expect(e["GUESTCAP_JUSTIFIED_VALUE"] == CapabilitySet(rawValue: 0xeb).hex)
