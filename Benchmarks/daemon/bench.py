@@ -109,6 +109,29 @@ def proc_stats(pid):
     return cpu, rss, switches, len(switches)
 
 
+def thread_names(pid):
+    names = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                names[tid] = f.read().strip()
+        except FileNotFoundError:
+            pass
+    return names
+
+
+def rss_split(pid):
+    """(anonymous, file-backed) resident KiB: the process's own heap versus mapped code and libraries."""
+    anon = file = 0
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Rss_Anon:") or line.startswith("Anonymous:"):
+                anon = int(line.split()[1])
+            elif line.startswith("Rss:"):
+                file = int(line.split()[1])
+    return anon, file - anon
+
+
 def pct(values, p):
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
@@ -163,9 +186,14 @@ def main():
         c1, r1, s1, th = proc_stats(daemon.pid)
         per_min = 60 / a.idle
         woke = sum(n - s0.get(tid, 0) for tid, n in s1.items())
-        print(f"  idle ({a.idle} s): RSS {r1 / 1024:.1f} MiB, CPU {(c1 - c0) * per_min:.3f} s per idle minute, "
+        anon, mapped = rss_split(daemon.pid)
+        print(f"  idle ({a.idle} s): RSS {r1 / 1024:.1f} MiB ({anon / 1024:.1f} anonymous, {mapped / 1024:.1f} mapped "
+              f"code and libraries), CPU {(c1 - c0) * per_min:.3f} s per idle minute, "
               f"{woke * per_min:.0f} context switches per minute over {th} threads "
               f"(sampler every 300 s, no watchdog configured)")
+        names = thread_names(daemon.pid)
+        for tid, n in sorted(s1.items(), key=lambda kv: int(kv[0])):
+            print(f"      thread {tid} {names.get(tid, '?')!r}: {(n - s0.get(tid, 0)) * per_min:.0f} per minute")
 
         # 2. Latency: one change every --spacing ms (each on another guest, so every change is
         #    one transition and none is coalesced with another); receive times read back at the end.

@@ -65,7 +65,7 @@ extension HistoryStore {
                                arguments: [note, audit.hostSnapshotID, note])
             }
             if let run = audit.runID {
-                try db.execute(sql: "UPDATE run SET last_audit_at = max(?, started_at) WHERE id = ?", arguments: [at, run])
+                try db.execute(sql: "UPDATE run SET last_audit_at = max(?, started_at) WHERE id = ?", arguments: [at.stored, run])
             }
             return out
         }

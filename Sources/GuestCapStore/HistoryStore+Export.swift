@@ -10,7 +10,7 @@ extension HistoryStore {
             try HostSnapshotRow.fetchAll(db, sql: """
                 SELECT * FROM host_snapshot WHERE began_at < ? AND (ended_at IS NULL OR ended_at > ?)
                 ORDER BY began_at, id
-                """, arguments: [to, from]).map(Self.storedHost)
+                """, arguments: [to.stored, from.stored]).map(Self.storedHost)
         }
     }
 
@@ -35,12 +35,12 @@ extension HistoryStore {
         try read { db in
             let guests = try GuestRow.fetchAll(db, sql: """
                 SELECT * FROM guest WHERE first_seen_at < ? AND (gone_at IS NULL OR gone_at >= ?) ORDER BY id
-                """, arguments: [to, from])
+                """, arguments: [to.stored, from.stored])
             var versions: [Int64: [StoredConfigVersion]] = [:]
             for v in try ConfigVersionRow.fetchAll(db, sql: """
                 SELECT * FROM config_version WHERE began_at < ? AND (ended_at IS NULL OR ended_at > ?)
                 ORDER BY guest_id, began_at, id
-                """, arguments: [to, from]) {
+                """, arguments: [to.stored, from.stored]) {
                 versions[v.guestID, default: []].append(Self.storedVersion(v))
             }
             let worst = try Self.worstStatuses(db, from: from, to: to)
@@ -58,7 +58,7 @@ extension HistoryStore {
     static func findingsOverlapping(_ db: Database, from: Date, to: Date) throws -> [FindingRow] {
         try FindingRow.fetchAll(db, sql: """
             SELECT * FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at, id
-            """, arguments: [to, from])
+            """, arguments: [to.stored, from.stored])
     }
 
     /// Transitions in [from, to) (or all, when nil) of the given findings, oldest first, by finding row.
@@ -69,8 +69,8 @@ extension HistoryStore {
         func add(_ rows: [TransitionRow]) { for t in rows { out[t.findingRow, default: []].append(t) } }
         var timeSQL = ""
         var timeArgs: [any DatabaseValueConvertible] = []
-        if let from { timeSQL += " AND at >= ?"; timeArgs.append(from) }
-        if let to { timeSQL += " AND at < ?"; timeArgs.append(to) }
+        if let from { timeSQL += " AND at >= ?"; timeArgs.append(from.stored) }
+        if let to { timeSQL += " AND at < ?"; timeArgs.append(to.stored) }
         if ids.count > 2000, from != nil || to != nil {
             // Many findings: one pass over the period's transitions is cheaper than one probe each.
             let wanted = Set(ids)
@@ -95,7 +95,7 @@ extension HistoryStore {
             SELECT * FROM finding
             WHERE guest_id IS NOT NULL AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
               AND (severity IN ('critical', 'error') OR rule = 'config-unreadable')
-            """, arguments: [to, from])
+            """, arguments: [to.stored, from.stored])
         let transitions = try transitionsByFinding(db, findings: findings, from: nil, to: to)
         var worst: [Int64: GuestStatus] = [:]
         for f in findings {

@@ -19,7 +19,7 @@ extension HistoryStore {
                 DaemonRun(id: $0.id!, pid: $0.pid, version: $0.version, started: $0.startedAt, ended: $0.endedAt,
                           lastAudit: $0.lastAuditAt)
             }
-            let lastAudit = try Date.fetchOne(db, sql: "SELECT max(last_audit_at) FROM run")
+            let lastAudit = try DatabaseValue.fetchOne(db, sql: "SELECT max(last_audit_at) FROM run").flatMap(StoreTime.date)
             var counts = StoreStatus.Counts()
             counts.guests = guests.count
             for g in guests {
@@ -77,8 +77,8 @@ extension HistoryStore {
                 }
                 conditions.append("finding_row IN (SELECT id FROM finding WHERE \(inner.joined(separator: " AND ")))")
             }
-            if let since = filter.since { conditions.append("at >= ?"); args.append(since) }
-            if let until = filter.until { conditions.append("at < ?"); args.append(until) }
+            if let since = filter.since { conditions.append("at >= ?"); args.append(since.stored) }
+            if let until = filter.until { conditions.append("at < ?"); args.append(until.stored) }
             var sql = "SELECT * FROM \"transition\""
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             if let limit = filter.limit {
@@ -95,8 +95,8 @@ extension HistoryStore {
             if filter.includeHostChanges ?? (filter.rule == nil) {
                 var hostSQL = "SELECT * FROM host_snapshot WHERE 1"
                 var hostArgs: [any DatabaseValueConvertible] = []
-                if let since = filter.since { hostSQL += " AND began_at >= ?"; hostArgs.append(since) }
-                if let until = filter.until { hostSQL += " AND began_at < ?"; hostArgs.append(until) }
+                if let since = filter.since { hostSQL += " AND began_at >= ?"; hostArgs.append(since.stored) }
+                if let until = filter.until { hostSQL += " AND began_at < ?"; hostArgs.append(until.stored) }
                 hostSQL += " ORDER BY began_at DESC, id DESC"
                 if let limit = filter.limit { hostSQL += " LIMIT \(max(0, limit))" }
                 for row in try HostSnapshotRow.fetchAll(db, sql: hostSQL, arguments: StatementArguments(hostArgs)) {
@@ -129,7 +129,7 @@ extension HistoryStore {
     static func hostChange(_ db: Database, _ row: HostSnapshotRow) throws -> HostChange {
         let previousRow = try HostSnapshotRow.fetchOne(db, sql: """
             SELECT * FROM host_snapshot WHERE (began_at, id) < (?, ?) ORDER BY began_at DESC, id DESC LIMIT 1
-            """, arguments: [row.beganAt, row.id!])
+            """, arguments: [row.beganAt.stored, row.id!])
         let current = storedHost(row)
         let previous = previousRow.map(storedHost)
         return HostChange(id: row.changeID, at: row.beganAt, previous: previous, current: current,
@@ -166,22 +166,22 @@ extension HistoryStore {
     /// - Throws: ``StoreError``.
     public func prune(resolvedBefore cutoff: Date) throws(StoreError) -> Int {
         try write("prune") { db in
-            try db.execute(sql: "DELETE FROM finding WHERE state = 'resolved' AND resolved_at < ?", arguments: [cutoff])
+            try db.execute(sql: "DELETE FROM finding WHERE state = 'resolved' AND resolved_at < ?", arguments: [cutoff.stored])
             let findings = db.changesCount
             try db.execute(sql: """
                 DELETE FROM config_version WHERE ended_at < ?
                   AND NOT EXISTS (SELECT 1 FROM "transition" t WHERE t.config_version_id = config_version.id)
-                """, arguments: [cutoff])
+                """, arguments: [cutoff.stored])
             try db.execute(sql: """
                 DELETE FROM guest WHERE gone_at < ?
                   AND NOT EXISTS (SELECT 1 FROM finding f WHERE f.guest_id = guest.id)
                   AND NOT EXISTS (SELECT 1 FROM config_version v WHERE v.guest_id = guest.id)
-                """, arguments: [cutoff])
+                """, arguments: [cutoff.stored])
             try db.execute(sql: """
                 DELETE FROM host_snapshot WHERE ended_at < ?
                   AND NOT EXISTS (SELECT 1 FROM "transition" t WHERE t.host_snapshot_id = host_snapshot.id)
-                """, arguments: [cutoff])
-            try db.execute(sql: "DELETE FROM run WHERE ended_at < ?", arguments: [cutoff])
+                """, arguments: [cutoff.stored])
+            try db.execute(sql: "DELETE FROM run WHERE ended_at < ?", arguments: [cutoff.stored])
             return findings
         }
     }

@@ -40,4 +40,99 @@ import Testing
         up.stop()
         down.stop()
     }
+
+    /// Two files claiming one UUID are each identified by path (policy-model §3). When one of
+    /// them takes another UUID, the other file, unchanged and not re-read, is identified by its
+    /// UUID again; and back to paths when the claim is shared once more.
+    @Test func sharedUUIDIdentityFollowsTheOtherFile() throws {
+        let w = try DaemonWorld()
+        let (u, v) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+        let (a, b) = (w.guests + "/a.xml", w.guests + "/b.xml")
+        w.put("a.xml", DaemonWorld.domain(name: w.marker + "-a", uuid: u, force: ["taa-no"]))
+        w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: u, force: ["taa-no"]))
+        var config = DaemonConfiguration()
+        config.hostRoot = w.hostRoot
+        config.databasePath = w.database
+        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
+        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let store = try HistoryStore(path: w.database)
+        let auditor = Auditor(configuration: config, policy: .builtIn, store: store,
+                              sink: JournalSink(transport: JournalSinkTests.DownJournal(), logger: Logger(label: "t")),
+                              logger: Logger(label: "t"), version: "test")
+        try auditor.start(snapshot: HostProbe(root: HostRoot(w.hostRoot)).snapshot(), processes: nil)
+        func identities() throws -> Set<String> { Set(try store.knownGuests().map(\.identity.description)) }
+        func openSubjects() throws -> Set<String> { Set(try store.activeFindings().map(\.subject)) }
+        func changed(_ path: String) {
+            var work = AuditInbox.Work()
+            work.batch.changed = [w.guests: [path]]
+            auditor.process(work)
+        }
+        let byPath = Set([a, b].map { GuestIdentity(source: .libvirt, path: $0).description })
+        #expect(try identities() == byPath)
+        #expect(try openSubjects() == byPath)
+
+        w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: v, force: ["taa-no"]))
+        changed(b)
+        let byUUID = Set([GuestIdentity(source: .libvirt, uuid: u, path: a), GuestIdentity(source: .libvirt, uuid: v, path: b)]
+            .map(\.description))
+        #expect(try identities() == byUUID)
+        #expect(try openSubjects() == byUUID)
+
+        w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: u, force: ["taa-no"]))
+        changed(b)
+        #expect(try identities() == byPath)
+        #expect(try openSubjects() == byPath)
+        auditor.stop()
+    }
+
+    /// A waiver that expires while the daemon runs reopens its finding at the expiry, logged
+    /// as waiver-expired, without a host sample or a reload (the sampler here waits 300 s).
+    @Test func waiverExpiringWhileRunningIsLoggedOnTime() async throws {
+        let w = try DaemonWorld()
+        let name = w.marker
+        w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["taa-no"]))
+        // The auditor's clock stands 2 s before the end of today (UTC), when a waiver that
+        // expires "today" ends.
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let today = utc.startOfDay(for: Date())
+        let day = utc.dateComponents([.year, .month, .day], from: today)
+        let offset = utc.date(byAdding: .day, value: 1, to: today)!.addingTimeInterval(-2).timeIntervalSinceNow
+        let policyFile = w.dir + "/policy.toml"
+        try """
+            [[waivers]]
+            guests = ["\(name)"]
+            rule = "unjustified-immunity"
+            reason = "test waiver"
+            expires = "\(String(format: "%04d-%02d-%02d", day.year!, day.month!, day.day!))"
+
+            """.write(toFile: policyFile, atomically: true, encoding: .utf8)
+        let policy = try PolicyLoader().load(path: policyFile)
+        var config = DaemonConfiguration()
+        config.hostRoot = w.hostRoot
+        config.databasePath = w.database
+        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
+        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let auditor = Auditor(configuration: config, policy: policy, store: try HistoryStore(path: w.database),
+                              sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test",
+                              clock: { Date().addingTimeInterval(offset) })
+        try auditor.start(snapshot: HostProbe(root: HostRoot(w.hostRoot)).snapshot(), processes: nil)
+        let waived = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waived.id)"], count: 1)
+        #expect(waived.count == 1)
+
+        let inbox = AuditInbox()
+        let heartbeat = Heartbeat()
+        let service = AuditorService(auditor: auditor, inbox: inbox, heartbeat: heartbeat,
+                                     notifier: NotifierService(heartbeat: heartbeat, logger: Logger(label: "t")),
+                                     textfile: nil, logger: Logger(label: "t"))
+        let running = Task { await service.run() }
+        let expired = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waiverExpired.id)"],
+                                                  count: 1)
+        running.cancel()
+        await running.value
+        try #require(expired.count == 1)
+        #expect(expired[0]["GUESTCAP_STATE"] == "open")
+        #expect(try HistoryStore(path: w.database).activeFindings()
+            .contains { $0.guestName == name && $0.rule == .unjustifiedImmunity && $0.state == .open })
+    }
 }

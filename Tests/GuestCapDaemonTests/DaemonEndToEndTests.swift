@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import GuestCapStore
 import Testing
 @testable import GuestCapDaemon
 
@@ -169,6 +170,79 @@ import Testing
         let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
         #expect(opened.count == 1, "log: \(daemon.log)")
         #expect(opened.first?["GUESTCAP_SOURCE"] == "libvirt-live")
+        #expect(await daemon.stop() == 0)
+    }
+
+    /// With a process scan configured, a running QEMU under `<host-root>/proc` is audited from
+    /// its command line, and its finding resolves once the process is gone.
+    @Test func runningQEMUProcessesAreScanned() async throws {
+        let w = try DaemonWorld()
+        let name = w.marker
+        let pidDir = w.hostRoot + "/proc/4242"
+        try FileManager.default.createDirectory(atPath: pidDir, withIntermediateDirectories: true)
+        let argv = ["/usr/bin/qemu-system-x86_64", "-name", "guest=\(name),debug-threads=on",
+                    "-uuid", "6a0c5f3e-0000-4000-8000-0000000042aa", "-machine", "q35,accel=kvm",
+                    "-cpu", "Cascadelake-Server-v2,taa-no=on", "-m", "1024"]
+        try Data(argv.map { $0 + "\0" }.joined().utf8).write(to: URL(fileURLWithPath: pidDir + "/cmdline"))
+        let daemon = try w.start(["--process-scan-interval", "1"])
+        #expect(await daemon.waitReady(), "log: \(daemon.log)")
+        let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        try #require(opened.count == 1, "log: \(daemon.log)")
+        #expect(opened[0]["GUESTCAP_SOURCE"] == "qemu")
+        #expect(opened[0]["GUESTCAP_CONFIG_PATH"] == pidDir + "/cmdline")
+        #expect(opened[0]["GUESTCAP_BITS"] == "taa-no")
+
+        // The process exits: the next scan resolves its finding.
+        try FileManager.default.removeItem(atPath: pidDir)
+        let resolved = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
+                                                    "GUESTCAP_RULE=unjustified-immunity"], count: 1)
+        #expect(resolved.count == 1, "log: \(daemon.log)")
+        #expect(resolved.first?["GUESTCAP_FINDING_ID"] == opened[0]["GUESTCAP_FINDING_ID"])
+        #expect(await daemon.stop() == 0)
+    }
+
+    /// SIGHUP with a configuration that watches another directory: the old directory's guests
+    /// leave (their findings resolve), the new one's are audited, the old one is no longer watched.
+    @Test func reloadMovesTheWatchToAnotherDirectory() async throws {
+        let w = try DaemonWorld()
+        let other = w.dir + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        func watching(_ dir: String) throws {
+            try "[[watch]]\nkind = \"libvirt\"\ndirectory = \"\(dir)\"\n".write(toFile: w.config, atomically: true, encoding: .utf8)
+        }
+        func putOther(_ name: String) {
+            let tmp = other + "/\(name).xml.new"
+            _ = FileManager.default.createFile(atPath: tmp, contents: Data(DaemonWorld.domain(name: name, force: ["taa-no"]).utf8))
+            rename(tmp, other + "/\(name).xml")
+        }
+        try watching(w.guests)
+        let first = w.marker + "-a"
+        w.put("\(first).xml", DaemonWorld.domain(name: first, force: ["taa-no"]))
+        let daemon = try DaemonProcess(arguments: ["--config", w.config, "--host-root", w.hostRoot, "--database", w.database],
+                                       workDir: w.dir)
+        #expect(await daemon.waitReady(), "log: \(daemon.log)")
+        #expect(try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(first)", "MESSAGE_ID=\(Self.immunity)"], count: 1).count == 1)
+
+        try watching(other)
+        daemon.signal(SIGHUP)
+        let resolved = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(first)", "MESSAGE_ID=\(MessageID.resolved.id)",
+                                                    "GUESTCAP_RULE=unjustified-immunity"], count: 1)
+        #expect(resolved.count == 1, "log: \(daemon.log)")
+
+        let third = w.marker + "-c"
+        w.put("\(third).xml", DaemonWorld.domain(name: third, force: ["taa-no"]))
+        let second = w.marker + "-b"
+        putOther(second)
+        let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(second)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        #expect(opened.count == 1, "log: \(daemon.log)")
+        // A second sentinel in the new directory: everything written before it was seen.
+        let sentinel = w.marker + "-s"
+        putOther(sentinel)
+        _ = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(sentinel)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(third)"]).isEmpty)
+        // The store agrees: the first guest is gone, the new directory's are present.
+        let present = Set(try HistoryStore(path: w.database, readOnly: true).knownGuests().compactMap(\.name))
+        #expect(present == [second, sentinel])
         #expect(await daemon.stop() == 0)
     }
 }

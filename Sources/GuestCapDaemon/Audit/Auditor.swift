@@ -30,8 +30,19 @@ public final class Auditor {
 
     /// Watched directory (or the process-scan key) → its kind.
     private var kinds: [String: GuestSource] = [:]
-    /// Directory → path → guest.
+    /// Directory → path → guest. Changed only through ``put(_:dir:path:)``.
     private var entries: [String: [String: GuestEntry]] = [:]
+    /// (source, UUID) → the files claiming it: a UUID claimed twice identifies neither file
+    /// (policy-model §3). Kept up to date so that a round needs no pass over every guest.
+    private var claims: [String: Set<EntryRef>] = [:]
+    /// Guests a partial round must look at: changed, or sharing a UUID whose claimants changed.
+    private var touched: Set<EntryRef> = []
+    /// Identities guests had before this round's evaluation changed them.
+    private var reidentified: [GuestIdentity] = []
+    /// Guests with an open violation, for the counts.
+    private var violating: Set<EntryRef> = []
+    /// Identities of guests whose directory a reload stopped watching.
+    private var unwatched: [GuestIdentity] = []
 
     /// Findings in force as the journal last reported them, by finding id.
     private var journalByID: [String: FindingRecord] = [:]
@@ -152,7 +163,10 @@ public final class Auditor {
             removed += replace(Self.processKey, with: processes, at: now)
         }
         fullDiff = all || storeView != nil
+        reidentified = []
         let verdicts = evaluate(all: fullDiff)
+        removed += reidentified + unwatched
+        unwatched = []
         lastEvaluation = now
         var gone: [GuestIdentity] = []
         if !removed.isEmpty {
@@ -175,10 +189,11 @@ public final class Auditor {
         if new.processScanInterval != nil { newKinds[Self.processKey] = .qemu }
         var rescan: Set<String> = []
         for (dir, kind) in newKinds where kinds[dir] != kind {
-            entries[dir] = nil
+            unwatched += removeAll(in: dir)
             rescan.insert(dir)
         }
-        for dir in kinds.keys where newKinds[dir] == nil { entries[dir] = nil }
+        // Guests of a directory no longer watched leave the audit: gone from the store too.
+        for dir in kinds.keys where newKinds[dir] == nil { unwatched += removeAll(in: dir) }
         kinds = newKinds
         configuration = new
         return rescan.subtracting([Self.processKey])
@@ -219,7 +234,7 @@ public final class Auditor {
         for path in deferred where path.hasPrefix(dir + "/") { if let e = old[path] { keep[path] = e } }
         kept = kept.filter { keep[$0.path] == nil }
         var removed = replace(dir, with: kept, at: now)
-        for (path, e) in keep { entries[dir, default: [:]][path] = e }
+        for (path, e) in keep { put(e, dir: dir, path: path) }
         removed = removed.filter { id in !keep.values.contains { $0.identity == id } }
         return removed
     }
@@ -232,8 +247,12 @@ public final class Auditor {
             guard let e = update(old[outcome.path], with: outcome, dir: dir, at: now) else { continue }
             new[outcome.path] = e
         }
-        entries[dir] = new
-        for (path, e) in old where new[path] == nil { roundOld += e.records }
+        for (path, e) in old where new[path] == nil {
+            roundOld += e.records
+            put(nil, dir: dir, path: path)
+        }
+        for (path, e) in new { put(e, dir: dir, path: path) }
+        if entries[dir] == nil { entries[dir] = [:] }
         return old.compactMap { path, e in new[path] == nil ? e.identity : nil }
     }
 
@@ -245,10 +264,10 @@ public final class Auditor {
         let outcome: LoadOutcome? = exists && (st.st_mode & S_IFMT) != S_IFDIR
             ? loader.load(path: path, sourceHint: kinds[dir]).first : nil
         if let outcome, let e = update(old, with: outcome, dir: dir, at: now) {
-            entries[dir, default: [:]][path] = e
+            put(e, dir: dir, path: path)
             return []
         }
-        entries[dir]?[path] = nil
+        put(nil, dir: dir, path: path)
         if let old { roundOld += old.records }
         return old?.identity.map { [$0] } ?? []
     }
@@ -276,30 +295,79 @@ public final class Auditor {
 
     /// Evaluates every dirty guest (or all); returns their verdicts for the store.
     private func evaluate(all: Bool) -> [GuestVerdict] {
-        // Identities per source, over every guest of that source (two files claiming one UUID
-        // are identified by path).
-        var bySource: [GuestSource: [(dir: String, path: String, input: GuestInput)]] = [:]
-        for (dir, guests) in entries {
-            for (path, e) in guests { bySource[e.source, default: []].append((dir, path, e.identityInput)) }
-        }
+        let refs = all ? entries.flatMap { dir, guests in guests.keys.map { EntryRef(dir: dir, path: $0) } } : Array(touched)
+        touched = []
         var verdicts: [GuestVerdict] = []
-        for (_, list) in bySource {
-            let ids = GuestInput.identities(list.map(\.input))
-            for (item, id) in zip(list, ids) {
-                guard var e = entries[item.dir]?[item.path] else { continue }
-                if e.identity != id {
-                    e.identity = id
-                    e.dirty = true
-                }
-                guard all || e.dirty else { continue }
-                roundOld += e.records
-                verdicts.append(evaluate(&e, identity: id))
-                roundNew += e.records
-                e.dirty = false
-                entries[item.dir]?[item.path] = e
+        for ref in refs {
+            guard var e = entries[ref.dir]?[ref.path] else { continue }
+            let id = identity(of: e)
+            if e.identity != id {
+                // The old identity (by path while its UUID was shared, or the reverse) is gone
+                // unless another file still has it.
+                if let old = e.identity { reidentified.append(old) }
+                e.identity = id
+                e.dirty = true
             }
+            guard all || e.dirty else { continue }
+            roundOld += e.records
+            verdicts.append(evaluate(&e, identity: id))
+            roundNew += e.records
+            e.dirty = false
+            put(e, dir: ref.dir, path: ref.path)
         }
         return verdicts
+    }
+
+    /// (source, UUID) when the guest claims a UUID.
+    private static func claimKey(_ e: GuestEntry) -> String? {
+        guard case .config(let c) = e.identityInput, let u = c.uuid else { return nil }
+        return "\(c.source.rawValue):\(u)"
+    }
+
+    /// (source, UUID), unless another file of that source claims the UUID too; then the path.
+    private func identity(of e: GuestEntry) -> GuestIdentity {
+        switch e.identityInput {
+        case .config(let c):
+            if let key = Self.claimKey(e), let u = c.uuid, claims[key]?.count == 1 {
+                return GuestIdentity(source: c.source, uuid: u, path: c.path)
+            }
+            return GuestIdentity(source: c.source, path: c.path)
+        case .unreadable(let path, let source, _):
+            return GuestIdentity(source: source, path: path)
+        }
+    }
+
+    /// Sets or removes one guest, keeping ``claims``, ``touched`` and ``violating`` current.
+    private func put(_ new: GuestEntry?, dir: String, path: String) {
+        let ref = EntryRef(dir: dir, path: path)
+        if new?.records.contains(where: { $0.state == .open && $0.severity.isViolation }) == true {
+            violating.insert(ref)
+        } else {
+            violating.remove(ref)
+        }
+        let oldKey = entries[dir]?[path].flatMap(Self.claimKey)
+        let newKey = new.flatMap(Self.claimKey)
+        if let new { entries[dir, default: [:]][path] = new } else { entries[dir]?[path] = nil }
+        if oldKey != newKey {
+            if let k = oldKey {
+                claims[k]?.remove(ref)
+                if claims[k]?.isEmpty == true { claims[k] = nil }
+                touched.formUnion(claims[k] ?? [])
+            }
+            if let k = newKey {
+                touched.formUnion(claims[k] ?? [])
+                claims[k, default: []].insert(ref)
+            }
+        }
+        if new?.dirty == true { touched.insert(ref) }
+    }
+
+    /// Forgets a directory's guests; returns their identities.
+    private func removeAll(in dir: String) -> [GuestIdentity] {
+        let old = entries[dir] ?? [:]
+        for path in old.keys { put(nil, dir: dir, path: path) }
+        entries[dir] = nil
+        return old.values.compactMap(\.identity)
     }
 
     /// Evaluates one guest: keeps its findings, returns its verdict (for the store only; not kept,
@@ -467,17 +535,15 @@ public final class Auditor {
         }
     }
 
+    /// When the next waiver in force expires (nil: none will).
+    var nextWaiverExpiry: Date? {
+        policy.waivers.lazy.map(\.expires).filter { $0 > self.lastEvaluation }.min()
+    }
+
     // MARK: - Counts
 
     private func updateCounts() {
-        var guests = 0, violating = 0
-        for dir in entries.values {
-            for e in dir.values {
-                guests += 1
-                if e.records.contains(where: { $0.state == .open && $0.severity.isViolation }) { violating += 1 }
-            }
-        }
-        counts = (guests, violating)
+        counts = (entries.values.reduce(0) { $0 + $1.count }, violating.count)
     }
 
     /// Open findings by severity, for the textfile export.
@@ -498,6 +564,12 @@ public final class Auditor {
     static func normalize(_ dir: String) -> String {
         DirectoryWatcher.normalize([dir]).first ?? dir
     }
+}
+
+/// Where a guest's configuration lives: watched directory and file.
+struct EntryRef: Hashable {
+    let dir: String
+    let path: String
 }
 
 /// One guest the auditor knows: its latest input, last good configuration and findings.

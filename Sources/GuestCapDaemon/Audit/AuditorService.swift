@@ -14,6 +14,7 @@ public final class AuditorService: Service, @unchecked Sendable {
     private let notifier: NotifierService
     private let textfile: TextfileExporter?
     private let logger: Logger
+    private let waiverTimer: WaiverTimer
 
     /// Wraps an auditor that has done its first round (``Auditor/start(snapshot:processes:)``).
     public init(auditor: Auditor, inbox: AuditInbox, heartbeat: Heartbeat, notifier: NotifierService,
@@ -24,6 +25,7 @@ public final class AuditorService: Service, @unchecked Sendable {
         self.notifier = notifier
         self.textfile = textfile
         self.logger = logger
+        self.waiverTimer = WaiverTimer(inbox: inbox, clock: auditor.clock)
     }
 
     /// The status line for `systemctl status`.
@@ -31,6 +33,7 @@ public final class AuditorService: Service, @unchecked Sendable {
 
     public func run() async {
         exportCounts()
+        waiverTimer.schedule(auditor.nextWaiverExpiry)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 var backoff = Duration.seconds(1)
@@ -60,6 +63,7 @@ public final class AuditorService: Service, @unchecked Sendable {
         }
         let last = inbox.take()
         if !last.isEmpty { round(last) }
+        waiverTimer.schedule(nil)
         auditor.stop()
     }
 
@@ -73,6 +77,7 @@ public final class AuditorService: Service, @unchecked Sendable {
                                               "changed": "\(work.batch.changedPaths.count)"])
         notifier.update(status: status)
         exportCounts()
+        waiverTimer.schedule(auditor.nextWaiverExpiry)
     }
 
     private func exportCounts() {

@@ -24,7 +24,7 @@ public enum Daemon {
         let dbDir = (config.databasePath as NSString).deletingLastPathComponent
         if !dbDir.isEmpty { try? FileManager.default.createDirectory(atPath: dbDir, withIntermediateDirectories: true) }
         let store: HistoryStore
-        do { store = try HistoryStore(path: config.databasePath) } catch { throw StartError(description: error.description) }
+        do { store = try HistoryStore(path: config.databasePath, backgroundCheckpoints: true) } catch { throw StartError(description: error.description) }
 
         let sink = JournalSink(logger: logger)
         let inbox = AuditInbox()

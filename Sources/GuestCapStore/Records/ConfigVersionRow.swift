@@ -5,6 +5,8 @@ import GRDB
 /// and the time it was in force.
 struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "config_version"
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoreTime.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoreTime.decoding }
 
     var id: Int64?
     var guestID: Int64

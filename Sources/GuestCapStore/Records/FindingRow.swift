@@ -7,6 +7,8 @@ import GuestCapCore
 /// A finding that resolves and later comes back (same stable id) is a new row.
 struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "finding"
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoreTime.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoreTime.decoding }
 
     var id: Int64?
     var findingID: String

@@ -4,6 +4,8 @@ import GRDB
 /// A row of `guest`: one guest identity, from when it was first seen until it went away.
 struct GuestRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "guest"
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoreTime.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoreTime.decoding }
 
     var id: Int64?
     /// ``GuestIdentity/description``: `libvirt:uuid:…`, `qemu:path:…`.

@@ -4,6 +4,8 @@ import GRDB
 /// A row of `host_snapshot`: one distinct host state and the time it was in force.
 struct HostSnapshotRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "host_snapshot"
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoreTime.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoreTime.decoding }
 
     var id: Int64?
     var beganAt: Date

@@ -4,6 +4,8 @@ import GRDB
 /// A row of `run`: one daemon process from start to stop.
 struct RunRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "run"
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoreTime.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoreTime.decoding }
 
     var id: Int64?
     var pid: Int32

@@ -4,6 +4,8 @@ import GRDB
 /// A row of `transition`: one change in a finding's life, with the id the journal entry carries.
 struct TransitionRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "transition"
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoreTime.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoreTime.decoding }
 
     var seq: Int64?
     /// A random UUID (lower case): `GUESTCAP_TRANSITION_ID`.
