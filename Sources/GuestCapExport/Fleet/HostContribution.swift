@@ -90,7 +90,7 @@ struct HostContribution: Sendable {
         score = FleetReport.HostScore(
             hostname: input.host.hostname, machineID: input.host.machineID, file: path, guests: input.summary.guests,
             violating: input.summary.violating, unreadable: input.summary.unreadable, openCritical: openCritical,
-            openError: openError, msr: input.host.archCapabilities.value, justified: input.host.justified.value)
+            openError: openError, msr: input.host.archCapabilities.value, justified: input.host.justified)
     }
 
     /// Parses `8-4-4-4-12` hex; Foundation's `UUID(uuidString:)` goes through `sscanf`, which

@@ -1,0 +1,274 @@
+import Foundation
+import GuestCapCore
+
+/// Reads the members of an export that the fleet report uses (``FleetInput``) straight from
+/// the bytes with a ``JSONScanner``, skipping the rest. Same rules as decoding with
+/// `JSONDecoder`: a required member missing or null, or of the wrong type, is an error naming
+/// where; optional members may be absent or null; unknown members are ignored.
+enum FleetDecoder {
+    /// Decodes one export.
+    /// - Throws: ``JSONScanner/Failure`` saying what is wrong and where.
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONScanner.Failure) -> FleetInput {
+        var s = JSONScanner(bytes)
+        let input = try document(&s)
+        try s.end()
+        return input
+    }
+
+    private enum DocumentKey: String, CaseIterable {
+        case format, generatedAt = "generated_at", period, host, guests, hostFindings = "host_findings", summary
+    }
+    private enum PeriodKey: String, CaseIterable { case from, to }
+    private enum HostKey: String, CaseIterable {
+        case hostname, machineID = "machine_id", archCapabilities = "arch_capabilities", justified
+    }
+    private enum ValueKey: String, CaseIterable { case status, value, visible }
+    private enum GuestKey: String, CaseIterable {
+        case name, uuid, path, status, archCapabilities = "arch_capabilities", findings
+    }
+    private enum FindingKey: String, CaseIterable {
+        case rule, severity, state, bits, pool, poolHost = "pool_host"
+    }
+    private enum SummaryKey: String, CaseIterable { case guests, compliant, violating, waived, unreadable }
+
+    private static let documentKeys = JSONScanner.Keys<DocumentKey>()
+    private static let periodKeys = JSONScanner.Keys<PeriodKey>()
+    private static let hostKeys = JSONScanner.Keys<HostKey>()
+    private static let valueKeys = JSONScanner.Keys<ValueKey>()
+    private static let guestKeys = JSONScanner.Keys<GuestKey>()
+    private static let findingKeys = JSONScanner.Keys<FindingKey>()
+    private static let summaryKeys = JSONScanner.Keys<SummaryKey>()
+
+    /// Runs `body` for one member's value, adding the member's name to the path of a failure.
+    private static func member<T>(_ name: String, _ body: () throws(JSONScanner.Failure) -> T)
+        throws(JSONScanner.Failure) -> T {
+        do { return try body() } catch { throw error.at(name) }
+    }
+
+    private static func required<T>(_ value: T?, _ key: String) throws(JSONScanner.Failure) -> T {
+        guard let value else { throw JSONScanner.Failure(message: "missing '\(key)'") }
+        return value
+    }
+
+    private static func document(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput {
+        var format: String?, generatedAt: Date?, period: ReportDocument.Period?, host: FleetInput.Host?
+        var guests: [FleetInput.Guest]?, hostFindings: [FleetInput.Finding]?, summary: ReportDocument.Summary?
+        try s.beginObject()
+        loop: while true {
+            switch try s.nextMember(documentKeys) {
+            case .end: break loop
+            case .unknown: try s.skipValue()
+            case .key(let k):
+                try member(k.rawValue) { () throws(JSONScanner.Failure) in
+                    switch k {
+                    case .format: format = try s.string()
+                    case .generatedAt: generatedAt = try date(&s)
+                    case .period: period = try s.null() ? nil : self.period(&s)
+                    case .host: host = try self.host(&s)
+                    case .guests: guests = try array(&s, guest)
+                    case .hostFindings: hostFindings = try s.null() ? nil : array(&s, finding)
+                    case .summary: summary = try self.summary(&s)
+                    }
+                }
+            }
+        }
+        return FleetInput(format: try required(format, "format"), generatedAt: try required(generatedAt, "generated_at"),
+                          period: period, host: try required(host, "host"), guests: try required(guests, "guests"),
+                          hostFindings: hostFindings, summary: try required(summary, "summary"))
+    }
+
+    /// An array whose elements `element` reads; a failure names the index.
+    private static func array<T>(_ s: inout JSONScanner, _ element: (inout JSONScanner) throws(JSONScanner.Failure) -> T)
+        throws(JSONScanner.Failure) -> [T] {
+        var out: [T] = []
+        try s.beginArray()
+        while try s.nextElement() {
+            do { out.append(try element(&s)) } catch { throw error.at("[\(out.count)]") }
+        }
+        return out
+    }
+
+    private static func period(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> ReportDocument.Period {
+        var from: Date?, to: Date?
+        try s.beginObject()
+        loop: while true {
+            switch try s.nextMember(periodKeys) {
+            case .end: break loop
+            case .unknown: try s.skipValue()
+            case .key(.from): from = try member("from") { () throws(JSONScanner.Failure) in try date(&s) }
+            case .key(.to): to = try member("to") { () throws(JSONScanner.Failure) in try date(&s) }
+            }
+        }
+        return ReportDocument.Period(from: try required(from, "from"), to: try required(to, "to"))
+    }
+
+    private static func host(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput.Host {
+        var hostname: String?, machineID: String?, msr: FleetInput.Host.MSR?, justified: String?
+        try s.beginObject()
+        loop: while true {
+            switch try s.nextMember(hostKeys) {
+            case .end: break loop
+            case .unknown: try s.skipValue()
+            case .key(let k):
+                try member(k.rawValue) { () throws(JSONScanner.Failure) in
+                    switch k {
+                    case .hostname: hostname = try s.string()
+                    case .machineID: machineID = try s.optionalString()
+                    case .archCapabilities:
+                        let v = try values(&s)
+                        let status = try required(v.status, "status")
+                        guard let known = MSRStatus(rawValue: status) else {
+                            throw JSONScanner.Failure(message: "'\(status)' is not a known value").at("status")
+                        }
+                        msr = .init(status: known, value: try required(v.value, "value"))
+                    case .justified: justified = try required(try values(&s).value, "value")
+                    }
+                }
+            }
+        }
+        return FleetInput.Host(hostname: try required(hostname, "hostname"), machineID: machineID,
+                               archCapabilities: try required(msr, "arch_capabilities"),
+                               justified: try required(justified, "justified"))
+    }
+
+    /// The members `status`, `value` and `visible` of a small object (MSR, J, a guest's G).
+    private static func values(_ s: inout JSONScanner) throws(JSONScanner.Failure)
+        -> (status: String?, value: String?, visible: Bool?) {
+        var status: String?, value: String?, visible: Bool?
+        try s.beginObject()
+        loop: while true {
+            switch try s.nextMember(valueKeys) {
+            case .end: break loop
+            case .unknown: try s.skipValue()
+            case .key(.status): status = try member("status") { () throws(JSONScanner.Failure) in try s.string() }
+            case .key(.value): value = try member("value") { () throws(JSONScanner.Failure) in try s.string() }
+            case .key(.visible): visible = try member("visible") { () throws(JSONScanner.Failure) in try s.bool() }
+            }
+        }
+        return (status, value, visible)
+    }
+
+    private static func guest(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput.Guest {
+        var name: String?, uuid: String?, path: String?, status: GuestStatus?
+        var advertised: FleetInput.Advertised?, findings: [FleetInput.Finding]?
+        try s.beginObject()
+        loop: while true {
+            switch try s.nextMember(guestKeys) {
+            case .end: break loop
+            case .unknown: try s.skipValue()
+            case .key(let k):
+                try member(k.rawValue) { () throws(JSONScanner.Failure) in
+                    switch k {
+                    case .name: name = try s.optionalString()
+                    case .uuid: uuid = try s.optionalString()
+                    case .path: path = try s.string()
+                    case .status: status = try s.value(GuestStatus.self)
+                    case .archCapabilities:
+                        guard !s.null() else { advertised = nil; return }
+                        let v = try values(&s)
+                        advertised = .init(value: try required(v.value, "value"), visible: try required(v.visible, "visible"))
+                    case .findings: findings = try array(&s, finding)
+                    }
+                }
+            }
+        }
+        return FleetInput.Guest(name: name, uuid: uuid, path: try required(path, "path"),
+                                status: try required(status, "status"), archCapabilities: advertised,
+                                findings: try required(findings, "findings"))
+    }
+
+    private static func finding(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput.Finding {
+        var rule: String?, severity: Severity?, state: FindingState?
+        // Where bits and pool are: read only once the rule is known to be migration-unsafe.
+        var bitsAt: JSONScanner?, poolAt: JSONScanner?, poolHostAt: JSONScanner?
+        try s.beginObject()
+        loop: while true {
+            switch try s.nextMember(findingKeys) {
+            case .end: break loop
+            case .unknown: try s.skipValue()
+            case .key(let k):
+                try member(k.rawValue) { () throws(JSONScanner.Failure) in
+                    switch k {
+                    case .rule: rule = try ruleName(&s)
+                    case .severity: severity = try s.value(Severity.self)
+                    case .state: state = try s.value(FindingState.self)
+                    case .bits: bitsAt = s; try s.skipValue()
+                    case .pool: poolAt = s; try s.skipValue()
+                    case .poolHost: poolHostAt = s; try s.skipValue()
+                    }
+                }
+            }
+        }
+        var f = FleetInput.Finding(rule: try required(rule, "rule"), severity: try required(severity, "severity"),
+                                   state: try required(state, "state"))
+        if f.rule == Rule.migrationUnsafe.rawValue {
+            guard var b = bitsAt else { throw JSONScanner.Failure(message: "missing 'bits'") }
+            f.bits = try member("bits") { () throws(JSONScanner.Failure) in try array(&b) { (e: inout JSONScanner) throws(JSONScanner.Failure) in try e.string() } }
+            if var p = poolAt { f.pool = try member("pool") { () throws(JSONScanner.Failure) in try p.optionalString() } }
+            if var p = poolHostAt {
+                f.poolHost = try member("pool_host") { () throws(JSONScanner.Failure) in try p.optionalString() }
+            }
+        }
+        return f
+    }
+
+    /// The rule's name, shared with ``Rule``'s own string for known rules (no copy per finding).
+    private static func ruleName(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> String {
+        let text = try s.string()
+        return Rule(rawValue: text)?.rawValue ?? text
+    }
+
+    private static func summary(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> ReportDocument.Summary {
+        var counts: [SummaryKey: Int] = [:]
+        try s.beginObject()
+        loop: while true {
+            switch try s.nextMember(summaryKeys) {
+            case .end: break loop
+            case .unknown: try s.skipValue()
+            case .key(let k): counts[k] = try member(k.rawValue) { () throws(JSONScanner.Failure) in try s.int() }
+            }
+        }
+        var out = ReportDocument.Summary()
+        out.guests = try required(counts[.guests], "guests")
+        out.compliant = try required(counts[.compliant], "compliant")
+        out.violating = try required(counts[.violating], "violating")
+        out.waived = try required(counts[.waived], "waived")
+        out.unreadable = try required(counts[.unreadable], "unreadable")
+        return out
+    }
+
+    /// An RFC 3339 date. The form every export writes (`2026-11-24T00:00:00Z`) is computed
+    /// here; anything else goes to ``ReportCoding/parseDate(_:)``, which decides.
+    private static func date(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> Date {
+        let text = try s.string()
+        if let d = plainUTCDate(text) ?? ReportCoding.parseDate(text) { return d }
+        throw JSONScanner.Failure(message: "'\(text)' is not an RFC 3339 date-time")
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` with every field in its everyday range, else nil.
+    static func plainUTCDate(_ text: String) -> Date? {
+        var t = text
+        return t.withUTF8 { b -> Date? in
+            guard b.count == 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+                  b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z") else { return nil }
+            func n(_ from: Int, _ count: Int) -> Int? {
+                var v = 0
+                for k in from..<from + count {
+                    guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[k]) else { return nil }
+                    v = v * 10 + Int(b[k] - UInt8(ascii: "0"))
+                }
+                return v
+            }
+            guard let y = n(0, 4), let mo = n(5, 2), let d = n(8, 2), let h = n(11, 2), let mi = n(14, 2),
+                  let sec = n(17, 2), y >= 1970, (1...12).contains(mo), (1...28).contains(d), h < 24, mi < 60, sec < 60
+            else { return nil }
+            // Days since 1970-01-01 in the proleptic Gregorian calendar, with March as the first month.
+            let yy = mo <= 2 ? y - 1 : y
+            let era = yy / 400, yoe = yy - era * 400
+            let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+            let days = era * 146_097 + doe - 719_468
+            return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + h * 3600 + mi * 60 + sec))
+        }
+    }
+}
