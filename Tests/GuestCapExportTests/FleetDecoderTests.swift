@@ -261,3 +261,48 @@ struct FleetDecoderTests {
         }
     }
 }
+
+@Suite("Fleet: the scanner's fast paths")
+struct JSONScannerTests {
+    /// `string()` on one JSON string literal.
+    static func read(_ literal: [UInt8]) -> String? {
+        literal.withUnsafeBufferPointer { b in
+            var s = JSONScanner(b)
+            return try? s.string()
+        }
+    }
+
+    @Test("a quote, backslash escape or control character is found at every offset of the eight-byte steps")
+    func specialsAtEveryOffset() {
+        let q = UInt8(ascii: "\"")
+        for length in 0..<20 {
+            let plain = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+            #expect(Self.read([q] + plain + [q]) == String(repeating: "a", count: length))
+            for at in 0...length {
+                let before = Array(plain[..<at]), after = Array(plain[at...])
+                #expect(Self.read([q] + before + Array(#"\""#.utf8) + after + [q])
+                        == String(repeating: "a", count: at) + "\"" + String(repeating: "a", count: length - at))
+                #expect(Self.read([q] + before + Array("\\u00e9".utf8) + after + [q])
+                        == String(repeating: "a", count: at) + "é" + String(repeating: "a", count: length - at))
+                #expect(Self.read([q] + before + [0x09] + after + [q]) == nil, "a raw tab is not JSON")
+                #expect(Self.read([q] + before + [0x7f, 0xc3, 0xa9] + after + [q])
+                        == String(repeating: "a", count: at) + "\u{7f}é" + String(repeating: "a", count: length - at))
+                #expect(Self.read([q] + before + [0xff] + after + [q]) == nil, "not UTF-8")
+                #expect(Self.read([q] + before) == nil, "unterminated")
+            }
+        }
+    }
+
+    @Test("hex values and UUID text as the slower general routines give them")
+    func hexAndUUID() {
+        for text in ["0x00000000000000ab", "0X0A", "0x", "0xffffffffffffffff", "0x1ffffffffffffffff", "171", "0xg", "-1"] {
+            #expect(HostContribution.hexValue(text) == CapabilitySet.parse(hex: text)?.rawValue, "\(text)")
+        }
+        for _ in 0..<50 {
+            let uuid = UUID()
+            var out = Data()
+            HostContribution.appendText(of: uuid, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == uuid.uuidString.lowercased())
+        }
+    }
+}

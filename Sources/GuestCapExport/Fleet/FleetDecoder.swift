@@ -38,6 +38,10 @@ enum FleetDecoder {
     private static let guestKeys = JSONScanner.Keys<GuestKey>()
     private static let findingKeys = JSONScanner.Keys<FindingKey>()
     private static let summaryKeys = JSONScanner.Keys<SummaryKey>()
+    private static let statuses = JSONScanner.Keys<GuestStatus>()
+    private static let severities = JSONScanner.Keys<Severity>()
+    private static let states = JSONScanner.Keys<FindingState>()
+    private static let rules = JSONScanner.Keys<Rule>()
 
     /// Runs `body` for one member's value, adding the member's name to the path of a failure.
     private static func member<T>(_ name: String, _ body: () throws(JSONScanner.Failure) -> T)
@@ -162,7 +166,7 @@ enum FleetDecoder {
                     case .name: name = try s.optionalString()
                     case .uuid: uuid = try s.optionalString()
                     case .path: path = try s.string()
-                    case .status: status = try s.value(GuestStatus.self)
+                    case .status: status = try s.value(statuses)
                     case .archCapabilities:
                         guard !s.null() else { advertised = nil; return }
                         let v = try values(&s)
@@ -190,8 +194,8 @@ enum FleetDecoder {
                 try member(k.rawValue) { () throws(JSONScanner.Failure) in
                     switch k {
                     case .rule: rule = try ruleName(&s)
-                    case .severity: severity = try s.value(Severity.self)
-                    case .state: state = try s.value(FindingState.self)
+                    case .severity: severity = try s.value(severities)
+                    case .state: state = try s.value(states)
                     case .bits: bitsAt = s; try s.skipValue()
                     case .pool: poolAt = s; try s.skipValue()
                     case .poolHost: poolHostAt = s; try s.skipValue()
@@ -214,8 +218,8 @@ enum FleetDecoder {
 
     /// The rule's name, shared with ``Rule``'s own string for known rules (no copy per finding).
     private static func ruleName(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> String {
-        let text = try s.string()
-        return Rule(rawValue: text)?.rawValue ?? text
+        if let rule = try s.knownValue(rules) { return rule.rawValue }
+        return try s.string()
     }
 
     private static func summary(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> ReportDocument.Summary {

@@ -315,7 +315,9 @@ extension FleetMerger {
         out.append(contentsOf: "]}".utf8)
         if let uuid = key.uuid {
             out.append(contentsOf: #","uuid":"#.utf8)
-            try string(uuid.uuidString.lowercased())
+            out.append(UInt8(ascii: "\""))
+            HostContribution.appendText(of: uuid, to: &out)
+            out.append(UInt8(ascii: "\""))
         }
         out.append(UInt8(ascii: "}"))
     }

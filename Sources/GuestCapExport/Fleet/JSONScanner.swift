@@ -73,19 +73,7 @@ struct JSONScanner {
         guard try more(close: UInt8(ascii: "}")) else { return .end }
         guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
         let (start, end, escaped) = try scanString()
-        var found: Member<K> = .unknown
-        if escaped {
-            let name = try unescape(start, end)
-            if let n = keys.names.firstIndex(of: name) { found = .key(keys.cases[n]) }
-        } else {
-            let count = end - start
-            for (n, name) in keys.names.enumerated() where name.count == count {
-                if name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + start, count) == 0 }) {
-                    found = .key(keys.cases[n])
-                    break
-                }
-            }
-        }
+        let found: Member<K> = try match(keys, start, end, escaped).map { .key($0) } ?? .unknown
         skipSpace()
         guard peek() == UInt8(ascii: ":") else { throw fail("expected ':' after a member name") }
         i += 1
@@ -130,11 +118,25 @@ struct JSONScanner {
         try null() ? nil : string()
     }
 
-    /// A value of a string enumeration.
-    mutating func value<E: RawRepresentable>(_: E.Type) throws(Failure) -> E where E.RawValue == String {
+    /// A string that is one of `keys`' names, or nil (nothing consumed) when it is another string.
+    /// Matched on the bytes: no `String` is made for the enumerations of a million findings.
+    mutating func knownValue<K>(_ keys: Keys<K>) throws(Failure) -> K? {
+        skipSpace()
+        guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string") }
+        let before = i
+        let (start, end, escaped) = try scanString()
+        guard let k = try match(keys, start, end, escaped) else {
+            i = before
+            return nil
+        }
+        return k
+    }
+
+    /// A string that must be one of `keys`' names (an enumeration's raw values).
+    mutating func value<K>(_ keys: Keys<K>) throws(Failure) -> K {
+        if let k = try knownValue(keys) { return k }
         let text = try string()
-        guard let v = E(rawValue: text) else { throw Failure(message: "'\(text)' is not a known value") }
-        return v
+        throw Failure(message: "'\(text)' is not a known value")
     }
 
     /// `true` or `false`.
@@ -188,6 +190,29 @@ struct JSONScanner {
     }
 
     // MARK: Lexing
+
+    /// Which of `keys` the string content `start..<end` is.
+    private func match<K>(_ keys: Keys<K>, _ start: Int, _ end: Int, _ escaped: Bool) throws(Failure) -> K? {
+        if escaped {
+            let name = try unescape(start, end)
+            return keys.names.firstIndex(of: name).map { keys.cases[$0] }
+        }
+        let count = end - start
+        for (n, name) in keys.names.enumerated() where name.count == count {
+            if name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + start, count) == 0 }) {
+                return keys.cases[n]
+            }
+        }
+        return nil
+    }
+
+    /// The lowest set bit marks the first of eight bytes (little-endian) that is a quote, a
+    /// backslash or a control character; 0 when there is none. Bits above it may be spurious.
+    private static func special(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5c5c_5c5c_5c5c_5c5c
+        return ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- ones &* 0x20) & ~w) & high
+    }
 
     private func peek() -> UInt8? { i < bytes.count ? bytes[i] : nil }
 
@@ -245,7 +270,18 @@ struct JSONScanner {
         i += 1
         let start = i
         var escaped = false
-        while i < bytes.count {
+        let base = UnsafeRawPointer(bytes.baseAddress!)  // not empty: a quote was seen
+        while true {
+            // Eight bytes at a time up to the next quote, backslash or control character.
+            while i + 8 <= bytes.count {
+                let found = Self.special(UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                if found != 0 {
+                    i += found.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
+            }
+            guard i < bytes.count else { throw fail("unterminated string") }
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
                 i += 1
@@ -253,7 +289,7 @@ struct JSONScanner {
             }
             if c == UInt8(ascii: "\\") {
                 escaped = true
-                guard i + 1 < bytes.count else { break }
+                guard i + 1 < bytes.count else { throw fail("unterminated string") }
                 switch bytes[i + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
                      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
@@ -270,7 +306,6 @@ struct JSONScanner {
             guard c >= 0x20 else { throw fail("control character in a string") }
             i += 1
         }
-        throw fail("unterminated string")
     }
 
     /// The bytes of a string's content with its escapes resolved.
@@ -325,7 +360,8 @@ struct JSONScanner {
         return out
     }
 
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
+    /// The value of a hexadecimal digit, either case.
+    static func hexDigit(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
