@@ -8,7 +8,7 @@ import GuestCapCore
 enum FleetDecoder {
     /// Decodes one export.
     /// - Throws: ``JSONScanner/Failure`` saying what is wrong and where.
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONScanner.Failure) -> FleetInput {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> FleetInput {
         var s = JSONScanner(bytes)
         let input = try document(&s)
         try s.end()
@@ -43,37 +43,40 @@ enum FleetDecoder {
     private static let states = JSONScanner.Keys<FindingState>()
     private static let rules = JSONScanner.Keys<Rule>()
 
-    /// Runs `body` for one member's value, adding the member's name to the path of a failure.
-    private static func member<T>(_ name: String, _ body: () throws(JSONScanner.Failure) -> T)
-        throws(JSONScanner.Failure) -> T {
-        do { return try body() } catch { throw error.at(name) }
+    typealias Failure = JSONScanner.Failure
+
+    /// Reads an object: `body` gets each known member's key and reads its value; unknown members
+    /// are skipped. A failure inside a member names it.
+    private static func members<K>(_ s: inout JSONScanner, _ keys: JSONScanner.Keys<K>,
+                                   _ body: (K, inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
+        try s.beginObject()
+        while true {
+            switch try s.nextMember(keys) {
+            case .end: return
+            case .unknown: try s.skipValue()
+            case .key(let k):
+                do { try body(k, &s) } catch { throw error.at(k.rawValue) }
+            }
+        }
     }
 
-    private static func required<T>(_ value: T?, _ key: String) throws(JSONScanner.Failure) -> T {
-        guard let value else { throw JSONScanner.Failure(message: "missing '\(key)'") }
+    private static func required<T>(_ value: T?, _ key: String) throws(Failure) -> T {
+        guard let value else { throw Failure(message: "missing '\(key)'") }
         return value
     }
 
-    private static func document(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput {
+    private static func document(_ s: inout JSONScanner) throws(Failure) -> FleetInput {
         var format: String?, generatedAt: Date?, period: ReportDocument.Period?, host: FleetInput.Host?
         var guests: [FleetInput.Guest]?, hostFindings: [FleetInput.Finding]?, summary: ReportDocument.Summary?
-        try s.beginObject()
-        loop: while true {
-            switch try s.nextMember(documentKeys) {
-            case .end: break loop
-            case .unknown: try s.skipValue()
-            case .key(let k):
-                try member(k.rawValue) { () throws(JSONScanner.Failure) in
-                    switch k {
-                    case .format: format = try s.string()
-                    case .generatedAt: generatedAt = try date(&s)
-                    case .period: period = try s.null() ? nil : self.period(&s)
-                    case .host: host = try self.host(&s)
-                    case .guests: guests = try array(&s, guest)
-                    case .hostFindings: hostFindings = try s.null() ? nil : array(&s, finding)
-                    case .summary: summary = try self.summary(&s)
-                    }
-                }
+        try members(&s, documentKeys) { k, s throws(Failure) in
+            switch k {
+            case .format: format = try s.string()
+            case .generatedAt: generatedAt = try date(&s)
+            case .period: period = try s.null() ? nil : self.period(&s)
+            case .host: host = try self.host(&s)
+            case .guests: guests = try array(&s, guest)
+            case .hostFindings: hostFindings = try s.null() ? nil : array(&s, finding)
+            case .summary: summary = try self.summary(&s)
             }
         }
         return FleetInput(format: try required(format, "format"), generatedAt: try required(generatedAt, "generated_at"),
@@ -82,8 +85,8 @@ enum FleetDecoder {
     }
 
     /// An array whose elements `element` reads; a failure names the index.
-    private static func array<T>(_ s: inout JSONScanner, _ element: (inout JSONScanner) throws(JSONScanner.Failure) -> T)
-        throws(JSONScanner.Failure) -> [T] {
+    private static func array<T>(_ s: inout JSONScanner, _ element: (inout JSONScanner) throws(Failure) -> T)
+        throws(Failure) -> [T] {
         var out: [T] = []
         try s.beginArray()
         while try s.nextElement() {
@@ -92,42 +95,31 @@ enum FleetDecoder {
         return out
     }
 
-    private static func period(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> ReportDocument.Period {
+    private static func period(_ s: inout JSONScanner) throws(Failure) -> ReportDocument.Period {
         var from: Date?, to: Date?
-        try s.beginObject()
-        loop: while true {
-            switch try s.nextMember(periodKeys) {
-            case .end: break loop
-            case .unknown: try s.skipValue()
-            case .key(.from): from = try member("from") { () throws(JSONScanner.Failure) in try date(&s) }
-            case .key(.to): to = try member("to") { () throws(JSONScanner.Failure) in try date(&s) }
+        try members(&s, periodKeys) { k, s throws(Failure) in
+            switch k {
+            case .from: from = try date(&s)
+            case .to: to = try date(&s)
             }
         }
         return ReportDocument.Period(from: try required(from, "from"), to: try required(to, "to"))
     }
 
-    private static func host(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput.Host {
+    private static func host(_ s: inout JSONScanner) throws(Failure) -> FleetInput.Host {
         var hostname: String?, machineID: String?, msr: FleetInput.Host.MSR?, justified: String?
-        try s.beginObject()
-        loop: while true {
-            switch try s.nextMember(hostKeys) {
-            case .end: break loop
-            case .unknown: try s.skipValue()
-            case .key(let k):
-                try member(k.rawValue) { () throws(JSONScanner.Failure) in
-                    switch k {
-                    case .hostname: hostname = try s.string()
-                    case .machineID: machineID = try s.optionalString()
-                    case .archCapabilities:
-                        let v = try values(&s)
-                        let status = try required(v.status, "status")
-                        guard let known = MSRStatus(rawValue: status) else {
-                            throw JSONScanner.Failure(message: "'\(status)' is not a known value").at("status")
-                        }
-                        msr = .init(status: known, value: try required(v.value, "value"))
-                    case .justified: justified = try required(try values(&s).value, "value")
-                    }
+        try members(&s, hostKeys) { k, s throws(Failure) in
+            switch k {
+            case .hostname: hostname = try s.string()
+            case .machineID: machineID = try s.optionalString()
+            case .archCapabilities:
+                let v = try values(&s)
+                let status = try required(v.status, "status")
+                guard let known = MSRStatus(rawValue: status) else {
+                    throw Failure(message: "'\(status)' is not a known value").at("status")
                 }
+                msr = .init(status: known, value: try required(v.value, "value"))
+            case .justified: justified = try required(try values(&s).value, "value")
             }
         }
         return FleetInput.Host(hostname: try required(hostname, "hostname"), machineID: machineID,
@@ -136,44 +128,32 @@ enum FleetDecoder {
     }
 
     /// The members `status`, `value` and `visible` of a small object (MSR, J, a guest's G).
-    private static func values(_ s: inout JSONScanner) throws(JSONScanner.Failure)
-        -> (status: String?, value: String?, visible: Bool?) {
+    private static func values(_ s: inout JSONScanner) throws(Failure) -> (status: String?, value: String?, visible: Bool?) {
         var status: String?, value: String?, visible: Bool?
-        try s.beginObject()
-        loop: while true {
-            switch try s.nextMember(valueKeys) {
-            case .end: break loop
-            case .unknown: try s.skipValue()
-            case .key(.status): status = try member("status") { () throws(JSONScanner.Failure) in try s.string() }
-            case .key(.value): value = try member("value") { () throws(JSONScanner.Failure) in try s.string() }
-            case .key(.visible): visible = try member("visible") { () throws(JSONScanner.Failure) in try s.bool() }
+        try members(&s, valueKeys) { k, s throws(Failure) in
+            switch k {
+            case .status: status = try s.string()
+            case .value: value = try s.string()
+            case .visible: visible = try s.bool()
             }
         }
         return (status, value, visible)
     }
 
-    private static func guest(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput.Guest {
+    private static func guest(_ s: inout JSONScanner) throws(Failure) -> FleetInput.Guest {
         var name: String?, uuid: String?, path: String?, status: GuestStatus?
         var advertised: FleetInput.Advertised?, findings: [FleetInput.Finding]?
-        try s.beginObject()
-        loop: while true {
-            switch try s.nextMember(guestKeys) {
-            case .end: break loop
-            case .unknown: try s.skipValue()
-            case .key(let k):
-                try member(k.rawValue) { () throws(JSONScanner.Failure) in
-                    switch k {
-                    case .name: name = try s.optionalString()
-                    case .uuid: uuid = try s.optionalString()
-                    case .path: path = try s.string()
-                    case .status: status = try s.value(statuses)
-                    case .archCapabilities:
-                        guard !s.null() else { advertised = nil; return }
-                        let v = try values(&s)
-                        advertised = .init(value: try required(v.value, "value"), visible: try required(v.visible, "visible"))
-                    case .findings: findings = try array(&s, finding)
-                    }
-                }
+        try members(&s, guestKeys) { k, s throws(Failure) in
+            switch k {
+            case .name: name = try s.optionalString()
+            case .uuid: uuid = try s.optionalString()
+            case .path: path = try s.string()
+            case .status: status = try s.value(statuses)
+            case .archCapabilities:
+                guard !s.null() else { advertised = nil; return }
+                let v = try values(&s)
+                advertised = .init(value: try required(v.value, "value"), visible: try required(v.visible, "visible"))
+            case .findings: findings = try array(&s, finding)
             }
         }
         return FleetInput.Guest(name: name, uuid: uuid, path: try required(path, "path"),
@@ -181,57 +161,39 @@ enum FleetDecoder {
                                 findings: try required(findings, "findings"))
     }
 
-    private static func finding(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> FleetInput.Finding {
+    private static func finding(_ s: inout JSONScanner) throws(Failure) -> FleetInput.Finding {
         var rule: String?, severity: Severity?, state: FindingState?
         // Where bits and pool are: read only once the rule is known to be migration-unsafe.
         var bitsAt: JSONScanner?, poolAt: JSONScanner?, poolHostAt: JSONScanner?
-        try s.beginObject()
-        loop: while true {
-            switch try s.nextMember(findingKeys) {
-            case .end: break loop
-            case .unknown: try s.skipValue()
-            case .key(let k):
-                try member(k.rawValue) { () throws(JSONScanner.Failure) in
-                    switch k {
-                    case .rule: rule = try ruleName(&s)
-                    case .severity: severity = try s.value(severities)
-                    case .state: state = try s.value(states)
-                    case .bits: bitsAt = s; try s.skipValue()
-                    case .pool: poolAt = s; try s.skipValue()
-                    case .poolHost: poolHostAt = s; try s.skipValue()
-                    }
-                }
+        try members(&s, findingKeys) { k, s throws(Failure) in
+            switch k {
+            case .rule: rule = try ruleName(&s)
+            case .severity: severity = try s.value(severities)
+            case .state: state = try s.value(states)
+            case .bits: bitsAt = s; try s.skipValue()
+            case .pool: poolAt = s; try s.skipValue()
+            case .poolHost: poolHostAt = s; try s.skipValue()
             }
         }
         var f = FleetInput.Finding(rule: try required(rule, "rule"), severity: try required(severity, "severity"),
                                    state: try required(state, "state"))
-        if f.rule == Rule.migrationUnsafe.rawValue {
-            guard var b = bitsAt else { throw JSONScanner.Failure(message: "missing 'bits'") }
-            f.bits = try member("bits") { () throws(JSONScanner.Failure) in try array(&b) { (e: inout JSONScanner) throws(JSONScanner.Failure) in try e.string() } }
-            if var p = poolAt { f.pool = try member("pool") { () throws(JSONScanner.Failure) in try p.optionalString() } }
-            if var p = poolHostAt {
-                f.poolHost = try member("pool_host") { () throws(JSONScanner.Failure) in try p.optionalString() }
-            }
-        }
+        guard f.rule == Rule.migrationUnsafe.rawValue else { return f }
+        guard var b = bitsAt else { throw Failure(message: "missing 'bits'") }
+        do { f.bits = try array(&b) { (e: inout JSONScanner) throws(Failure) in try e.string() } } catch { throw error.at("bits") }
+        do { f.pool = try poolAt?.optionalString() } catch { throw error.at("pool") }
+        do { f.poolHost = try poolHostAt?.optionalString() } catch { throw error.at("pool_host") }
         return f
     }
 
     /// The rule's name, shared with ``Rule``'s own string for known rules (no copy per finding).
-    private static func ruleName(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> String {
+    private static func ruleName(_ s: inout JSONScanner) throws(Failure) -> String {
         if let rule = try s.knownValue(rules) { return rule.rawValue }
         return try s.string()
     }
 
-    private static func summary(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> ReportDocument.Summary {
+    private static func summary(_ s: inout JSONScanner) throws(Failure) -> ReportDocument.Summary {
         var counts: [SummaryKey: Int] = [:]
-        try s.beginObject()
-        loop: while true {
-            switch try s.nextMember(summaryKeys) {
-            case .end: break loop
-            case .unknown: try s.skipValue()
-            case .key(let k): counts[k] = try member(k.rawValue) { () throws(JSONScanner.Failure) in try s.int() }
-            }
-        }
+        try members(&s, summaryKeys) { k, s throws(Failure) in counts[k] = try s.int() }
         var out = ReportDocument.Summary()
         out.guests = try required(counts[.guests], "guests")
         out.compliant = try required(counts[.compliant], "compliant")
@@ -243,7 +205,7 @@ enum FleetDecoder {
 
     /// An RFC 3339 date. The form every export writes (`2026-11-24T00:00:00Z`) is computed
     /// here; anything else goes to ``ReportCoding/parseDate(_:)``, which decides.
-    private static func date(_ s: inout JSONScanner) throws(JSONScanner.Failure) -> Date {
+    private static func date(_ s: inout JSONScanner) throws(Failure) -> Date {
         let text = try s.string()
         if let d = plainUTCDate(text) ?? ReportCoding.parseDate(text) { return d }
         throw JSONScanner.Failure(message: "'\(text)' is not an RFC 3339 date-time")

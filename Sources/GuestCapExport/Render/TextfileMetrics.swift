@@ -9,10 +9,6 @@ public struct TextfileMetrics: Sendable, Equatable {
     public struct FindingKey: Hashable, Sendable {
         public let rule: String
         public let severity: Severity
-        public init(rule: String, severity: Severity) {
-            self.rule = rule
-            self.severity = severity
-        }
     }
 
     /// Guests by status.
