@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "GuestCapDaemon",
             dependencies: [
-                "GuestCapCore", "GuestCapSources", "GuestCapStore", "CSystemd",
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapExport", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -106,12 +106,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GuestCapDaemonTests",
-            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon"],
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapExport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GuestCapExportTests",
-            dependencies: ["GuestCapCore", "GuestCapExport"],
+            dependencies: ["GuestCapCore", "GuestCapStore", "GuestCapExport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

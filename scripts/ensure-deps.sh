@@ -2,7 +2,7 @@
 # ensure-deps.sh — install what guestcap needs to build and test, idempotently.
 #
 # usage: scripts/ensure-deps.sh [-v] [GROUP...]
-#   GROUP: base (always), libvirt, browser, journal-tools, all
+#   GROUP: base (always), libvirt, browser, journal-tools, metrics, all
 #
 #   base          libsystemd-dev libsqlite3-dev libxml2-utils, systemd (journald,
 #                 journalctl), bsdutils (logger); plus the Python jsonschema module
@@ -10,6 +10,9 @@
 #   browser       chromium
 #   journal-tools python3-systemd (for /usr/bin/python3 only) and gcc, for ad-hoc
 #                 sd_journal_send probes; tests do not need it
+#   metrics       prometheus, for promtool: the Prometheus tests run `promtool check
+#                 metrics` when it is installed (else they parse line by line only).
+#                 Opt-in: the package also ships a Prometheus server unit
 #
 # Quiet when everything is present. `apt-get update` runs only when a package
 # is missing (and then once). Every package name here was checked with
@@ -22,7 +25,7 @@
 # scripts/start-libvirt.sh does the few things it would have done.
 set -euo pipefail
 
-usage() { echo "usage: $0 [-v] [base|libvirt|browser|journal-tools|all]..." >&2; exit 2; }
+usage() { echo "usage: $0 [-v] [base|libvirt|browser|journal-tools|metrics|all]..." >&2; exit 2; }
 
 verbose=0
 groups=(base)
@@ -30,8 +33,8 @@ for a in "$@"; do
     case "$a" in
         -v|--verbose) verbose=1 ;;
         -h|--help) usage ;;
-        base|libvirt|browser|journal-tools) groups+=("$a") ;;
-        all) groups+=(libvirt browser journal-tools) ;;
+        base|libvirt|browser|journal-tools|metrics) groups+=("$a") ;;
+        all) groups+=(libvirt browser journal-tools metrics) ;;
         *) echo "ensure-deps.sh: unknown group '$a'" >&2; usage ;;
     esac
 done
@@ -45,6 +48,7 @@ for g in "${groups[@]}"; do
         libvirt) pkgs+=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86) ;;
         browser) pkgs+=(chromium) ;;
         journal-tools) pkgs+=(python3-systemd gcc) ;;
+        metrics) pkgs+=(prometheus) ;;
     esac
 done
 

@@ -14,16 +14,19 @@ extension HistoryStore {
         }
     }
 
-    /// Every finding episode active at any time in [from, to), with its transitions inside the period.
+    /// Every finding episode active at any time in [from, to), with its transitions inside the
+    /// period and the last one before it (the state it entered the period in).
     /// - Throws: ``StoreError``.
     public func findingLifecycles(from: Date, to: Date) throws(StoreError) -> [FindingLifecycle] {
         try read { db in
             let findings = try Self.findingsOverlapping(db, from: from, to: to)
             let transitions = try Self.transitionsByFinding(db, findings: findings, from: from, to: to)
+            let before = try Self.lastTransitions(db, findings: findings, before: from)
             return findings.map { f in
                 FindingLifecycle(record: f.record, guestID: f.guestID, openedAt: f.openedAt, waivedAt: f.waivedAt,
                                  waiverExpiredAt: f.waiverExpiredAt, resolvedAt: f.resolvedAt,
-                                 transitions: (transitions[f.id!] ?? []).map { Self.transitionRecord($0, f) })
+                                 transitions: (transitions[f.id!] ?? []).map { Self.transitionRecord($0, f) },
+                                 before: before[f.id!].map { Self.transitionRecord($0, f) })
             }
         }
     }
@@ -84,6 +87,25 @@ extension HistoryStore {
                     """, arguments: StatementArguments(timeArgs)))
             }
             for key in out.keys { out[key]!.sort { ($0.at, $0.seq ?? 0) < ($1.at, $1.seq ?? 0) } }
+        }
+        return out
+    }
+
+    /// Each finding's last transition before `date` (by row; none for findings opened since).
+    static func lastTransitions(_ db: Database, findings: [FindingRow], before date: Date) throws -> [Int64: TransitionRow] {
+        var out: [Int64: TransitionRow] = [:]
+        let ids = findings.compactMap(\.id)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)].map(String.init).joined(separator: ",")
+            // The latest time per finding through the (finding_row, at) index; seq breaks ties.
+            for t in try TransitionRow.fetchAll(db, sql: """
+                SELECT t.* FROM "transition" t JOIN (
+                    SELECT finding_row, max(at) AS at FROM "transition"
+                    WHERE finding_row IN (\(chunk)) AND at < ? GROUP BY finding_row
+                ) m ON t.finding_row = m.finding_row AND t.at = m.at ORDER BY t.seq
+                """, arguments: [date.stored]) {
+                out[t.findingRow] = t
+            }
         }
         return out
     }

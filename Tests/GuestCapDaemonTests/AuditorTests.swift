@@ -124,7 +124,7 @@ import Testing
         let heartbeat = Heartbeat()
         let service = AuditorService(auditor: auditor, inbox: inbox, heartbeat: heartbeat,
                                      notifier: NotifierService(heartbeat: heartbeat, logger: Logger(label: "t")),
-                                     textfile: nil, logger: Logger(label: "t"))
+                                     logger: Logger(label: "t"))
         let running = Task { await service.run() }
         let expired = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waiverExpired.id)"],
                                                   count: 1)

@@ -122,6 +122,9 @@ struct HistoryStoreTests {
         #expect(life.transitions.count == 4)
         let inside = try store.findingLifecycles(from: Fixture.at(hours: 2.5), to: Fixture.at(hours: 10))
         #expect(inside.first?.transitions.map(\.kind) == [.waiverExpired, .resolved])
+        #expect(inside.first?.before?.kind == .waived, "the state it entered the period in")
+        #expect(inside.first?.before?.at == Fixture.at(hours: 2))
+        #expect(life.before == nil, "opened inside the period")
 
         // The same finding coming back is a new episode.
         g.findings = [(.hiddenDisclosure, Fixture.bits("rrsba"), .open)]

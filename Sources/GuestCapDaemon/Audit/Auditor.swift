@@ -546,11 +546,9 @@ public final class Auditor {
         counts = (entries.values.reduce(0) { $0 + $1.count }, violating.count)
     }
 
-    /// Open findings by severity, for the textfile export.
-    var openFindingsBySeverity: [Severity: Int] {
-        var out: [Severity: Int] = [:]
-        for r in journalView where r.state == .open { out[r.severity, default: 0] += 1 }
-        return out
+    /// What the textfile export reads after a round: every guest, the findings in force, when the round ran.
+    var exportState: (guests: [GuestEntry], findings: [FindingRecord], auditedAt: Date) {
+        (entries.values.flatMap(\.values), journalView, lastEvaluation)
     }
 
     /// glibc's `malloc_trim(0)` (not in the Glibc module map), looked up once.

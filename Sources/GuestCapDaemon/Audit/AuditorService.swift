@@ -12,18 +12,16 @@ public final class AuditorService: Service, @unchecked Sendable {
     private let inbox: AuditInbox
     private let heartbeat: Heartbeat
     private let notifier: NotifierService
-    private let textfile: TextfileExporter?
     private let logger: Logger
     private let waiverTimer: WaiverTimer
 
     /// Wraps an auditor that has done its first round (``Auditor/start(snapshot:processes:)``).
     public init(auditor: Auditor, inbox: AuditInbox, heartbeat: Heartbeat, notifier: NotifierService,
-                textfile: TextfileExporter?, logger: Logger) {
+                logger: Logger) {
         self.auditor = auditor
         self.inbox = inbox
         self.heartbeat = heartbeat
         self.notifier = notifier
-        self.textfile = textfile
         self.logger = logger
         self.waiverTimer = WaiverTimer(inbox: inbox, clock: auditor.clock)
     }
@@ -32,7 +30,7 @@ public final class AuditorService: Service, @unchecked Sendable {
     var status: String { SystemdNotifier.status(guests: auditor.counts.guests, violating: auditor.counts.violating) }
 
     public func run() async {
-        exportCounts()
+        writeTextfile()
         waiverTimer.schedule(auditor.nextWaiverExpiry)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -76,17 +74,17 @@ public final class AuditorService: Service, @unchecked Sendable {
         logger.debug("round done", metadata: ["took": "\(ContinuousClock.now - start)",
                                               "changed": "\(work.batch.changedPaths.count)"])
         notifier.update(status: status)
-        exportCounts()
+        writeTextfile()
         waiverTimer.schedule(auditor.nextWaiverExpiry)
     }
 
-    private func exportCounts() {
-        guard let textfile else { return }
+    /// The Prometheus textfile, when configured (read each time: a reload may change it).
+    private func writeTextfile() {
+        guard let path = auditor.configuration.textfilePath else { return }
         do {
-            try textfile.write(guests: auditor.counts.guests, violating: auditor.counts.violating,
-                               openFindings: auditor.openFindingsBySeverity)
+            try auditor.writeTextfile(to: path)
         } catch {
-            logger.warning("cannot write the textfile export", metadata: ["path": "\(textfile.path)", "error": "\(error)"])
+            logger.warning("cannot write the textfile export", metadata: ["path": "\(path)", "error": "\(error)"])
         }
     }
 }

@@ -51,7 +51,7 @@ public enum Daemon {
         let heartbeat = Heartbeat()
         let notifier = NotifierService(heartbeat: heartbeat, logger: logger)
         let auditorService = AuditorService(auditor: auditor, inbox: inbox, heartbeat: heartbeat, notifier: notifier,
-                                            textfile: config.textfilePath.map(TextfileExporter.init), logger: logger)
+                                            logger: logger)
         let watcher = WatcherService(watcher: directoryWatcher, logger: logger) { inbox.submit($0) }
         let sampler = HostSamplerService(root: HostRoot(config.hostRoot), interval: config.sampleInterval,
                                          last: snapshot, inbox: inbox, logger: logger)

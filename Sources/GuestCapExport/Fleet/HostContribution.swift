@@ -21,7 +21,8 @@ struct HostContribution: Sendable {
     }
     struct RuleCounts: Sendable {
         var open = 0, waived = 0, resolved = 0, guestsWithOpen = 0
-        var severities: Set<Severity> = []
+        /// Distinct, in the order seen (a list: one or two per rule).
+        var severities: [Severity] = []
     }
 
     let path: String
@@ -45,29 +46,30 @@ struct HostContribution: Sendable {
         msrStatus = input.host.archCapabilities.status.rawValue
         period = input.period
         var openCritical = 0, openError = 0
-        var findings: [FindingState: [Severity: Int]] = [:]
+        // Counts by state and severity in a flat array, made a dictionary once at the end.
+        let severities = Severity.allCases
+        var byState = [Int](repeating: 0, count: FindingState.allCases.count * severities.count)
         var rules: [String: RuleCounts] = [:]
         var sightings: [Sighting] = []
         var unsafe: [Unsafe] = []
-        func count(_ f: FleetInput.Finding, guestOpen: inout Set<String>) {
-            findings[f.state, default: [:]][f.severity, default: 0] += 1
-            var r = rules[f.rule, default: RuleCounts()]
-            r.severities.insert(f.severity)
-            switch f.state {
-            case .open:
-                r.open += 1
+        func count(_ f: FleetInput.Finding, guestOpen: inout [String]) {
+            let sev = severities.firstIndex(of: f.severity)!
+            byState[FindingState.allCases.firstIndex(of: f.state)! * severities.count + sev] += 1
+            var firstOpen = false
+            if f.state == .open {
                 if f.severity == .critical { openCritical += 1 }
                 if f.severity == .error { openError += 1 }
-                if guestOpen.insert(f.rule).inserted { r.guestsWithOpen += 1 }
-            case .waived: r.waived += 1
-            case .resolved: r.resolved += 1
+                if !guestOpen.contains(f.rule) {
+                    guestOpen.append(f.rule)
+                    firstOpen = true
+                }
             }
-            rules[f.rule] = r
+            Self.tally(&rules[f.rule, default: RuleCounts()], f, firstOpen: firstOpen)
         }
-        var none = Set<String>()
+        var none: [String] = []
         for f in input.hostFindings ?? [] { count(f, guestOpen: &none) }
         for g in input.guests {
-            var seen = Set<String>()
+            var seen: [String] = []
             for f in g.findings {
                 count(f, guestOpen: &seen)
                 if f.rule == Rule.migrationUnsafe.rawValue, f.state != .resolved, let pool = f.pool,
@@ -78,9 +80,15 @@ struct HostContribution: Sendable {
                 }
             }
             if let text = g.uuid, let uuid = Self.uuid(text) {
-                let value = g.archCapabilities.flatMap { CapabilitySet.parse(hex: $0.value)?.rawValue }
+                let value = g.archCapabilities.flatMap { Self.hexValue($0.value) }
                 sightings.append(Sighting(uuid: uuid, name: g.name, value: value,
                                           visible: g.archCapabilities?.visible ?? false, status: g.status))
+            }
+        }
+        var findings: [FindingState: [Severity: Int]] = [:]
+        for (si, state) in FindingState.allCases.enumerated() {
+            for (vi, severity) in severities.enumerated() where byState[si * severities.count + vi] > 0 {
+                findings[state, default: [:]][severity] = byState[si * severities.count + vi]
             }
         }
         self.findings = findings
@@ -90,7 +98,45 @@ struct HostContribution: Sendable {
         score = FleetReport.HostScore(
             hostname: input.host.hostname, machineID: input.host.machineID, file: path, guests: input.summary.guests,
             violating: input.summary.violating, unreadable: input.summary.unreadable, openCritical: openCritical,
-            openError: openError, msr: input.host.archCapabilities.value, justified: input.host.justified.value)
+            openError: openError, msr: input.host.archCapabilities.value, justified: input.host.justified)
+    }
+
+    /// Adds one finding to its rule's counts (in place in the dictionary: one lookup).
+    private static func tally(_ r: inout RuleCounts, _ f: FleetInput.Finding, firstOpen: Bool) {
+        if !r.severities.contains(f.severity) { r.severities.append(f.severity) }
+        switch f.state {
+        case .open: r.open += 1
+        case .waived: r.waived += 1
+        case .resolved: r.resolved += 1
+        }
+        if firstOpen { r.guestsWithOpen += 1 }
+    }
+
+    /// `CapabilitySet.parse(hex:)`'s value, computed directly for the form exports write
+    /// (`0x` and up to 16 hex digits) and left to it otherwise.
+    static func hexValue(_ text: String) -> UInt64? {
+        let utf8 = text.utf8
+        guard utf8.count > 2, utf8.count <= 18, utf8.starts(with: "0x".utf8) || utf8.starts(with: "0X".utf8) else {
+            return CapabilitySet.parse(hex: text)?.rawValue
+        }
+        var v: UInt64 = 0
+        for c in utf8.dropFirst(2) {
+            guard let d = JSONScanner.hexDigit(c) else { return CapabilitySet.parse(hex: text)?.rawValue }
+            v = v << 4 | UInt64(d)
+        }
+        return v
+    }
+
+    /// Appends `uuid` as lower-case `8-4-4-4-12` text (`uuidString` formats through `snprintf`).
+    static func appendText(of uuid: UUID, to out: inout Data) {
+        let digits = Array("0123456789abcdef".utf8)
+        withUnsafeBytes(of: uuid.uuid) { bytes in
+            for (n, b) in bytes.enumerated() {
+                if n == 4 || n == 6 || n == 8 || n == 10 { out.append(UInt8(ascii: "-")) }
+                out.append(digits[Int(b >> 4)])
+                out.append(digits[Int(b & 0x0f)])
+            }
+        }
     }
 
     /// Parses `8-4-4-4-12` hex; Foundation's `UUID(uuidString:)` goes through `sscanf`, which
@@ -104,13 +150,7 @@ struct HostContribution: Sendable {
                 guard count == 9 || count == 14 || count == 19 || count == 24, high == nil else { return nil }
                 continue
             }
-            let v: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let v = JSONScanner.hexDigit(c) else { return nil }
             if let h = high {
                 guard n < 16 else { return nil }
                 bytes[n] = h << 4 | v

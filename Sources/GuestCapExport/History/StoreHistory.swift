@@ -35,17 +35,19 @@ struct StoreHistory: ExportHistory {
         }
     }
 
-    /// The store gives each episode's open, last-waived, last-expired and resolve times and its
-    /// transitions inside the period; together they are the lifecycle the report needs.
+    /// The store gives each episode's open time, the last transition before the period and the
+    /// transitions inside it: enough for every state the finding had during the period. (The
+    /// episode's last-waived and last-expired times are not used: after several waivers they
+    /// may lie after the period and hide the state it was in then.)
     func findings(in period: ExportPeriod) throws -> [HistoryFinding] {
         try store.findingLifecycles(from: period.from, to: period.to).map { l in
-            var list: [HistoryFinding.Transition] = [.init(l.waivedAt == l.openedAt ? .waived : .opened, at: l.openedAt)]
-            if let w = l.waivedAt, w != l.openedAt { list.append(.init(.waived, at: w)) }
-            if let e = l.waiverExpiredAt { list.append(.init(.waiverExpired, at: e)) }
-            list += l.transitions.map { .init($0.kind, at: $0.at) }
-            if let r = l.resolvedAt { list.append(.init(.resolved, at: r)) }
-            var seen = Set<String>()
-            list = list.filter { seen.insert("\($0.kind.rawValue)@\($0.at.timeIntervalSince1970)").inserted }
+            var list: [HistoryFinding.Transition] = ((l.before.map { [$0] } ?? []) + l.transitions).map {
+                .init($0.kind, at: $0.at)
+            }
+            if (list.first?.at).map({ $0 > l.openedAt }) ?? true {
+                // For the opening time (first_seen); the state it gives lies before the period.
+                list.insert(.init(.opened, at: l.openedAt), at: 0)
+            }
             return HistoryFinding(record: l.record, transitions: list)
         }
     }

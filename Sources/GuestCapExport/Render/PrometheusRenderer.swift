@@ -2,7 +2,8 @@ import Foundation
 import GuestCapCore
 import Prometheus
 
-/// The text exposition for node_exporter's textfile collector (`guestcap.prom`).
+/// The text exposition for node_exporter's textfile collector (`guestcap.prom`), written by the
+/// daemon after every audit and by `guestcap export`: the same families, labels and HELP texts.
 ///
 /// The format (escaping, `# HELP`/`# TYPE` once per family) is produced by swift-prometheus'
 /// ``PrometheusCollectorRegistry``; guestcap only sorts its output by metric name and label
@@ -14,12 +15,12 @@ public enum PrometheusRenderer {
     public static let metrics: [Metric] = [guests, openFindings, waivedFindings, msrInfo, msrBit, lastAuditTime,
                                            generatedTime]
 
-    static let guests = metric("guests", "", "Guests by status: compliant, violating, waived, unreadable (in an export: the worst status each guest had during the period).")
-    static let openFindings = metric("open_findings", "", "Findings open at the end of the report, by rule and severity (host-level findings included).")
-    static let waivedFindings = metric("waived_findings", "", "Findings covered by an active waiver at the end of the report, by rule and severity.")
+    static let guests = metric("guests", "", "Guests by status: compliant, violating, waived, unreadable (the daemon: now; an export: the worst status each guest had during the period).")
+    static let openFindings = metric("open_findings", "", "Findings open and not waived, by rule and severity, host-level findings included (the daemon: now; an export: at the end of the period).")
+    static let waivedFindings = metric("waived_findings", "", "Findings covered by an active waiver, by rule and severity (the daemon: now; an export: at the end of the period).")
     static let msrInfo = metric("host_msr", "info", "The host's IA32_ARCH_CAPABILITIES (MSR 0x10a) as labels: read status, value, justified set J, KVM default; always 1.")
     static let msrBit = metric("host_msr_bit", "", "Whether a defined bit of MSR 0x10a is set in the host's value (set=msr, on all CPUs) or in what guests may be told (set=justified).")
-    static let lastAuditTime = metric("last_audit_timestamp", "seconds", "Unix time of the last audit the report includes.")
+    static let lastAuditTime = metric("last_audit_timestamp", "seconds", "Unix time of the last audit included (the daemon: its latest round; an export: the last audit within the period).")
     static let generatedTime = metric("report_timestamp", "seconds", "Unix time at which this file was generated.")
 
     /// One metric family: `guestcap_<name>[_<unit>]` and its HELP text.
@@ -38,40 +39,32 @@ public enum PrometheusRenderer {
         Metric(name: name, unit: unit, help: help)
     }
 
-    /// The exposition text for one report.
+    /// The exposition text for one report (what `guestcap export` writes).
     /// - Parameter lastAudit: the last audit the report covers (default: the report's generation time).
     public static func render(_ report: ReportDocument, lastAudit: Date? = nil) -> String {
+        render(TextfileMetrics(report: report, lastAudit: lastAudit))
+    }
+
+    /// The exposition text for some metrics (what the daemon writes after each audit).
+    public static func render(_ m: TextfileMetrics) -> String {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ m: Metric, _ labels: [(String, String)] = []) -> Gauge {
             registry.makeGauge(descriptor: m.descriptor, labels: labels)
         }
 
-        let s = report.summary
+        let s = m.guests
         for (status, n) in [("compliant", s.compliant), ("violating", s.violating), ("waived", s.waived),
                             ("unreadable", s.unreadable)] {
             gauge(guests, [("status", status)]).set(to: Double(n))
         }
-
-        // Every rule at its default severity, so a rule with no finding is a 0 rather than absent.
-        var open: [FindingKey: Int] = [:], waived: [FindingKey: Int] = [:]
-        for rule in Rule.allCases { open[FindingKey(rule: rule.rawValue, severity: rule.defaultSeverity)] = 0 }
-        for r in Rule.allCases { waived[FindingKey(rule: r.rawValue, severity: r.defaultSeverity)] = 0 }
-        for f in report.hostFindings + report.guests.flatMap(\.findings) {
-            let key = FindingKey(rule: f.rule, severity: f.severity)
-            switch f.state {
-            case .open: open[key, default: 0] += 1
-            case .waived: waived[key, default: 0] += 1
-            case .resolved: break
-            }
-        }
-        for (k, n) in open {
+        for (k, n) in m.openFindings {
             gauge(openFindings, [("rule", k.rule), ("severity", k.severity.rawValue)]).set(to: Double(n))
         }
-        for (k, n) in waived {
+        for (k, n) in m.waivedFindings {
             gauge(waivedFindings, [("rule", k.rule), ("severity", k.severity.rawValue)]).set(to: Double(n))
         }
 
-        let host = report.host
+        let host = m.host
         gauge(msrInfo, [
             ("hostname", host.hostname), ("status", host.archCapabilities.status.rawValue),
             ("value", host.archCapabilities.value), ("justified", host.justified.value),
@@ -84,15 +77,10 @@ public enum PrometheusRenderer {
             gauge(msrBit, [("bit", bit.name), ("set", "justified")])
                 .set(to: justified.contains(bit.name) ? 1 : 0)
         }
-        gauge(lastAuditTime).set(to: (lastAudit ?? report.generatedAt).timeIntervalSince1970.rounded())
-        gauge(generatedTime).set(to: report.generatedAt.timeIntervalSince1970.rounded())
+        gauge(lastAuditTime).set(to: m.lastAudit.timeIntervalSince1970.rounded())
+        gauge(generatedTime).set(to: m.generatedAt.timeIntervalSince1970.rounded())
 
         return canonicalOrder(registry.emitToString())
-    }
-
-    private struct FindingKey: Hashable {
-        let rule: String
-        let severity: Severity
     }
 
     /// Families sorted by name, each with its `# HELP` and `# TYPE` first and its samples sorted.

@@ -15,4 +15,8 @@ public struct FindingLifecycle: Sendable {
     public let resolvedAt: Date?
     /// Its transitions inside the period, oldest first.
     public let transitions: [TransitionRecord]
+    /// Its last transition before the period, which gives the state it was in when the period
+    /// began (nil: it opened inside the period). `waivedAt` and `waiverExpiredAt` are the latest
+    /// times, possibly after the period, so they cannot tell that state.
+    public let before: TransitionRecord?
 }
