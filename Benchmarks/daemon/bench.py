@@ -170,7 +170,8 @@ def main():
         t0 = time.time()
         started = False
         while time.time() - t0 < 120 and not started:
-            out = subprocess.run(["journalctl", "-q", "-o", "cat", f"_PID={daemon.pid}",
+            # PIDs are reused: only this run's entries count.
+            out = subprocess.run(["journalctl", "-q", "-o", "cat", f"--since=@{int(t0) - 1}", f"_PID={daemon.pid}",
                                   "MESSAGE_ID=1702aff674fd4ed9a27513132a3fdb39"], capture_output=True, text=True).stdout
             started = bool(out.strip())
             time.sleep(0.1)

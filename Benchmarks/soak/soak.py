@@ -195,6 +195,8 @@ class Harness:
         self.log = open(os.path.join(self.out, "daemon.log"), "w")
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
+        # PIDs are reused: the journal is read from this run's start on, not by _PID alone.
+        self.started_at = int(time.time()) - 1
         self.proc = subprocess.Popen(
             [self.a.bin, "daemon", "--config", cfg, "--host-root", self.host, "--database", self.db,
              "--watch", f"libvirt={self.persist}", "--watch", f"libvirt-live={self.livedir}",
@@ -221,7 +223,8 @@ class Harness:
     def journal(self, matches, fields="GUESTCAP_EVENT,GUESTCAP_FINDING_ID,GUESTCAP_STATE"):
         subprocess.run(["timeout", "20", "journalctl", "--sync"], capture_output=True)
         r = subprocess.run(["journalctl", "-q", "--no-pager", "-o", "json", f"--output-fields={fields}",
-                            f"_PID={self.proc.pid}"] + matches, capture_output=True, text=True)
+                            f"--since=@{self.started_at}", f"_PID={self.proc.pid}"] + matches,
+                           capture_output=True, text=True)
         return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
     # --- the three sets ------------------------------------------------------------------------
