@@ -60,7 +60,10 @@
 #   to /dev/log exits 0 and drops the message, journalctl still reads the files.
 set -euo pipefail
 
-usage() { echo "usage: $0 [-v] [--start|--stop|--restart|--status]" >&2; exit 2; }
+prog=start-journald
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
 
 JOURNALD=/lib/systemd/systemd-journald
 STATE_DIR=/run/guestcap-test
@@ -68,22 +71,7 @@ PIDFILE=$STATE_DIR/journald.pid
 LOGFILE=$STATE_DIR/journald.log
 TIMEOUT=${JOURNALD_TIMEOUT:-20}
 
-verbose=0
-action=start
-for a in "$@"; do
-    case "$a" in
-        -v|--verbose) verbose=1 ;;
-        --start) action=start ;;
-        --stop) action=stop ;;
-        --restart) action=restart ;;
-        --status) action=status ;;
-        -h|--help) usage ;;
-        *) usage ;;
-    esac
-done
-
-say() { if [ "$verbose" = 1 ]; then echo "start-journald: $*" >&2; fi; }
-die() { echo "start-journald.sh: $*" >&2; exit 1; }
+parse_start_args "$@"
 
 # Is journald answering? (bounded: a stopped journald would hang --sync)
 answering() { timeout 5 journalctl --sync >/dev/null 2>&1; }

@@ -48,28 +48,14 @@
 #   it here (virsh domcapabilities) so a test's first define does not pay for it.
 set -euo pipefail
 
-usage() { echo "usage: $0 [-v] [--start|--stop|--restart|--status]" >&2; exit 2; }
-
+prog=start-libvirt
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
 URI=qemu:///system
 TIMEOUT=${LIBVIRT_TIMEOUT:-120}
 
-verbose=0
-action=start
-for a in "$@"; do
-    case "$a" in
-        -v|--verbose) verbose=1 ;;
-        --start) action=start ;;
-        --stop) action=stop ;;
-        --restart) action=restart ;;
-        --status) action=status ;;
-        -h|--help) usage ;;
-        *) usage ;;
-    esac
-done
-
-say() { if [ "$verbose" = 1 ]; then echo "start-libvirt: $*" >&2; fi; }
-die() { echo "start-libvirt.sh: $*" >&2; exit 1; }
+parse_start_args "$@"
 
 answering() { timeout 10 virsh -q -c "$URI" list >/dev/null 2>&1; }
 

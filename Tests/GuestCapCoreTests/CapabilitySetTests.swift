@@ -26,6 +26,33 @@ struct CapabilitySetTests {
         #expect(throws: UnknownBitName.self) { try CapabilitySet(names: ["mds-yes"]) }
     }
 
+    @Test("names are found in any case")
+    func mixedCase() {
+        for b in ArchCapCatalog.all {
+            #expect(ArchCapCatalog.bit(named: b.name)?.number == b.number)
+            #expect(ArchCapCatalog.bit(named: b.name.uppercased())?.number == b.number)
+            if let kernel = b.kernelName {
+                #expect(ArchCapCatalog.bit(named: kernel)?.number == b.number)
+                #expect(ArchCapCatalog.bit(named: kernel.lowercased())?.number == b.number)
+                let alternating = kernel.lowercased().enumerated().map { i, c in i.isMultiple(of: 2) ? c.uppercased() : String(c) }
+                #expect(ArchCapCatalog.bit(named: alternating.joined())?.number == b.number)
+            }
+        }
+        #expect(ArchCapCatalog.bit(named: "Mds-No")?.number == 5)
+        #expect(ArchCapCatalog.bit(named: "mDs_nO")?.number == 5)
+        #expect(ArchCapCatalog.bit(named: "TSX-CTRL")?.number == 7)
+        #expect(ArchCapCatalog.bit(named: "BIT29")?.number == 29)
+        #expect(ArchCapCatalog.bit(named: "bit5")?.number == 5)
+        #expect(ArchCapCatalog.bit(named: "Bit5")?.number == 5)
+        // Not ASCII, but lowercases to a name (U+212A KELVIN SIGN → k).
+        #expect(ArchCapCatalog.bit(named: "S\u{212A}IP-L1DFL-VMENTRY")?.number == 3)
+        #expect(ArchCapCatalog.bit(named: "BIT64") == nil)
+        #expect(ArchCapCatalog.bit(named: "Bit007") == nil)
+        #expect(ArchCapCatalog.bit(named: "MDS-YES") == nil)
+        #expect(ArchCapCatalog.bit(named: "mds-nö") == nil)
+        #expect(ArchCapCatalog.bit(named: "") == nil)
+    }
+
     @Test("KVM_SUPPORTED_ARCH_CAP equals the pass-through column of the table")
     func kvmMask() {
         let fromTable = ArchCapCatalog.defined.filter(\.kvmPassThrough).reduce(UInt64(0)) { $0 | $1.mask }

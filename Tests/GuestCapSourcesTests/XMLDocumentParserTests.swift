@@ -554,39 +554,14 @@ struct XMLDocumentParserTests {
 
     @Test("random mutations of a domain parse or fail cleanly")
     func mutations() {
-        var generator = SplitMix64(seed: 0x6775_6573_7463_6170)
+        var mutator = ByteMutator(seed: 0x6775_6573_7463_6170)
         let original = Array(domainXML.utf8)
-        let interesting = Array("<>&;'\"/!?-[]=#x \n\r\tDOCTYPE".utf8) + [0x00, 0x80, 0xC3, 0xE2, 0xED, 0xF0, 0xFF]
         for _ in 0..<3_000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...8, using: &generator) {
-                let offset = Int.random(in: 0..<bytes.count, using: &generator)
-                let byte = interesting.randomElement(using: &generator) ?? 0
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0: bytes[offset] = byte
-                case 1: bytes.insert(byte, at: offset)
-                default: bytes.remove(at: offset)
-                }
-            }
+            let bytes = mutator.mutated(original, edits: 1...8)
             if let error = failure(bytes) {
                 #expect(error.line >= 1 && error.line <= 60)
                 #expect(!error.reason.isEmpty)
             }
         }
-    }
-}
-
-/// A small seeded generator so the mutation test is repeatable.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

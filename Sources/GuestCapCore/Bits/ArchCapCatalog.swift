@@ -76,10 +76,14 @@ public enum ArchCapCatalog {
     /// The bit with this number (0...63).
     public static func bit(_ number: Int) -> ArchCapBit { all[number] }
 
-    /// The bit a name means: canonical (`mds-no`), kernel (`MDS_NO`), or `bitN`; nil if unknown.
+    /// The bit a name means: canonical (`mds-no`), kernel (`MDS_NO`), or `bitN`, in any case;
+    /// nil if unknown.
     public static func bit(named name: String) -> ArchCapBit? {
-        let key = name.lowercased()
-        if let n = byName[key] { return all[n] }
+        // Parsers hand over lower-case names: look them up as they are, and lowercase (which
+        // allocates) only names with upper-case or non-ASCII characters.
+        if let n = byName[name] { return all[n] }
+        let key = name.isASCIIWithoutUppercase ? name : name.lowercased()
+        if key != name, let n = byName[key] { return all[n] }
         if key.hasPrefix("bit"), let n = Int(key.dropFirst(3)), (0..<64).contains(n),
            String(n) == key.dropFirst(3) {
             return all[n]
@@ -106,5 +110,10 @@ public enum ArchCapCatalog {
 extension String {
     fileprivate func replacingUnderscores() -> String {
         String(map { $0 == "_" ? "-" : $0 })
+    }
+
+    /// Whether the string is ASCII without A-Z, so that `lowercased()` would return it unchanged.
+    fileprivate var isASCIIWithoutUppercase: Bool {
+        utf8.allSatisfy { $0 < 0x80 && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
     }
 }

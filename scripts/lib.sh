@@ -1,0 +1,36 @@
+# lib.sh — the command line and messages shared by start-journald.sh and
+# start-libvirt.sh. Not run on its own: a script sets `prog` (its name without
+# .sh), sources this file from its own directory and calls parse_start_args "$@".
+#
+# parse_start_args ARG...  sets verbose (0|1) and action (start|stop|restart|status,
+#                          default start) from [-v] [--start|--stop|--restart|--status];
+#                          -h, --help or anything else prints the usage line, exits 2
+# say MESSAGE...           "$prog: MESSAGE" on stderr, only with -v
+# die MESSAGE...           "$prog.sh: MESSAGE" on stderr, exit 1
+# shellcheck shell=bash
+
+: "${prog:?set prog before sourcing lib.sh}"
+
+usage() { echo "usage: $0 [-v] [--start|--stop|--restart|--status]" >&2; exit 2; }
+
+# verbose and action are read by the script that sources this file.
+# shellcheck disable=SC2034
+parse_start_args() {
+    verbose=0
+    action=start
+    local a
+    for a in "$@"; do
+        case "$a" in
+            -v|--verbose) verbose=1 ;;
+            --start) action=start ;;
+            --stop) action=stop ;;
+            --restart) action=restart ;;
+            --status) action=status ;;
+            -h|--help) usage ;;
+            *) usage ;;
+        esac
+    done
+}
+
+say() { if [ "$verbose" = 1 ]; then echo "$prog: $*" >&2; fi; }
+die() { echo "$prog.sh: $*" >&2; exit 1; }
