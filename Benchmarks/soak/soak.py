@@ -363,7 +363,7 @@ class Harness:
 def timeless(v):
     """A JSON value without its time stamps (to compare host states)."""
     if isinstance(v, dict):
-        return {k: timeless(x) for k, x in v.items() if not (k.endswith("_at") or "time" in k or k in ("began", "sampled"))}
+        return {k: timeless(x) for k, x in v.items() if not (k.endswith("_at") or "time" in k or k in ("began", "sampled", "since"))}
     if isinstance(v, list):
         return [timeless(x) for x in v]
     return v
