@@ -129,6 +129,10 @@ struct Benchmark {
             try reader.findingLifecycles(from: year.0, to: year.1)
         }
         print("   → \(lifecycles.count) finding episodes, \(lifecycles.reduce(0) { $0 + $1.transitions.count }) transitions")
+        let episodes = try time("findingEpisodes(one year)", repeat: 1) { () throws(StoreError) in
+            try reader.findingEpisodes(from: year.0, to: year.1)
+        }
+        print("   → \(episodes.count) finding episodes (what guestcap export reads)")
         let month = try time("findingLifecycles(last 30 days)", repeat: 3) { () throws(StoreError) in
             try reader.findingLifecycles(from: year.1.addingTimeInterval(-30 * 86_400), to: year.1)
         }
