@@ -11,6 +11,10 @@ struct Benchmark {
     var waiverRate = 0.002    // per guest per simulated hour
     var hostEveryDays = 30
     var path = "/var/tmp/guestcap-store-bench/history.sqlite"
+    /// Time the queries on the database already at `path` (no build, no prune).
+    var reuse = false
+    /// Leave the database unpruned, for `--reuse` runs and `guestcap export` afterwards.
+    var prune = true
 
     init(arguments: [String]) {
         var it = arguments.makeIterator()
@@ -20,6 +24,8 @@ struct Benchmark {
             case "--days": days = Int(it.next() ?? "") ?? days
             case "--edit-rate": editRate = Double(it.next() ?? "") ?? editRate
             case "--path": path = it.next() ?? path
+            case "--reuse": reuse = true; prune = false
+            case "--no-prune": prune = false
             default: fail("unknown argument \(a)")
             }
         }
@@ -30,9 +36,15 @@ struct Benchmark {
     }
 
     private func runThrowing() throws(StoreError) {
-        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
         let t0 = ReportCoding.parseDate("2025-01-01")!
         let end = t0.addingTimeInterval(Double(days) * 86_400)
+        if !reuse { try build(from: t0, to: end) }
+        try queries(from: t0, to: end)
+    }
+
+    /// Writes the simulated history into a fresh database at `path`.
+    private func build(from t0: Date, to end: Date) throws(StoreError) {
+        for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
         let store = try HistoryStore(path: path)
         let run = try store.beginRun(pid: getpid(), version: "bench", at: t0)
         var sim = Simulation(guests: guests, seed: 0x5eed)
@@ -81,7 +93,10 @@ struct Benchmark {
               + " (\(Int(Double(transitions) / buildTime)) transitions/s)")
         print("database: \(mib(stats.bytes)) (\(stats.bytes / Int64(max(1, transitions))) bytes per transition)")
         print("rows: " + stats.rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
 
+    /// The CLI's and the export's queries over [t0, end), then (unless kept) a prune.
+    private func queries(from t0: Date, to end: Date) throws(StoreError) {
         // The CLI's view: a separate read-only store, as `guestcap status` / `history` open it.
         let reader = try HistoryStore(path: path, readOnly: true)
         let year = (t0, end)
@@ -114,6 +129,10 @@ struct Benchmark {
             try reader.findingLifecycles(from: year.0, to: year.1)
         }
         print("   → \(lifecycles.count) finding episodes, \(lifecycles.reduce(0) { $0 + $1.transitions.count }) transitions")
+        let episodes = try time("findingEpisodes(one year)", repeat: 1) { () throws(StoreError) in
+            try reader.findingEpisodes(from: year.0, to: year.1)
+        }
+        print("   → \(episodes.count) finding episodes (what guestcap export reads)")
         let month = try time("findingLifecycles(last 30 days)", repeat: 3) { () throws(StoreError) in
             try reader.findingLifecycles(from: year.1.addingTimeInterval(-30 * 86_400), to: year.1)
         }
@@ -124,6 +143,8 @@ struct Benchmark {
         print("   → \(seen.count) guests, \(seen.reduce(0) { $0 + $1.configVersions.count }) config versions")
         let integrity = try time("integrityCheck()", repeat: 1) { () throws(StoreError) in try reader.integrityCheck() }
         print("   → \(integrity.joined(separator: "; "))")
+        guard prune else { return }
+        let store = try HistoryStore(path: path)
         let cutoff = t0.addingTimeInterval(Double(days) * 86_400 / 2)
         let pruned = try time("prune(resolvedBefore: mid-year)", repeat: 1) { () throws(StoreError) in
             try store.prune(resolvedBefore: cutoff)

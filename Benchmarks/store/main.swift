@@ -1,6 +1,7 @@
 // guestcap-store-bench: the history store under a year of a 1,000-guest host.
 //
-//   guestcap-store-bench [--guests N] [--days D] [--path FILE]   run the benchmark
+//   guestcap-store-bench [--guests N] [--days D] [--path FILE] [--no-prune | --reuse]   run the benchmark
+//     (--no-prune keeps the database whole; --reuse times the queries on it again, without a build)
 //   guestcap-store-bench writer FILE BATCH                        commit forever (crash-safety test)
 //   guestcap-store-bench probe FILE                               open read-only and read status
 import Foundation

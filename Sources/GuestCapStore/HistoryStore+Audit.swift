@@ -119,7 +119,7 @@ extension HistoryStore {
         let identity = v.identity.description
         let status = v.status.rawValue
         let uuid = v.uuid.flatMap { $0.isEmpty ? nil : $0.lowercased() }
-        let lookup = try db.cachedStatement(sql: "SELECT * FROM guest WHERE identity = ?")
+        let lookup = try db.cachedStatement(sql: "SELECT \(GuestRow.columnsSQL) FROM guest WHERE identity = ?")
         guard var row = try GuestRow.fetchOne(lookup, arguments: [identity]) else {
             var row = GuestRow(id: nil, identity: identity, source: v.source.rawValue, uuid: uuid, path: v.path,
                                name: v.name, status: status, error: v.error, firstSeenAt: at, goneAt: nil)
@@ -141,7 +141,9 @@ extension HistoryStore {
     /// - Returns: the version in force, or nil when the guest has none (never read).
     static func upsertVersion(_ db: Database, guestID: Int64, _ draft: ConfigVersionDraft?, at: Date) throws -> Int64? {
         let current = try ConfigVersionRow.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM config_version WHERE guest_id = ? AND ended_at IS NULL"),
+            db.cachedStatement(sql: """
+                SELECT \(ConfigVersionRow.columnsSQL) FROM config_version WHERE guest_id = ? AND ended_at IS NULL
+                """),
             arguments: [guestID])
         guard let draft else { return current?.id }   // unreadable now: the last good version stays
         var new = draft.row(guestID: guestID, beganAt: at)
@@ -170,7 +172,9 @@ extension HistoryStore {
     static func apply(_ db: Database, _ draft: TransitionDraft, guestID: Int64?, at: Date) throws -> FindingRow? {
         let r = draft.finding
         let active = try FindingRow.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM finding WHERE finding_id = ? AND state <> 'resolved'"),
+            db.cachedStatement(sql: """
+                SELECT \(FindingRow.columnsSQL) FROM finding WHERE finding_id = ? AND state <> 'resolved'
+                """),
             arguments: [r.findingID])
         guard var row = active ?? {
             guard draft.kind != .resolved else { return nil }
@@ -203,9 +207,10 @@ extension HistoryStore {
     // MARK: Reading helpers
 
     /// A transition as the journal sees it: the finding in the state the transition put it in.
-    static func transitionRecord(_ t: TransitionRow, _ f: FindingRow) -> TransitionRecord {
+    /// (`finding`: the episode's record, decoded once for all its transitions.)
+    static func transitionRecord(_ t: TransitionRow, _ finding: FindingRecord) -> TransitionRecord {
         let kind = TransitionKind(rawValue: t.kind) ?? .opened
-        var record = f.record
+        var record = finding
         record.state = switch kind {
         case .opened, .waiverExpired: .open
         case .waived: .waived
@@ -217,7 +222,8 @@ extension HistoryStore {
 
     /// Records for transition rows, fetching their findings.
     static func transitionRecords(_ db: Database, _ rows: [TransitionRow]) throws -> [TransitionRecord] {
-        let findings = try fetchFindings(db, ids: rows.map(\.findingRow))
+        var origins = OriginCache()
+        let findings = try fetchFindings(db, ids: rows.map(\.findingRow)).mapValues { $0.record(origins: &origins) }
         return rows.compactMap { t in findings[t.findingRow].map { transitionRecord(t, $0) } }
     }
 
@@ -283,12 +289,21 @@ extension HistoryStore {
     }
 
     static func storedVersion(_ v: ConfigVersionRow) -> StoredConfigVersion {
-        let provenance = (try? JSONDecoder().decode([String: String].self, from: Data(v.provenance.utf8))) ?? [:]
+        var provenances = ProvenanceCache()
+        return storedVersion(v, provenances: &provenances)
+    }
+
+    /// The same, decoding `provenance` through `cache` (a guest's versions repeat a few texts).
+    static func storedVersion(_ v: ConfigVersionRow, provenances cache: inout ProvenanceCache) -> StoredConfigVersion {
+        let provenance = cache.decode(v.provenance)
         return StoredConfigVersion(id: v.id!, began: v.beganAt, ended: v.endedAt, path: v.path, name: v.name,
                                    contentHash: v.contentSHA256, advertised: v.advertised.flatMap(CapabilitySet.parse(hex:)),
                                    visible: v.visible, provenance: provenance)
     }
 }
+
+/// `config_version.provenance` texts already decoded, for one read.
+typealias ProvenanceCache = JSONColumnCache<[String: String]>
 
 /// A guest's configuration as a version row would store it, prepared outside the transaction.
 struct ConfigVersionDraft: Sendable {

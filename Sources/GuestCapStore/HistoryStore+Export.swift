@@ -19,14 +19,23 @@ extension HistoryStore {
     /// - Throws: ``StoreError``.
     public func findingLifecycles(from: Date, to: Date) throws(StoreError) -> [FindingLifecycle] {
         try read { db in
-            let findings = try Self.findingsOverlapping(db, from: from, to: to)
-            let transitions = try Self.transitionsByFinding(db, findings: findings, from: from, to: to)
-            let before = try Self.lastTransitions(db, findings: findings, before: from)
-            return findings.map { f in
-                FindingLifecycle(record: f.record, guestID: f.guestID, openedAt: f.openedAt, waivedAt: f.waivedAt,
+            try Self.episodes(db, from: from, to: to, step: Self.transitionRecord) { f, record, transitions, before in
+                FindingLifecycle(record: record, guestID: f.guestID, openedAt: f.openedAt, waivedAt: f.waivedAt,
                                  waiverExpiredAt: f.waiverExpiredAt, resolvedAt: f.resolvedAt,
-                                 transitions: (transitions[f.id!] ?? []).map { Self.transitionRecord($0, f) },
-                                 before: before[f.id!].map { Self.transitionRecord($0, f) })
+                                 transitions: transitions, before: before)
+            }
+        }
+    }
+
+    /// The episodes of ``findingLifecycles(from:to:)`` with only the kind and time of each
+    /// transition: what an export needs, without a copy of the finding per transition.
+    /// - Throws: ``StoreError``.
+    public func findingEpisodes(from: Date, to: Date) throws(StoreError) -> [FindingEpisode] {
+        try read { db in
+            try Self.episodes(db, from: from, to: to, step: { t, _ in
+                FindingEpisode.Step(kind: TransitionKind(rawValue: t.kind) ?? .opened, at: t.at)
+            }) { f, record, transitions, before in
+                FindingEpisode(record: record, openedAt: f.openedAt, transitions: transitions, before: before)
             }
         }
     }
@@ -37,14 +46,18 @@ extension HistoryStore {
     public func guestsSeen(from: Date, to: Date) throws(StoreError) -> [StoredGuest] {
         try read { db in
             let guests = try GuestRow.fetchAll(db, sql: """
-                SELECT * FROM guest WHERE first_seen_at < ? AND (gone_at IS NULL OR gone_at >= ?) ORDER BY id
+                SELECT \(GuestRow.columnsSQL) FROM guest WHERE first_seen_at < ? AND (gone_at IS NULL OR gone_at >= ?)
+                ORDER BY id
                 """, arguments: [to.stored, from.stored])
             var versions: [Int64: [StoredConfigVersion]] = [:]
-            for v in try ConfigVersionRow.fetchAll(db, sql: """
-                SELECT * FROM config_version WHERE began_at < ? AND (ended_at IS NULL OR ended_at > ?)
+            var provenances = ProvenanceCache()
+            let cursor = try ConfigVersionRow.fetchCursor(db, sql: """
+                SELECT \(ConfigVersionRow.columnsSQL) FROM config_version
+                WHERE began_at < ? AND (ended_at IS NULL OR ended_at > ?)
                 ORDER BY guest_id, began_at, id
-                """, arguments: [to.stored, from.stored]) {
-                versions[v.guestID, default: []].append(Self.storedVersion(v))
+                """, arguments: [to.stored, from.stored])
+            while let v = try cursor.next() {
+                versions[v.guestID, default: []].append(Self.storedVersion(v, provenances: &provenances))
             }
             let worst = try Self.worstStatuses(db, from: from, to: to)
             let active = try Self.activeStates(db)
@@ -58,18 +71,35 @@ extension HistoryStore {
 
     // MARK: Helpers
 
+    /// The episodes alive in [from, to), each with its transitions in the period and the last
+    /// one before it, made by `step` from the row and the episode's record (decoded once).
+    static func episodes<Step, Episode>(_ db: Database, from: Date, to: Date,
+                                        step: (TransitionRow, FindingRecord) -> Step,
+                                        episode: (FindingRow, FindingRecord, [Step], Step?) -> Episode) throws
+        -> [Episode] {
+        let findings = try findingsOverlapping(db, from: from, to: to)
+        let ids = findings.map { $0.id! }
+        let transitions = try transitionsByFinding(db, ids: ids, from: from, to: to)
+        let before = try lastTransitions(db, ids: ids, before: from)
+        var origins = OriginCache()
+        return findings.map { f in
+            let record = f.record(origins: &origins)
+            return episode(f, record, (transitions[f.id!] ?? []).map { step($0, record) },
+                           before[f.id!].map { step($0, record) })
+        }
+    }
+
     static func findingsOverlapping(_ db: Database, from: Date, to: Date) throws -> [FindingRow] {
         try FindingRow.fetchAll(db, sql: """
-            SELECT * FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at, id
+            SELECT \(FindingRow.columnsSQL) FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+            ORDER BY opened_at, id
             """, arguments: [to.stored, from.stored])
     }
 
-    /// Transitions in [from, to) (or all, when nil) of the given findings, oldest first, by finding row.
-    static func transitionsByFinding(_ db: Database, findings: [FindingRow], from: Date?, to: Date?) throws
+    /// Transitions in [from, to) (or all, when nil) of the given finding rows, oldest first, by finding row.
+    static func transitionsByFinding(_ db: Database, ids: [Int64], from: Date?, to: Date?) throws
         -> [Int64: [TransitionRow]] {
         var out: [Int64: [TransitionRow]] = [:]
-        let ids = findings.compactMap(\.id)
-        func add(_ rows: [TransitionRow]) { for t in rows { out[t.findingRow, default: []].append(t) } }
         var timeSQL = ""
         var timeArgs: [any DatabaseValueConvertible] = []
         if let from { timeSQL += " AND at >= ?"; timeArgs.append(from.stored) }
@@ -77,14 +107,21 @@ extension HistoryStore {
         if ids.count > 2000, from != nil || to != nil {
             // Many findings: one pass over the period's transitions is cheaper than one probe each.
             let wanted = Set(ids)
-            add(try TransitionRow.fetchAll(db, sql: "SELECT * FROM \"transition\" WHERE 1\(timeSQL) ORDER BY at, seq",
-                                           arguments: StatementArguments(timeArgs)).filter { wanted.contains($0.findingRow) })
+            let cursor = try TransitionRow.fetchCursor(db, sql: """
+                SELECT \(TransitionRow.columnsSQL) FROM "transition" WHERE 1\(timeSQL) ORDER BY at, seq
+                """, arguments: StatementArguments(timeArgs))
+            while let t = try cursor.next() {
+                if wanted.contains(t.findingRow) { out[t.findingRow, default: []].append(t) }
+            }
         } else {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)].map(String.init).joined(separator: ",")
-                add(try TransitionRow.fetchAll(db, sql: """
-                    SELECT * FROM "transition" WHERE finding_row IN (\(chunk))\(timeSQL) ORDER BY at, seq
-                    """, arguments: StatementArguments(timeArgs)))
+                for t in try TransitionRow.fetchAll(db, sql: """
+                    SELECT \(TransitionRow.columnsSQL) FROM "transition" WHERE finding_row IN (\(chunk))\(timeSQL)
+                    ORDER BY at, seq
+                    """, arguments: StatementArguments(timeArgs)) {
+                    out[t.findingRow, default: []].append(t)
+                }
             }
             for key in out.keys { out[key]!.sort { ($0.at, $0.seq ?? 0) < ($1.at, $1.seq ?? 0) } }
         }
@@ -92,14 +129,16 @@ extension HistoryStore {
     }
 
     /// Each finding's last transition before `date` (by row; none for findings opened since).
-    static func lastTransitions(_ db: Database, findings: [FindingRow], before date: Date) throws -> [Int64: TransitionRow] {
+    static func lastTransitions(_ db: Database, ids: [Int64], before date: Date) throws -> [Int64: TransitionRow] {
         var out: [Int64: TransitionRow] = [:]
-        let ids = findings.compactMap(\.id)
+        // Nothing happened before `date` (a period from the start of the history): no probes.
+        guard let first = try String.fetchOne(db, sql: "SELECT min(at) FROM \"transition\""), first < date.stored
+        else { return out }
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = ids[start..<min(start + 500, ids.count)].map(String.init).joined(separator: ",")
             // The latest time per finding through the (finding_row, at) index; seq breaks ties.
             for t in try TransitionRow.fetchAll(db, sql: """
-                SELECT t.* FROM "transition" t JOIN (
+                SELECT \(TransitionRow.columnsSQL(prefix: "t.")) FROM "transition" t JOIN (
                     SELECT finding_row, max(at) AS at FROM "transition"
                     WHERE finding_row IN (\(chunk)) AND at < ? GROUP BY finding_row
                 ) m ON t.finding_row = m.finding_row AND t.at = m.at ORDER BY t.seq
@@ -113,18 +152,21 @@ extension HistoryStore {
     /// The worst status each guest had in [from, to), from the findings that were active then:
     /// a violation open → violating, `config-unreadable` active → unreadable, a violation waived → waived.
     static func worstStatuses(_ db: Database, from: Date, to: Date) throws -> [Int64: GuestStatus] {
-        let findings = try FindingRow.fetchAll(db, sql: """
-            SELECT * FROM finding
+        // Only the columns the walk needs: a whole row per finding costs more than the walk.
+        var findings: [(id: Int64, guestID: Int64, unreadable: Bool)] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, guest_id, rule = 'config-unreadable' FROM finding
             WHERE guest_id IS NOT NULL AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
               AND (severity IN ('critical', 'error') OR rule = 'config-unreadable')
             """, arguments: [to.stored, from.stored])
-        let transitions = try transitionsByFinding(db, findings: findings, from: nil, to: to)
+        while let row = try rows.next() { findings.append((row[0], row[1], row[2])) }
+        let transitions = try transitionsByFinding(db, ids: findings.map(\.id), from: nil, to: to)
         var worst: [Int64: GuestStatus] = [:]
         for f in findings {
             // Walk the episode: the states it was in and from when.
             var state: FindingState?   // nil before the episode began
             var statesInPeriod = Set<FindingState>()
-            for t in transitions[f.id!] ?? [] {
+            for t in transitions[f.id] ?? [] {
                 if t.at > from, let state { statesInPeriod.insert(state) }
                 state = switch TransitionKind(rawValue: t.kind) ?? .opened {
                 case .opened, .waiverExpired: .open
@@ -135,7 +177,7 @@ extension HistoryStore {
             if let state { statesInPeriod.insert(state) }
             statesInPeriod.remove(.resolved)
             let status: GuestStatus
-            if f.rule == Rule.configUnreadable.rawValue {
+            if f.unreadable {
                 guard !statesInPeriod.isEmpty else { continue }
                 status = .unreadable
             } else if statesInPeriod.contains(.open) {
@@ -145,7 +187,7 @@ extension HistoryStore {
             } else {
                 continue
             }
-            worst[f.guestID!] = min(worst[f.guestID!] ?? .compliant, status)
+            worst[f.guestID] = min(worst[f.guestID] ?? .compliant, status)
         }
         return worst
     }

@@ -79,7 +79,7 @@ extension HistoryStore {
             }
             if let since = filter.since { conditions.append("at >= ?"); args.append(since.stored) }
             if let until = filter.until { conditions.append("at < ?"); args.append(until.stored) }
-            var sql = "SELECT * FROM \"transition\""
+            var sql = "SELECT \(TransitionRow.columnsSQL) FROM \"transition\""
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             if let limit = filter.limit {
                 sql += " ORDER BY at DESC, seq DESC LIMIT \(max(0, limit))"

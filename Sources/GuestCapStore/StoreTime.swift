@@ -30,11 +30,36 @@ enum StoreTime {
     /// The decoding strategy for the store's records.
     static let decoding = DatabaseDateDecodingStrategy.custom { date($0) }
 
+    /// The date in column `index` of `row`, for records that read columns by position.
+    /// - Throws: when it is NULL or not a date.
+    static func date(_ row: Row, _ index: Int) throws -> Date {
+        guard let date = try optionalDate(row, index) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "column \(index): NULL where a date is required")
+        }
+        return date
+    }
+
+    /// The date in column `index` of `row`, nil for NULL.
+    /// - Throws: when it is not a date.
+    static func optionalDate(_ row: Row, _ index: Int) throws -> Date? {
+        let value: DatabaseValue = row[index]
+        if value.isNull { return nil }
+        guard let date = date(value) else {
+            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "column \(index): not a date: \(value)")
+        }
+        return date
+    }
+
     /// The date a stored value holds: `yyyy-MM-dd HH:mm:ss[.f…]` (a `T` also separates), read
     /// here; anything else (a number, a date without time) as GRDB reads it.
     static func date(_ value: DatabaseValue) -> Date? {
-        guard let text = String.fromDatabaseValue(value) else { return Date.fromDatabaseValue(value) }
-        let b = Array(text.utf8)
+        guard var text = String.fromDatabaseValue(value) else { return Date.fromDatabaseValue(value) }
+        // In place: no copy of the bytes per date.
+        return text.withUTF8(parse) ?? Date.fromDatabaseValue(value)
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss[.f…]` (or with `T`), nil when `b` is anything else.
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
         func num(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= b.count else { return nil }
             var v: Int64 = 0
@@ -48,11 +73,11 @@ enum StoreTime {
               b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T"), b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
               let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
               let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 60
-        else { return Date.fromDatabaseValue(value) }
+        else { return nil }
         var fraction = 0.0
         if b.count > 19 {
             guard b[19] == UInt8(ascii: "."), b.count > 20, b.count <= 29, let f = num(20, b.count - 20) else {
-                return Date.fromDatabaseValue(value)
+                return nil
             }
             fraction = Double(f) / pow(10, Double(b.count - 20))
         }

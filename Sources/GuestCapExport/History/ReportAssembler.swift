@@ -42,8 +42,8 @@ public struct ReportAssembler: Sendable {
             guests.append(guest(g, findings: list, period: period))
         }
         guests.sort { ($0.name ?? $0.path, $0.source, $0.path) < ($1.name ?? $1.path, $1.source, $1.path) }
-        let hostFindings = bySubject.filter { $0.key.hasPrefix("host:") }.values.flatMap { $0 }
-            .map { finding($0, period: period) }.sorted(by: Self.order)
+        let hostFindings = Self.sorted(bySubject.filter { $0.key.hasPrefix("host:") }.values.flatMap { $0 }
+            .map { finding($0, period: period) })
 
         return ReportDocument(generatedAt: now, period: period.document,
                               policy: .init(path: policy.path, sha256: policy.sha256), host: hostDoc, guests: guests,
@@ -54,7 +54,7 @@ public struct ReportAssembler: Sendable {
         GuestDocument(name: g.name, uuid: g.uuid, source: g.source, path: g.path,
                       status: (g.worstStatus ?? Self.worstStatus(findings, period: period)).rawValue, error: g.error,
                       archCapabilities: g.advertised,
-                      findings: findings.map { finding($0, period: period) }.sorted(by: Self.order))
+                      findings: Self.sorted(findings.map { finding($0, period: period) }))
     }
 
     /// The worst status the findings gave their guest at any moment of the period.
@@ -83,9 +83,11 @@ public struct ReportAssembler: Sendable {
                                origins: r.origins.isEmpty ? nil : r.origins.map(\.description))
     }
 
-    /// Worst first, then by rule and pool host.
-    static func order(_ a: FindingDocument, _ b: FindingDocument) -> Bool {
-        (a.severity, a.rule, a.poolHost ?? "", a.bits.joined(separator: ","))
-            < (b.severity, b.rule, b.poolHost ?? "", b.bits.joined(separator: ","))
+    /// Worst first, then by rule, pool host and bits. The keys are built once per finding, not
+    /// per comparison, and positions are sorted rather than the large documents (a guest of a
+    /// long period has hundreds of findings).
+    static func sorted(_ findings: [FindingDocument]) -> [FindingDocument] {
+        let keys = findings.map { ($0.severity, $0.rule, $0.poolHost ?? "", $0.bits.joined(separator: ",")) }
+        return findings.indices.sorted { keys[$0] < keys[$1] }.map { findings[$0] }
     }
 }

@@ -40,7 +40,7 @@ struct StoreHistory: ExportHistory {
     /// episode's last-waived and last-expired times are not used: after several waivers they
     /// may lie after the period and hide the state it was in then.)
     func findings(in period: ExportPeriod) throws -> [HistoryFinding] {
-        try store.findingLifecycles(from: period.from, to: period.to).map { l in
+        try store.findingEpisodes(from: period.from, to: period.to).map { l in
             var list: [HistoryFinding.Transition] = ((l.before.map { [$0] } ?? []) + l.transitions).map {
                 .init($0.kind, at: $0.at)
             }

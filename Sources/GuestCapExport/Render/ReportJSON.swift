@@ -5,7 +5,8 @@ import GuestCapCore
 public enum ReportJSON {
     /// The document as JSON.
     public static func encode(_ report: ReportDocument, pretty: Bool = true) throws -> Data {
-        var data = try ReportCoding.encoder(pretty: pretty).encode(report)
+        // The direct writer gives the encoder's bytes, several times faster for long periods.
+        var data = pretty ? try report.prettyJSON() : try ReportCoding.encoder(pretty: false).encode(report)
         data.append(contentsOf: Array("\n".utf8))
         return data
     }

@@ -20,3 +20,20 @@ public struct FindingLifecycle: Sendable {
     /// times, possibly after the period, so they cannot tell that state.
     public let before: TransitionRecord?
 }
+
+/// An episode as an export reads it (``HistoryStore/findingEpisodes(from:to:)``): the record,
+/// and of each transition only its kind and time.
+public struct FindingEpisode: Sendable {
+    /// A transition's kind and time.
+    public struct Step: Sendable, Equatable {
+        public let kind: TransitionKind
+        public let at: Date
+    }
+    /// The finding; its state is the one it has now.
+    public let record: FindingRecord
+    public let openedAt: Date
+    /// Its transitions inside the period, oldest first.
+    public let transitions: [Step]
+    /// Its last transition before the period (nil: it opened inside the period).
+    public let before: Step?
+}

@@ -21,7 +21,7 @@ struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableR
     /// Bit name → what set it (JSON object).
     var provenance: String
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, guestID = "guest_id", beganAt = "began_at", endedAt = "ended_at", path, name,
              contentSHA256 = "content_sha256", advertised, visible, provenance
     }
@@ -35,9 +35,22 @@ struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableR
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    static var databaseSelection: [any SQLSelectable] { StoredColumns.selection(CodingKeys.self) }
+    static let columnsSQL = StoredColumns.sql(CodingKeys.self)
+
+
     /// Whether two versions describe the same configuration (ignoring ids and times).
     func sameConfiguration(as other: ConfigVersionRow) -> Bool {
         path == other.path && name == other.name && contentSHA256 == other.contentSHA256
             && advertised == other.advertised && visible == other.visible && provenance == other.provenance
+    }
+}
+
+// In an extension, so that the memberwise initializer stays.
+extension ConfigVersionRow {
+    /// Reads the columns by position, in `CodingKeys` order (see ``FindingRow/init(row:)``).
+    init(row: Row) throws {
+        id = row[0]; guestID = row[1]; beganAt = try StoreTime.date(row, 2); endedAt = try StoreTime.optionalDate(row, 3)
+        path = row[4]; name = row[5]; contentSHA256 = row[6]; advertised = row[7]; visible = row[8]; provenance = row[9]
     }
 }

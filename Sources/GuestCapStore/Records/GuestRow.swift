@@ -20,7 +20,7 @@ struct GuestRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     var firstSeenAt: Date
     var goneAt: Date?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, identity, source, uuid, path, name, status, error, firstSeenAt = "first_seen_at", goneAt = "gone_at"
     }
 
@@ -34,4 +34,16 @@ struct GuestRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    static var databaseSelection: [any SQLSelectable] { StoredColumns.selection(CodingKeys.self) }
+    static let columnsSQL = StoredColumns.sql(CodingKeys.self)
+}
+
+// In an extension, so that the memberwise initializer stays.
+extension GuestRow {
+    /// Reads the columns by position, in `CodingKeys` order (see ``FindingRow/init(row:)``).
+    init(row: Row) throws {
+        id = row[0]; identity = row[1]; source = row[2]; uuid = row[3]; path = row[4]; name = row[5]; status = row[6]
+        error = row[7]; firstSeenAt = try StoreTime.date(row, 8); goneAt = try StoreTime.optionalDate(row, 9)
+    }
 }

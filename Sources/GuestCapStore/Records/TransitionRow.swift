@@ -18,7 +18,7 @@ struct TransitionRow: Codable, Sendable, FetchableRecord, MutablePersistableReco
     var configVersionID: Int64?
     var sent: Bool
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case seq, id, at, kind, findingRow = "finding_row", hostSnapshotID = "host_snapshot_id",
              configVersionID = "config_version_id", sent
     }
@@ -32,4 +32,17 @@ struct TransitionRow: Codable, Sendable, FetchableRecord, MutablePersistableReco
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
+
+    static var databaseSelection: [any SQLSelectable] { StoredColumns.selection(CodingKeys.self) }
+    static let columnsSQL = StoredColumns.sql(CodingKeys.self)
+    static func columnsSQL(prefix: String) -> String { StoredColumns.sql(CodingKeys.self, prefix: prefix) }
+}
+
+// In an extension, so that the memberwise initializer stays.
+extension TransitionRow {
+    /// Reads the columns by position, in `CodingKeys` order (see ``FindingRow/init(row:)``).
+    init(row: Row) throws {
+        seq = row[0]; id = row[1]; at = try StoreTime.date(row, 2); kind = row[3]; findingRow = row[4]
+        hostSnapshotID = row[5]; configVersionID = row[6]; sent = row[7]
+    }
 }
