@@ -165,7 +165,7 @@ extension HistoryStore {
         try row.updateChanges(db) { $0.goneAt = gone }
         try db.execute(sql: """
             UPDATE config_version SET ended_at = max(?, began_at) WHERE guest_id = ? AND ended_at IS NULL
-            """, arguments: [gone, row.id!])
+            """, arguments: [gone.stored, row.id!])
     }
 
     /// Applies a transition to the finding's active episode (or starts one); nil when there is nothing to resolve.
