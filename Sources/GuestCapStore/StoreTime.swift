@@ -9,7 +9,9 @@ import GRDB
 enum StoreTime {
     /// The stored text of `date`.
     static func text(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.toNearestOrAwayFromZero))
+        // The same arithmetic, in the same order, as Foundation's formatter before ICU floors it:
+        // halves round up, and the sum is taken from the reference date as Date stores it.
+        let ms = Int64(((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down))
         let (secs, milli) = floorDivide(ms, 1000)
         let (days, secOfDay) = floorDivide(secs, 86_400)
         let (y, m, d) = civil(daysSinceEpoch: days)

@@ -16,8 +16,13 @@ struct StoreTimeTests {
             Date(timeIntervalSince1970: 1_798_761_599.9996),
             Date(timeIntervalSince1970: -2_208_988_800),   // 1900-01-01
         ]
-        for _ in 0..<2000 {
+        // GUESTCAP_STORETIME_SAMPLES=300000 for a longer search.
+        let count = Int(ProcessInfo.processInfo.environment["GUESTCAP_STORETIME_SAMPLES"] ?? "") ?? 5000
+        for _ in 0..<count {
             dates.append(Date(timeIntervalSince1970: Double.random(in: -3_000_000_000...6_000_000_000, using: &rng)))
+            // Exact half milliseconds, where rounding rules differ.
+            dates.append(Date(timeIntervalSince1970: Double(Int64.random(in: -3_000_000_000_000...6_000_000_000_000,
+                                                                         using: &rng)) / 1000 + 0.0005))
         }
         for d in dates {
             #expect(StoreTime.text(d) == String.fromDatabaseValue(d.databaseValue), "\(d.timeIntervalSince1970)")
