@@ -14,6 +14,16 @@ struct ExampleFleet {
         let label: String
         let source: GuestSource
         let cpu: GuestCPUConfig
+
+        /// Where a guest of this kind keeps its configuration on a stock host.
+        func path(for name: String) -> String {
+            switch source {
+            case .libvirt: "/etc/libvirt/qemu/\(name).xml"
+            case .libvirtLive: "/run/libvirt/qemu/\(name).xml"
+            case .qemu: "/var/lib/guestcap/qemu/\(name).args"
+            case .firecracker: "/srv/firecracker/\(name).json"
+            }
+        }
     }
 
     let kinds: [Kind]
@@ -108,13 +118,7 @@ struct ExampleFleet {
 
     private mutating func guest(name: String, uuid: String?, template t: Template, kind: Kind, host: HostAssessment,
                                 seed: Int) -> GuestDocument {
-        let path: String
-        switch t.source {
-        case .libvirt: path = "/etc/libvirt/qemu/\(name).xml"
-        case .libvirtLive: path = "/run/libvirt/qemu/\(name).xml"
-        case .qemu: path = "/var/lib/guestcap/qemu/\(name).args"
-        case .firecracker: path = "/srv/firecracker/\(name).json"
-        }
+        let path = t.path(for: name)
         let config = GuestConfig(source: t.source, path: path, name: name, uuid: uuid, cpu: t.cpu)
         let identity = GuestIdentity(source: t.source, uuid: uuid, path: path)
         // The rules depend on the name only through pool and waiver globs: cache by those.

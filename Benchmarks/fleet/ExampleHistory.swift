@@ -55,13 +55,7 @@ extension ExampleFleet {
     }
 
     private func config(name: String, template t: Template, g: Int) -> GuestConfig {
-        let path: String
-        switch t.source {
-        case .libvirt: path = "/etc/libvirt/qemu/\(name).xml"
-        case .libvirtLive: path = "/run/libvirt/qemu/\(name).xml"
-        case .qemu: path = "/var/lib/guestcap/qemu/\(name).args"
-        case .firecracker: path = "/srv/firecracker/\(name).json"
-        }
+        let path = t.path(for: name)
         let uuid = t.source == .firecracker ? nil : String(format: "6e0c0000-0000-4000-8000-%012x", g)
         return GuestConfig(source: t.source, path: path, name: name, uuid: uuid, cpu: t.cpu, contentHash: "v1-\(g)")
     }

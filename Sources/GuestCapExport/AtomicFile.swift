@@ -19,12 +19,15 @@ public enum AtomicFile {
     /// Mode of the Prometheus textfile: node_exporter runs as its own user and must read it.
     public static let textfileMode: mode_t = 0o644
 
-    /// Replaces `path` with `data`, created with `mode`.
+    /// Replaces `path` with `data`, created with `mode`. Without `sync` (a file rewritten often,
+    /// such as the daemon's textfile) neither the file nor the directory is fsynced: readers
+    /// still never see part of it, but a power loss may leave the previous version.
     /// - Throws: ``ExportError/write(path:step:errno:)`` naming the file and the step that failed.
-    public static func write(_ data: some DataProtocol, to path: String, mode: mode_t) throws(ExportError) {
+    public static func write(_ data: some DataProtocol, to path: String, mode: mode_t,
+                             sync: Bool = true) throws(ExportError) {
         let bytes = Array(data)
         do {
-            try write(to: path, mode: mode) { chunk in try chunk(bytes) }
+            try write(to: path, mode: mode, sync: sync) { chunk in try chunk(bytes) }
         } catch let e as ExportError {
             throw e
         } catch {
@@ -36,7 +39,7 @@ public enum AtomicFile {
     /// chunks as it likes (for outputs too large to build in memory first).
     /// - Throws: ``ExportError/write(path:step:errno:)``, or what `body` throws (the file is then
     ///   left as it was).
-    public static func write(to path: String, mode: mode_t,
+    public static func write(to path: String, mode: mode_t, sync: Bool = true,
                              _ body: ((_ chunk: [UInt8]) throws -> Void) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
@@ -49,7 +52,7 @@ public enum AtomicFile {
             try body { bytes in
                 if let failure = writeAll(fd, bytes, path: path) { throw failure }
             }
-            guard fsync(fd) == 0 else { throw ExportError.write(path: path, step: "fsync", errno: errno) }
+            guard !sync || fsync(fd) == 0 else { throw ExportError.write(path: path, step: "fsync", errno: errno) }
         } catch {
             close(fd)
             unlink(temp)
@@ -61,7 +64,7 @@ public enum AtomicFile {
             unlink(temp)
             throw ExportError.write(path: path, step: "rename into place", errno: e)
         }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = sync ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1
         if dfd >= 0 {
             _ = fsync(dfd)
             close(dfd)

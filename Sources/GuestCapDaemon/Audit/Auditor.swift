@@ -37,12 +37,11 @@ public final class Auditor {
     private var claims: [String: Set<EntryRef>] = [:]
     /// Guests a partial round must look at: changed, or sharing a UUID whose claimants changed.
     private var touched: Set<EntryRef> = []
-    /// Identities guests had before this round's evaluation changed them.
-    private var reidentified: [GuestIdentity] = []
     /// Guests with an open violation, for the counts.
     private var violating: Set<EntryRef> = []
-    /// Identities of guests whose directory a reload stopped watching.
-    private var unwatched: [GuestIdentity] = []
+    /// Identities that may have left outside a file's removal: a guest's identity changed in
+    /// evaluation, or a reload stopped watching its directory. Gone unless still present.
+    private var departed: [GuestIdentity] = []
 
     /// Findings in force as the journal last reported them, by finding id.
     private var journalByID: [String: FindingRecord] = [:]
@@ -163,10 +162,9 @@ public final class Auditor {
             removed += replace(Self.processKey, with: processes, at: now)
         }
         fullDiff = all || storeView != nil
-        reidentified = []
         let verdicts = evaluate(all: fullDiff)
-        removed += reidentified + unwatched
-        unwatched = []
+        removed += departed
+        departed = []
         lastEvaluation = now
         var gone: [GuestIdentity] = []
         if !removed.isEmpty {
@@ -189,11 +187,11 @@ public final class Auditor {
         if new.processScanInterval != nil { newKinds[Self.processKey] = .qemu }
         var rescan: Set<String> = []
         for (dir, kind) in newKinds where kinds[dir] != kind {
-            unwatched += removeAll(in: dir)
+            departed += removeAll(in: dir)
             rescan.insert(dir)
         }
         // Guests of a directory no longer watched leave the audit: gone from the store too.
-        for dir in kinds.keys where newKinds[dir] == nil { unwatched += removeAll(in: dir) }
+        for dir in kinds.keys where newKinds[dir] == nil { departed += removeAll(in: dir) }
         kinds = newKinds
         configuration = new
         return rescan.subtracting([Self.processKey])
@@ -304,7 +302,7 @@ public final class Auditor {
             if e.identity != id {
                 // The old identity (by path while its UUID was shared, or the reverse) is gone
                 // unless another file still has it.
-                if let old = e.identity { reidentified.append(old) }
+                if let old = e.identity { departed.append(old) }
                 e.identity = id
                 e.dirty = true
             }
@@ -340,7 +338,7 @@ public final class Auditor {
     /// Sets or removes one guest, keeping ``claims``, ``touched`` and ``violating`` current.
     private func put(_ new: GuestEntry?, dir: String, path: String) {
         let ref = EntryRef(dir: dir, path: path)
-        if new?.records.contains(where: { $0.state == .open && $0.severity.isViolation }) == true {
+        if new?.status == .violating {
             violating.insert(ref)
         } else {
             violating.remove(ref)
@@ -547,8 +545,8 @@ public final class Auditor {
     }
 
     /// What the textfile export reads after a round: every guest, the findings in force, when the round ran.
-    var exportState: (guests: [GuestEntry], findings: [FindingRecord], auditedAt: Date) {
-        (entries.values.flatMap(\.values), journalView, lastEvaluation)
+    var exportState: (statuses: [GuestStatus], findings: [FindingRecord], auditedAt: Date) {
+        (entries.values.flatMap { $0.values.lazy.map(\.status) }, journalView, lastEvaluation)
     }
 
     /// glibc's `malloc_trim(0)` (not in the Glibc module map), looked up once.
@@ -608,5 +606,16 @@ struct GuestEntry {
             }
             return .unreadable(path: path, source: source, error: error)
         }
+    }
+}
+
+extension GuestEntry {
+    /// The guest's status now, in the order of ``GuestStatus``: an open violation (also one kept
+    /// from the last good configuration of an unreadable file) comes before unreadable.
+    var status: GuestStatus {
+        if records.contains(where: { $0.state == .open && $0.severity.isViolation }) { return .violating }
+        if case .unreadable = input { return .unreadable }
+        if records.contains(where: { $0.state == .waived && $0.severity.isViolation }) { return .waived }
+        return .compliant
     }
 }
