@@ -26,6 +26,8 @@ if scripts/start-journald.sh >/dev/null 2>&1 && timeout 5 journalctl --sync >/de
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# PIDs wrap: read only this run's entries of the daemon's PID.
+since="@$(date +%s.%N | cut -c1-17)"
 say "guestcap daemon on $host, watching $demo/{libvirt,qemu,firecracker}"
 "$bin" daemon --config "$demo/guestcap.toml" --host-root "$host" --database "$demo/history.sqlite" \
     --watch "libvirt=$demo/libvirt" --watch "qemu=$demo/qemu" --watch "firecracker=$demo/firecracker" \
@@ -39,8 +41,8 @@ show() {
     sleep "${1:-0.5}"
     if [ "$journal" = 1 ]; then
         timeout 5 journalctl --sync >/dev/null 2>&1 || true
-        journalctl -q --no-pager -o short-precise "_PID=$pid" | tail -n +$((shown + 1)) | sed 's/^/  /'
-        shown=$(journalctl -q --no-pager -o short-precise "_PID=$pid" | wc -l)
+        journalctl -q --no-pager -o short-precise --since="$since" "_PID=$pid" | tail -n +$((shown + 1)) | sed 's/^/  /'
+        shown=$(journalctl -q --no-pager -o short-precise --since="$since" "_PID=$pid" | wc -l)
     else
         tail -n +$((shown + 1)) "$demo/daemon.log" | sed 's/^/  /'
         shown=$(wc -l <"$demo/daemon.log")

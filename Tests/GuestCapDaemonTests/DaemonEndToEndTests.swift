@@ -73,10 +73,10 @@ import Testing
         #expect(await again.waitReady(), "log: \(again.log)")
         try await Self.settle(w)
         #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count == before)
-        let started = try JournalReader.entries(["_PID=\(again.pid)", "MESSAGE_ID=\(MessageID.daemonStarted.id)"])
+        let started = try again.entries(["MESSAGE_ID=\(MessageID.daemonStarted.id)"])
         #expect(started.count == 1)
         #expect(await again.stop() == 0)
-        let stopping = try JournalReader.entries(["_PID=\(again.pid)", "MESSAGE_ID=\(MessageID.daemonStopping.id)"])
+        let stopping = try again.entries(["MESSAGE_ID=\(MessageID.daemonStopping.id)"])
         #expect(stopping.count == 1)
     }
 
@@ -93,7 +93,7 @@ import Testing
         try "Vulnerable: No microcode\n".write(toFile: verdict, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP) // re-sample now
         // The first state seen (new database), then the change.
-        var changed = try await JournalReader.wait(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.hostChanged.id)"], count: 2)
+        var changed = try await daemon.wait(["MESSAGE_ID=\(MessageID.hostChanged.id)"], count: 2)
         try #require(changed.count == 2, "log: \(daemon.log)")
         #expect(changed[0]["GUESTCAP_PREVIOUS_JUSTIFIED_VALUE"] == nil)
         changed.removeFirst()
@@ -138,7 +138,7 @@ import Testing
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
         try "[rules.missed-immunity]\nenabeld = false\n".write(toFile: policy, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
-        let rejected = try await JournalReader.wait(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.policyRejected.id)"], count: 1)
+        let rejected = try await daemon.wait(["MESSAGE_ID=\(MessageID.policyRejected.id)"], count: 1)
         try #require(rejected.count == 1)
         #expect(rejected[0]["GUESTCAP_ERROR"]?.contains("enabeld") == true)
         #expect(rejected[0]["GUESTCAP_ERROR"]?.contains("policy.toml:2") == true)

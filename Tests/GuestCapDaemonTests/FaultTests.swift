@@ -69,7 +69,7 @@ import Testing
 
         try "[rules.unjustified-immunity\nenabled = false\n".write(toFile: policy, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
-        let rejected = try await JournalReader.wait(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.policyRejected.id)"], count: 1)
+        let rejected = try await daemon.wait(["MESSAGE_ID=\(MessageID.policyRejected.id)"], count: 1)
         try #require(rejected.count == 1, "log: \(daemon.log)")
         #expect(try await Self.settle(w))
         // The old policy stays in force: the finding is still open.
@@ -82,7 +82,7 @@ import Testing
         let resolved = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
                                                      "GUESTCAP_RULE=unjustified-immunity"], count: 1)
         #expect(resolved.count == 1, "log: \(daemon.log)")
-        #expect(try JournalReader.entries(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.policyRejected.id)"]).count == 1)
+        #expect(try daemon.entries(["MESSAGE_ID=\(MessageID.policyRejected.id)"]).count == 1)
         #expect(await Self.eventually { !Self.stored(w.database, guest: name).contains { $0.rule == .unjustifiedImmunity } })
         #expect(await daemon.stop() == 0)
     }
@@ -167,14 +167,14 @@ import Testing
         for c in cpus { rename(w.hostRoot + "/dev/cpu/\(c)/msr", saved + "/\(c)") }
 
         let unreadable = MessageID.opened(.hostMSRUnreadable).id
-        let opened = try await JournalReader.wait(["_PID=\(daemon.pid)", "MESSAGE_ID=\(unreadable)"], count: 1,
+        let opened = try await daemon.wait(["MESSAGE_ID=\(unreadable)"], count: 1,
                                                   timeout: .seconds(60))
         #expect(opened.count == 1, "log: \(daemon.log)")
-        let changed = try await JournalReader.wait(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.hostChanged.id)"], count: 2)
+        let changed = try await daemon.wait(["MESSAGE_ID=\(MessageID.hostChanged.id)"], count: 2)
         #expect(changed.count >= 2, "first state, then the change")
 
         for c in cpus { rename(saved + "/\(c)", w.hostRoot + "/dev/cpu/\(c)/msr") }
-        let resolved = try await JournalReader.wait(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.resolved.id)",
+        let resolved = try await daemon.wait(["MESSAGE_ID=\(MessageID.resolved.id)",
                                                      "GUESTCAP_RULE=host-msr-unreadable"], count: 1, timeout: .seconds(60))
         #expect(resolved.count == 1, "log: \(daemon.log)")
         #expect(daemon.process.isRunning)
@@ -202,7 +202,7 @@ import Testing
 
         let names = (0..<40).map { "\(w.marker)-\($0)" }
         for n in names { w.put("\(n).xml", DaemonWorld.domain(name: n, force: ["taa-no"])) }
-        let degraded = try await JournalReader.wait(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.storeDegraded.id)"],
+        let degraded = try await daemon.wait(["MESSAGE_ID=\(MessageID.storeDegraded.id)"],
                                                     count: 1, timeout: .seconds(60))
         #expect(degraded.count == 1, "log: \(daemon.log)")
         // The journal still hears about every guest while the database cannot be written.
@@ -256,7 +256,7 @@ import Testing
                 || (!Self.stored(w.database, guest: first).isEmpty && !Self.stored(w.database, guest: second).isEmpty)
         }
         #expect(outcome, "log: \(daemon.log)")
-        let said = try JournalReader.entries(["_PID=\(daemon.pid)", "MESSAGE_ID=\(MessageID.storeDegraded.id)"])
+        let said = try daemon.entries(["MESSAGE_ID=\(MessageID.storeDegraded.id)"])
         #expect(said.count >= 1, "the daemon says what happened; log: \(daemon.log)")
         if !daemon.process.isRunning {
             #expect(daemon.process.terminationStatus != 0)

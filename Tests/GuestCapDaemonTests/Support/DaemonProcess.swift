@@ -18,7 +18,21 @@ final class DaemonProcess: @unchecked Sendable {
     let notify: NotifyListener
     let stderrPath: String
 
+    /// Wall-clock time just before the spawn: PIDs wrap (pid_max may be 32768), so a match on
+    /// `_PID` alone can pick up an earlier process's entries.
+    private(set) var startedAt = Date()
+
     var pid: Int32 { process.processIdentifier }
+
+    /// This process's own journal entries matching `matches`.
+    func entries(_ matches: [String]) throws -> [JournalReader.Entry] {
+        try JournalReader.entries(["_PID=\(pid)"] + matches, since: startedAt)
+    }
+
+    /// Polls until this process has logged `count` entries matching `matches`.
+    func wait(_ matches: [String], count: Int, timeout: Duration = .seconds(45)) async throws -> [JournalReader.Entry] {
+        try await JournalReader.wait(["_PID=\(pid)"] + matches, count: count, since: startedAt, timeout: timeout)
+    }
 
     init(arguments: [String], workDir: String, environment: [String: String] = [:]) throws {
         notify = NotifyListener(directory: workDir)
@@ -35,6 +49,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.standardInput = FileHandle.nullDevice
+        startedAt = Date(timeIntervalSinceNow: -0.001)
         try process.run()
     }
 

@@ -15,11 +15,13 @@ enum JournalReader {
         if r?.status != 0 { print("start-journald.sh failed: \(r?.stderr ?? "not run")") }
     }()
 
-    /// Entries matching every `FIELD=value` match, oldest first (after `journalctl --sync`).
-    static func entries(_ matches: [String]) throws -> [Entry] {
+    /// Entries matching every `FIELD=value` match, oldest first (after `journalctl --sync`);
+    /// only those logged at or after `since` when given.
+    static func entries(_ matches: [String], since: Date? = nil) throws -> [Entry] {
         _ = ensureRunning
         _ = try Shell.run("/usr/bin/timeout", ["10", "journalctl", "--sync"])
-        let r = try Shell.run("/usr/bin/journalctl", ["-q", "--no-pager", "-o", "json"] + matches)
+        let window = since.map { [String(format: "--since=@%.6f", $0.timeIntervalSince1970)] } ?? []
+        let r = try Shell.run("/usr/bin/journalctl", ["-q", "--no-pager", "-o", "json"] + window + matches)
         return r.stdout.split(separator: "\n").compactMap { line in
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
             var fields: [String: [String]] = [:]
@@ -32,12 +34,13 @@ enum JournalReader {
     }
 
     /// Polls until `count` entries match (the daemon works asynchronously), or the deadline.
-    static func wait(_ matches: [String], count: Int, timeout: Duration = .seconds(45)) async throws -> [Entry] {
+    static func wait(_ matches: [String], count: Int, since: Date? = nil,
+                     timeout: Duration = .seconds(45)) async throws -> [Entry] {
         let deadline = ContinuousClock.now + timeout
-        var found = try entries(matches)
+        var found = try entries(matches, since: since)
         while found.count < count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
-            found = try entries(matches)
+            found = try entries(matches, since: since)
         }
         return found
     }
