@@ -206,7 +206,7 @@ def main():
         subprocess.run(["timeout", "10", "journalctl", "--sync"])
         time.sleep(0.5)
         got = {}
-        out = subprocess.run(["journalctl", "-q", "-o", "json", f"_PID={daemon.pid}", "--since", "-600s",
+        out = subprocess.run(["journalctl", "-q", "-o", "json", f"_PID={daemon.pid}", f"--since=@{int(t0) - 1}",
                               "--output-fields=GUESTCAP_GUEST_NAME,GUESTCAP_EVENT"], capture_output=True, text=True).stdout
         for line in out.splitlines():
             e = json.loads(line)
