@@ -19,10 +19,10 @@ extension HistoryStore {
     /// - Throws: ``StoreError``.
     public func findingLifecycles(from: Date, to: Date) throws(StoreError) -> [FindingLifecycle] {
         try read { db in
-            try Self.episodes(db, from: from, to: to, step: Self.transitionRecord) { f, record, transitions, before in
-                FindingLifecycle(record: record, guestID: f.guestID, openedAt: f.openedAt, waivedAt: f.waivedAt,
-                                 waiverExpiredAt: f.waiverExpiredAt, resolvedAt: f.resolvedAt,
-                                 transitions: transitions, before: before)
+            try Self.episodes(db, from: from, to: to, step: Self.transitionRecord) { head, transitions, before in
+                FindingLifecycle(record: head.record, guestID: head.guestID, openedAt: head.openedAt,
+                                 waivedAt: head.waivedAt, waiverExpiredAt: head.waiverExpiredAt,
+                                 resolvedAt: head.resolvedAt, transitions: transitions, before: before)
             }
         }
     }
@@ -34,8 +34,8 @@ extension HistoryStore {
         try read { db in
             try Self.episodes(db, from: from, to: to, step: { t, _ in
                 FindingEpisode.Step(kind: TransitionKind(rawValue: t.kind) ?? .opened, at: t.at)
-            }) { f, record, transitions, before in
-                FindingEpisode(record: record, openedAt: f.openedAt, transitions: transitions, before: before)
+            }) { head, transitions, before in
+                FindingEpisode(record: head.record, openedAt: head.openedAt, transitions: transitions, before: before)
             }
         }
     }
@@ -71,35 +71,62 @@ extension HistoryStore {
 
     // MARK: Helpers
 
-    /// The episodes alive in [from, to), each with its transitions in the period and the last
-    /// one before it, made by `step` from the row and the episode's record (decoded once).
-    static func episodes<Step, Episode>(_ db: Database, from: Date, to: Date,
-                                        step: (TransitionRow, FindingRecord) -> Step,
-                                        episode: (FindingRow, FindingRecord, [Step], Step?) -> Episode) throws
-        -> [Episode] {
-        let findings = try findingsOverlapping(db, from: from, to: to)
-        let ids = findings.map { $0.id! }
-        let transitions = try transitionsByFinding(db, ids: ids, from: from, to: to)
-        let before = try lastTransitions(db, ids: ids, before: from)
-        var origins = OriginCache()
-        return findings.map { f in
-            let record = f.record(origins: &origins)
-            return episode(f, record, (transitions[f.id!] ?? []).map { step($0, record) },
-                           before[f.id!].map { step($0, record) })
-        }
+    /// A finding row reduced to what an episode keeps; the rest of the row is in `record`.
+    struct EpisodeHead {
+        let id: Int64
+        let record: FindingRecord
+        let guestID: Int64?
+        let openedAt: Date
+        let waivedAt: Date?
+        let waiverExpiredAt: Date?
+        let resolvedAt: Date?
     }
 
-    static func findingsOverlapping(_ db: Database, from: Date, to: Date) throws -> [FindingRow] {
-        try FindingRow.fetchAll(db, sql: """
+    /// The episodes alive in [from, to), each with its transitions in the period and the last
+    /// one before it, made by `step` from the row and the episode's record (decoded once).
+    /// Rows become heads and transitions steps as they are read: a year's finding and
+    /// transition rows held whole took over 1 GB.
+    static func episodes<Step, Episode>(_ db: Database, from: Date, to: Date,
+                                        step: (TransitionRow, FindingRecord) -> Step,
+                                        episode: (EpisodeHead, [Step], Step?) -> Episode) throws
+        -> [Episode] {
+        var origins = OriginCache()
+        var heads: [EpisodeHead] = []
+        var position: [Int64: Int] = [:]
+        let rows = try FindingRow.fetchCursor(db, sql: """
             SELECT \(FindingRow.columnsSQL) FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
             ORDER BY opened_at, id
             """, arguments: [to.stored, from.stored])
+        while let f = try rows.next() {
+            position[f.id!] = heads.count
+            heads.append(EpisodeHead(id: f.id!, record: f.record(origins: &origins), guestID: f.guestID,
+                                     openedAt: f.openedAt, waivedAt: f.waivedAt, waiverExpiredAt: f.waiverExpiredAt,
+                                     resolvedAt: f.resolvedAt))
+        }
+        let ids = heads.map(\.id)
+        var steps = [[Step]](repeating: [], count: heads.count)
+        try forEachTransition(db, ids: ids, from: from, to: to) { t in
+            if let i = position[t.findingRow] { steps[i].append(step(t, heads[i].record)) }
+        }
+        var before = [Step?](repeating: nil, count: heads.count)
+        try forEachLastTransition(db, ids: ids, before: from) { t in
+            if let i = position[t.findingRow] { before[i] = step(t, heads[i].record) }
+        }
+        position = [:]
+        var out: [Episode] = []
+        out.reserveCapacity(heads.count)
+        for i in heads.indices {
+            out.append(episode(heads[i], steps[i], before[i]))
+            steps[i] = []
+        }
+        return out
     }
 
-    /// Transitions in [from, to) (or all, when nil) of the given finding rows, oldest first, by finding row.
-    static func transitionsByFinding(_ db: Database, ids: [Int64], from: Date?, to: Date?) throws
-        -> [Int64: [TransitionRow]] {
-        var out: [Int64: [TransitionRow]] = [:]
+    /// Transitions in [from, to) (or all, when nil) of the given finding rows, by finding row.
+    /// `body` sees each finding's transitions oldest first (by time, then sequence); findings
+    /// interleave.
+    static func forEachTransition(_ db: Database, ids: [Int64], from: Date?, to: Date?,
+                                  _ body: (TransitionRow) throws -> Void) throws {
         var timeSQL = ""
         var timeArgs: [any DatabaseValueConvertible] = []
         if let from { timeSQL += " AND at >= ?"; timeArgs.append(from.stored) }
@@ -111,42 +138,39 @@ extension HistoryStore {
                 SELECT \(TransitionRow.columnsSQL) FROM "transition" WHERE 1\(timeSQL) ORDER BY at, seq
                 """, arguments: StatementArguments(timeArgs))
             while let t = try cursor.next() {
-                if wanted.contains(t.findingRow) { out[t.findingRow, default: []].append(t) }
+                if wanted.contains(t.findingRow) { try body(t) }
             }
         } else {
+            // A finding's transitions all come in its chunk's query, which orders them.
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)].map(String.init).joined(separator: ",")
-                for t in try TransitionRow.fetchAll(db, sql: """
+                let cursor = try TransitionRow.fetchCursor(db, sql: """
                     SELECT \(TransitionRow.columnsSQL) FROM "transition" WHERE finding_row IN (\(chunk))\(timeSQL)
                     ORDER BY at, seq
-                    """, arguments: StatementArguments(timeArgs)) {
-                    out[t.findingRow, default: []].append(t)
-                }
+                    """, arguments: StatementArguments(timeArgs))
+                while let t = try cursor.next() { try body(t) }
             }
-            for key in out.keys { out[key]!.sort { ($0.at, $0.seq ?? 0) < ($1.at, $1.seq ?? 0) } }
         }
-        return out
     }
 
     /// Each finding's last transition before `date` (by row; none for findings opened since).
-    static func lastTransitions(_ db: Database, ids: [Int64], before date: Date) throws -> [Int64: TransitionRow] {
-        var out: [Int64: TransitionRow] = [:]
+    static func forEachLastTransition(_ db: Database, ids: [Int64], before date: Date,
+                                      _ body: (TransitionRow) throws -> Void) throws {
         // Nothing happened before `date` (a period from the start of the history): no probes.
         guard let first = try String.fetchOne(db, sql: "SELECT min(at) FROM \"transition\""), first < date.stored
-        else { return out }
+        else { return }
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = ids[start..<min(start + 500, ids.count)].map(String.init).joined(separator: ",")
-            // The latest time per finding through the (finding_row, at) index; seq breaks ties.
-            for t in try TransitionRow.fetchAll(db, sql: """
+            // The latest time per finding through the (finding_row, at) index; seq breaks ties,
+            // the last one seen wins.
+            let cursor = try TransitionRow.fetchCursor(db, sql: """
                 SELECT \(TransitionRow.columnsSQL(prefix: "t.")) FROM "transition" t JOIN (
                     SELECT finding_row, max(at) AS at FROM "transition"
                     WHERE finding_row IN (\(chunk)) AND at < ? GROUP BY finding_row
                 ) m ON t.finding_row = m.finding_row AND t.at = m.at ORDER BY t.seq
-                """, arguments: [date.stored]) {
-                out[t.findingRow] = t
-            }
+                """, arguments: [date.stored])
+            while let t = try cursor.next() { try body(t) }
         }
-        return out
     }
 
     /// The worst status each guest had in [from, to), from the findings that were active then:
@@ -160,21 +184,24 @@ extension HistoryStore {
               AND (severity IN ('critical', 'error') OR rule = 'config-unreadable')
             """, arguments: [to.stored, from.stored])
         while let row = try rows.next() { findings.append((row[0], row[1], row[2])) }
-        let transitions = try transitionsByFinding(db, ids: findings.map(\.id), from: nil, to: to)
-        var worst: [Int64: GuestStatus] = [:]
-        for f in findings {
-            // Walk the episode: the states it was in and from when.
-            var state: FindingState?   // nil before the episode began
-            var statesInPeriod = Set<FindingState>()
-            for t in transitions[f.id] ?? [] {
-                if t.at > from, let state { statesInPeriod.insert(state) }
-                state = switch TransitionKind(rawValue: t.kind) ?? .opened {
-                case .opened, .waiverExpired: .open
-                case .waived: .waived
-                case .resolved: .resolved
-                }
+        // Walk each episode as its transitions stream by: the states it was in and from when.
+        var position: [Int64: Int] = [:]
+        for (i, f) in findings.enumerated() { position[f.id] = i }
+        var states = [FindingState?](repeating: nil, count: findings.count)   // nil before the episode began
+        var inPeriod = [Set<FindingState>](repeating: [], count: findings.count)
+        try forEachTransition(db, ids: findings.map(\.id), from: nil, to: to) { t in
+            guard let i = position[t.findingRow] else { return }
+            if t.at > from, let state = states[i] { inPeriod[i].insert(state) }
+            states[i] = switch TransitionKind(rawValue: t.kind) ?? .opened {
+            case .opened, .waiverExpired: .open
+            case .waived: .waived
+            case .resolved: .resolved
             }
-            if let state { statesInPeriod.insert(state) }
+        }
+        var worst: [Int64: GuestStatus] = [:]
+        for (i, f) in findings.enumerated() {
+            var statesInPeriod = inPeriod[i]
+            if let state = states[i] { statesInPeriod.insert(state) }
             statesInPeriod.remove(.resolved)
             let status: GuestStatus
             if f.unreadable {

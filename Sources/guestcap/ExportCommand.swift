@@ -127,12 +127,14 @@ struct ExportCommand: ParsableCommand {
         case .all:
             let dir = outputDir!
             let base = dir + "/" + ExportFileName.base(report)
-            try AtomicFile.write(try json(report), to: base + ".json", mode: AtomicFile.reportMode)
+            try AtomicFile.write(to: base + ".json", mode: AtomicFile.reportMode) { chunk in
+                try withoutActuallyEscaping(chunk) { try ReportJSON.write(report, to: $0) }
+            }
             try AtomicFile.write(Data(CSVRenderer.render(report).utf8), to: base + ".csv", mode: AtomicFile.reportMode)
             try AtomicFile.write(Data(HTMLRenderer.render(report, version: GuestCap.version).utf8), to: base + ".html",
                                  mode: AtomicFile.reportMode)
             print(base + ".{json,csv,html}")
-        case .json: try emit(try json(report), mode: AtomicFile.reportMode)
+        case .json: try emitJSON(report)
         case .csv: try emit(Data(CSVRenderer.render(report).utf8), mode: AtomicFile.reportMode)
         case .html: try emit(Data(HTMLRenderer.render(report, version: GuestCap.version).utf8), mode: AtomicFile.reportMode)
         case .prometheus:
@@ -140,8 +142,15 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    private func json(_ report: ReportDocument) throws -> Data {
-        try ReportJSON.encode(report)
+    /// JSON is written as it is produced: a year's report is hundreds of megabytes of text.
+    private func emitJSON(_ report: ReportDocument) throws {
+        if let output {
+            try AtomicFile.write(to: output, mode: AtomicFile.reportMode) { chunk in
+                try withoutActuallyEscaping(chunk) { try ReportJSON.write(report, to: $0) }
+            }
+        } else {
+            try ReportJSON.write(report) { FileHandle.standardOutput.write(Data($0)) }
+        }
     }
 
     private func emit(_ data: Data, mode: mode_t) throws {

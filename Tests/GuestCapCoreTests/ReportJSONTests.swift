@@ -9,6 +9,12 @@ struct ReportJSONTests {
         let expected = String(decoding: try ReportCoding.encoder().encode(report), as: UTF8.self)
         let written = String(decoding: try report.prettyJSON(), as: UTF8.self)
         #expect(written == expected, sourceLocation: sourceLocation)
+        // Streamed, flushed after every guest: the same bytes, in one piece per guest and the rest.
+        final class Pieces: @unchecked Sendable { var list: [[UInt8]] = [] }
+        let pieces = Pieces()
+        try report.writePrettyJSON(chunkSize: 1) { pieces.list.append($0) }
+        #expect(String(decoding: pieces.list.joined(), as: UTF8.self) == expected, sourceLocation: sourceLocation)
+        #expect(pieces.list.count == report.guests.count + 1, sourceLocation: sourceLocation)
     }
 
     @Test("a check report of evaluated guests, unreadable ones and host findings")

@@ -12,21 +12,42 @@ extension ReportDocument {
         try writer.write(self)
         return Data(writer.out)
     }
+
+    /// ``prettyJSON()``'s bytes handed to `sink` in pieces of about `chunkSize` bytes as they
+    /// are written, so a long period's report is never held whole as text.
+    /// - Throws: what `sink` throws, or `EncodingError` when the encoder refuses a member.
+    public func writePrettyJSON(chunkSize: Int = 1 << 20, to sink: @escaping ([UInt8]) throws -> Void) throws {
+        var writer = ReportJSONWriter(chunkSize: chunkSize, sink: sink)
+        try writer.write(self)
+        try writer.flush()
+    }
 }
 
 /// Writes report JSON in the layout of `JSONEncoder` with `.prettyPrinted`, `.sortedKeys` and
 /// `.withoutEscapingSlashes`: two-space indents, `"key" : value`, keys in UTF-8 byte order,
 /// empty arrays and objects split over two lines, control characters escaped.
 struct ReportJSONWriter {
-    /// The JSON written so far.
+    /// The JSON written so far (since the last flush to `sink`).
     var out: [UInt8] = []
+    /// Where full chunks go; nil keeps everything in `out`.
+    private let sink: (([UInt8]) throws -> Void)?
+    private let chunkSize: Int
     /// The current nesting depth.
     private var depth = 0
     /// Whether the innermost open array or object has no member yet.
     private var empty = true
 
-    init() {
-        out.reserveCapacity(1 << 16)
+    init(chunkSize: Int = 1 << 16, sink: (([UInt8]) throws -> Void)? = nil) {
+        self.sink = sink
+        self.chunkSize = chunkSize
+        out.reserveCapacity(chunkSize)
+    }
+
+    /// Hands what is written so far to the sink, if there is one.
+    mutating func flush() throws {
+        guard let sink, !out.isEmpty else { return }
+        try sink(out)
+        out.removeAll(keepingCapacity: true)
     }
 
     /// Writes the whole document; the members are in sorted key order.
@@ -39,6 +60,7 @@ struct ReportJSONWriter {
         for guest in report.guests {
             element()
             write(guest)
+            if out.count >= chunkSize { try flush() }
         }
         close("]", guests)
         member("host"); try encoded(report.host)

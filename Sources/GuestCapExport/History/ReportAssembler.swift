@@ -24,25 +24,31 @@ public struct ReportAssembler: Sendable {
         let hostDoc = HostDocument(engine.assess(current))
         let snapshots = states.map { HostDocument(engine.assess($0)) }
 
-        let findings = try history.findings(in: period).filter { !$0.states(during: period).isEmpty }
-        var bySubject: [String: [HistoryFinding]] = [:]
-        for f in findings { bySubject[f.record.subject, default: []].append(f) }
+        // Grouped by position: a long period has hundreds of thousands of findings, and copies
+        // of them per subject doubled the export's peak memory.
+        let all = try history.findings(in: period)
+        var bySubject: [String: [Int]] = [:]
+        for i in all.indices where !all[i].states(during: period).isEmpty {
+            bySubject[all[i].record.subject, default: []].append(i)
+        }
+        func findings(of subject: String) -> [HistoryFinding] { (bySubject[subject] ?? []).map { all[$0] } }
 
         var guests: [GuestDocument] = []
         var known = Set<String>()
         for g in try history.guests(in: period) {
             known.insert(g.subject)
-            guests.append(guest(g, findings: bySubject[g.subject] ?? [], period: period))
+            guests.append(guest(g, findings: findings(of: g.subject), period: period))
         }
         // Findings whose guest the history no longer lists still belong in the report.
-        for (subject, list) in bySubject where !subject.hasPrefix("host:") && !known.contains(subject) {
+        for subject in bySubject.keys where !subject.hasPrefix("host:") && !known.contains(subject) {
+            let list = findings(of: subject)
             let r = list[0].record
             let g = HistoryGuest(subject: subject, source: r.source ?? .libvirt, path: r.configPath ?? subject,
                                  name: r.guestName, uuid: r.guestUUID)
             guests.append(guest(g, findings: list, period: period))
         }
         guests.sort { ($0.name ?? $0.path, $0.source, $0.path) < ($1.name ?? $1.path, $1.source, $1.path) }
-        let hostFindings = Self.sorted(bySubject.filter { $0.key.hasPrefix("host:") }.values.flatMap { $0 }
+        let hostFindings = Self.sorted(bySubject.keys.filter { $0.hasPrefix("host:") }.flatMap(findings(of:))
             .map { finding($0, period: period) })
 
         return ReportDocument(generatedAt: now, period: period.document,

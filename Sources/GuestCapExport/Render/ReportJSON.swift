@@ -10,4 +10,11 @@ public enum ReportJSON {
         data.append(contentsOf: Array("\n".utf8))
         return data
     }
+
+    /// The pretty document handed to `sink` in pieces as it is written, ending with a newline:
+    /// the same bytes as ``encode(_:pretty:)`` without holding them all.
+    public static func write(_ report: ReportDocument, to sink: @escaping ([UInt8]) throws -> Void) throws {
+        try report.writePrettyJSON(to: sink)
+        try sink(Array("\n".utf8))
+    }
 }
