@@ -130,26 +130,33 @@ struct ExportCommand: ParsableCommand {
             try AtomicFile.write(to: base + ".json", mode: AtomicFile.reportMode) { chunk in
                 try withoutActuallyEscaping(chunk) { try ReportJSON.write(report, to: $0) }
             }
-            try AtomicFile.write(Data(CSVRenderer.render(report).utf8), to: base + ".csv", mode: AtomicFile.reportMode)
+            try AtomicFile.write(to: base + ".csv", mode: AtomicFile.reportMode) { chunk in
+                try CSVRenderer.write(report) { try chunk(Array($0.utf8)) }
+            }
             try AtomicFile.write(Data(HTMLRenderer.render(report, version: GuestCap.version).utf8), to: base + ".html",
                                  mode: AtomicFile.reportMode)
             print(base + ".{json,csv,html}")
-        case .json: try emitJSON(report)
-        case .csv: try emit(Data(CSVRenderer.render(report).utf8), mode: AtomicFile.reportMode)
+        case .json:
+            try emitStreamed(mode: AtomicFile.reportMode) { sink in try ReportJSON.write(report, to: sink) }
+        case .csv:
+            try emitStreamed(mode: AtomicFile.reportMode) { sink in
+                try CSVRenderer.write(report) { try sink(Array($0.utf8)) }
+            }
         case .html: try emit(Data(HTMLRenderer.render(report, version: GuestCap.version).utf8), mode: AtomicFile.reportMode)
         case .prometheus:
             try emit(Data(PrometheusRenderer.render(report, lastAudit: lastAudit).utf8), mode: AtomicFile.textfileMode)
         }
     }
 
-    /// JSON is written as it is produced: a year's report is hundreds of megabytes of text.
-    private func emitJSON(_ report: ReportDocument) throws {
+    /// Writes what `produce` hands over piece by piece, to `--output` (atomically) or standard
+    /// output: a year's JSON or CSV is hundreds of megabytes, never held whole.
+    private func emitStreamed(mode: mode_t, _ produce: (@escaping ([UInt8]) throws -> Void) throws -> Void) throws {
         if let output {
-            try AtomicFile.write(to: output, mode: AtomicFile.reportMode) { chunk in
-                try withoutActuallyEscaping(chunk) { try ReportJSON.write(report, to: $0) }
+            try AtomicFile.write(to: output, mode: mode) { chunk in
+                try withoutActuallyEscaping(chunk) { try produce($0) }
             }
         } else {
-            try ReportJSON.write(report) { FileHandle.standardOutput.write(Data($0)) }
+            try produce { FileHandle.standardOutput.write(Data($0)) }
         }
     }
 

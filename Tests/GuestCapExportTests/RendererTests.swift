@@ -38,6 +38,17 @@ struct RendererTests {
         #expect(text.contains("2026-11-24T15:30:00Z"), "resolved time of the fixed finding")
     }
 
+    @Test("CSV written in pieces: the same text, cut only between rows")
+    func csvInPieces() throws {
+        let whole = CSVRenderer.render(report)
+        var pieces: [String] = []
+        CSVRenderer.write(report, chunkSize: 1) { pieces.append($0) }
+        #expect(pieces.joined() == whole)
+        let findings = report.hostFindings.count + report.guests.reduce(0) { $0 + $1.findings.count }
+        #expect(pieces.count == findings, "header and first row together, then one row per piece")
+        #expect(pieces.allSatisfy { $0.hasSuffix("\r\n") })
+    }
+
     @Test("CSV parses with Python's csv module into rows of the header's width")
     func csvParses() throws {
         let script = """

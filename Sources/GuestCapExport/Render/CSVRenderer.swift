@@ -17,17 +17,29 @@ public enum CSVRenderer {
 
     /// The whole file.
     public static func render(_ report: ReportDocument) -> String {
-        var out = line(columns)
+        var out = ""
+        write(report, chunkSize: .max) { out += $0 }
+        return out
+    }
+
+    /// The file handed to `sink` in pieces of about `chunkSize` bytes as rows are made: a long
+    /// period has hundreds of thousands of findings.
+    public static func write(_ report: ReportDocument, chunkSize: Int = 1 << 20,
+                             to sink: (String) throws -> Void) rethrows {
+        var pending = line(columns)
         let host = report.host.hostname
-        for f in report.hostFindings {
-            out += row(host: host, guest: nil, f)
-        }
-        for g in report.guests {
-            for f in g.findings {
-                out += row(host: host, guest: g, f)
+        // -1: the host's own findings, then each guest's.
+        for index in -1..<report.guests.count {
+            let guest = index < 0 ? nil : report.guests[index]
+            for f in guest?.findings ?? report.hostFindings {
+                pending += row(host: host, guest: guest, f)
+                if pending.utf8.count >= chunkSize {
+                    try sink(pending)
+                    pending = ""
+                }
             }
         }
-        return out
+        if !pending.isEmpty { try sink(pending) }
     }
 
     private static func row(host: String, guest: GuestDocument?, _ f: FindingDocument) -> String {
