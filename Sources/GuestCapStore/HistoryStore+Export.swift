@@ -19,11 +19,15 @@ extension HistoryStore {
     /// - Throws: ``StoreError``.
     public func findingLifecycles(from: Date, to: Date) throws(StoreError) -> [FindingLifecycle] {
         try read { db in
-            try Self.episodes(db, from: from, to: to, step: Self.transitionRecord) { head, transitions, before in
+            try Self.episodes(db, from: from, to: to, episode: { head in
                 FindingLifecycle(record: head.record, guestID: head.guestID, openedAt: head.openedAt,
                                  waivedAt: head.waivedAt, waiverExpiredAt: head.waiverExpiredAt,
-                                 resolvedAt: head.resolvedAt, transitions: transitions, before: before)
-            }
+                                 resolvedAt: head.resolvedAt, transitions: [], before: nil)
+            }, transition: { e, t in
+                e.transitions.append(Self.transitionRecord(t, e.record))
+            }, before: { e, t in
+                e.before = Self.transitionRecord(t, e.record)
+            })
         }
     }
 
@@ -31,12 +35,15 @@ extension HistoryStore {
     /// transition: what an export needs, without a copy of the finding per transition.
     /// - Throws: ``StoreError``.
     public func findingEpisodes(from: Date, to: Date) throws(StoreError) -> [FindingEpisode] {
-        try read { db in
-            try Self.episodes(db, from: from, to: to, step: { t, _ in
-                FindingEpisode.Step(kind: TransitionKind(rawValue: t.kind) ?? .opened, at: t.at)
-            }) { head, transitions, before in
-                FindingEpisode(record: head.record, openedAt: head.openedAt, transitions: transitions, before: before)
-            }
+        let step = { (t: TransitionRow) in FindingEpisode.Step(kind: TransitionKind(rawValue: t.kind) ?? .opened, at: t.at) }
+        return try read { db in
+            try Self.episodes(db, from: from, to: to, episode: { head in
+                FindingEpisode(record: head.record, openedAt: head.openedAt, transitions: [], before: nil)
+            }, transition: { e, t in
+                e.transitions.append(step(t))
+            }, before: { e, t in
+                e.before = step(t)
+            })
         }
     }
 
@@ -71,9 +78,8 @@ extension HistoryStore {
 
     // MARK: Helpers
 
-    /// A finding row reduced to what an episode keeps; the rest of the row is in `record`.
+    /// A finding row as an episode keeps it: the record and the episode's times.
     struct EpisodeHead {
-        let id: Int64
         let record: FindingRecord
         let guestID: Int64?
         let openedAt: Date
@@ -82,42 +88,40 @@ extension HistoryStore {
         let resolvedAt: Date?
     }
 
-    /// The episodes alive in [from, to), each with its transitions in the period and the last
-    /// one before it, made by `step` from the row and the episode's record (decoded once).
-    /// Rows become heads and transitions steps as they are read: a year's finding and
-    /// transition rows held whole took over 1 GB.
-    static func episodes<Step, Episode>(_ db: Database, from: Date, to: Date,
-                                        step: (TransitionRow, FindingRecord) -> Step,
-                                        episode: (EpisodeHead, [Step], Step?) -> Episode) throws
-        -> [Episode] {
-        var origins = OriginCache()
-        var heads: [EpisodeHead] = []
+    /// The episodes alive in [from, to): each made by `episode` from its row (the record
+    /// decoded once), then given its transitions in the period (`transition`, oldest first) and
+    /// the last one before it (`before`). Episodes are filled in place as rows are read: a
+    /// year's finding and transition rows held whole, or a second array of episodes, took
+    /// hundreds of megabytes.
+    static func episodes<Episode>(_ db: Database, from: Date, to: Date,
+                                  episode: (EpisodeHead) -> Episode,
+                                  transition: (inout Episode, TransitionRow) -> Void,
+                                  before: (inout Episode, TransitionRow) -> Void) throws -> [Episode] {
+        let overlapping = "FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)"
+        // Counted first so the episodes (hundreds of bytes each) are allocated once, not doubled into.
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) \(overlapping)", arguments: [to.stored, from.stored]) ?? 0
+        var out: [Episode] = []
+        out.reserveCapacity(count)
+        var ids: [Int64] = []
+        ids.reserveCapacity(count)
         var position: [Int64: Int] = [:]
+        position.reserveCapacity(count)
+        var origins = OriginCache()
         let rows = try FindingRow.fetchCursor(db, sql: """
-            SELECT \(FindingRow.columnsSQL) FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
-            ORDER BY opened_at, id
+            SELECT \(FindingRow.columnsSQL) \(overlapping) ORDER BY opened_at, id
             """, arguments: [to.stored, from.stored])
         while let f = try rows.next() {
-            position[f.id!] = heads.count
-            heads.append(EpisodeHead(id: f.id!, record: f.record(origins: &origins), guestID: f.guestID,
-                                     openedAt: f.openedAt, waivedAt: f.waivedAt, waiverExpiredAt: f.waiverExpiredAt,
-                                     resolvedAt: f.resolvedAt))
+            position[f.id!] = out.count
+            ids.append(f.id!)
+            out.append(episode(EpisodeHead(record: f.record(origins: &origins), guestID: f.guestID,
+                                           openedAt: f.openedAt, waivedAt: f.waivedAt,
+                                           waiverExpiredAt: f.waiverExpiredAt, resolvedAt: f.resolvedAt)))
         }
-        let ids = heads.map(\.id)
-        var steps = [[Step]](repeating: [], count: heads.count)
         try forEachTransition(db, ids: ids, from: from, to: to) { t in
-            if let i = position[t.findingRow] { steps[i].append(step(t, heads[i].record)) }
+            if let i = position[t.findingRow] { transition(&out[i], t) }
         }
-        var before = [Step?](repeating: nil, count: heads.count)
         try forEachLastTransition(db, ids: ids, before: from) { t in
-            if let i = position[t.findingRow] { before[i] = step(t, heads[i].record) }
-        }
-        position = [:]
-        var out: [Episode] = []
-        out.reserveCapacity(heads.count)
-        for i in heads.indices {
-            out.append(episode(heads[i], steps[i], before[i]))
-            steps[i] = []
+            if let i = position[t.findingRow] { before(&out[i], t) }
         }
         return out
     }

@@ -14,11 +14,11 @@ public struct FindingLifecycle: Sendable {
     public let waiverExpiredAt: Date?
     public let resolvedAt: Date?
     /// Its transitions inside the period, oldest first.
-    public let transitions: [TransitionRecord]
+    public internal(set) var transitions: [TransitionRecord]
     /// Its last transition before the period, which gives the state it was in when the period
     /// began (nil: it opened inside the period). `waivedAt` and `waiverExpiredAt` are the latest
     /// times, possibly after the period, so they cannot tell that state.
-    public let before: TransitionRecord?
+    public internal(set) var before: TransitionRecord?
 }
 
 /// An episode as an export reads it (``HistoryStore/findingEpisodes(from:to:)``): the record,
@@ -33,7 +33,7 @@ public struct FindingEpisode: Sendable {
     public let record: FindingRecord
     public let openedAt: Date
     /// Its transitions inside the period, oldest first.
-    public let transitions: [Step]
+    public internal(set) var transitions: [Step]
     /// Its last transition before the period (nil: it opened inside the period).
-    public let before: Step?
+    public internal(set) var before: Step?
 }
