@@ -133,8 +133,11 @@ struct ExportCommand: ParsableCommand {
             try AtomicFile.write(to: base + ".csv", mode: AtomicFile.reportMode) { chunk in
                 try CSVRenderer.write(report) { try chunk(Array($0.utf8)) }
             }
-            try AtomicFile.write(Data(HTMLRenderer.render(report, version: GuestCap.version).utf8), to: base + ".html",
-                                 mode: AtomicFile.reportMode)
+            try AtomicFile.write(to: base + ".html", mode: AtomicFile.reportMode) { chunk in
+                try withoutActuallyEscaping(chunk) { chunk in
+                    try HTMLRenderer.write(report, version: GuestCap.version) { try chunk(Array($0.utf8)) }
+                }
+            }
             print(base + ".{json,csv,html}")
         case .json:
             try emitStreamed(mode: AtomicFile.reportMode) { sink in try ReportJSON.write(report, to: sink) }
@@ -142,14 +145,17 @@ struct ExportCommand: ParsableCommand {
             try emitStreamed(mode: AtomicFile.reportMode) { sink in
                 try CSVRenderer.write(report) { try sink(Array($0.utf8)) }
             }
-        case .html: try emit(Data(HTMLRenderer.render(report, version: GuestCap.version).utf8), mode: AtomicFile.reportMode)
+        case .html:
+            try emitStreamed(mode: AtomicFile.reportMode) { sink in
+                try HTMLRenderer.write(report, version: GuestCap.version) { try sink(Array($0.utf8)) }
+            }
         case .prometheus:
             try emit(Data(PrometheusRenderer.render(report, lastAudit: lastAudit).utf8), mode: AtomicFile.textfileMode)
         }
     }
 
     /// Writes what `produce` hands over piece by piece, to `--output` (atomically) or standard
-    /// output: a year's JSON or CSV is hundreds of megabytes, never held whole.
+    /// output: a year's report is hundreds of megabytes of text, never held whole.
     private func emitStreamed(mode: mode_t, _ produce: (@escaping ([UInt8]) throws -> Void) throws -> Void) throws {
         if let output {
             try AtomicFile.write(to: output, mode: mode) { chunk in

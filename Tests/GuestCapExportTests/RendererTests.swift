@@ -49,6 +49,21 @@ struct RendererTests {
         #expect(pieces.allSatisfy { $0.hasSuffix("\r\n") })
     }
 
+    @Test("HTML written in pieces: the same page; a failing sink stops it and its error is thrown")
+    func htmlInPieces() throws {
+        let whole = HTMLRenderer.render(report, version: "1.2.3")
+        var pieces: [String] = []
+        try HTMLRenderer.write(report, version: "1.2.3", chunkSize: 4096) { pieces.append($0) }
+        #expect(pieces.joined() == whole)
+        #expect(pieces.count > 2, "\(whole.utf8.count) bytes in pieces of 4 KiB")
+        struct Full: Error {}
+        var calls = 0
+        #expect(throws: Full.self) {
+            try HTMLRenderer.write(report, chunkSize: 4096) { _ in calls += 1; throw Full() }
+        }
+        #expect(calls == 1)
+    }
+
     @Test("CSV parses with Python's csv module into rows of the header's width")
     func csvParses() throws {
         let script = """

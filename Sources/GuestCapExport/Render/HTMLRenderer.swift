@@ -12,6 +12,22 @@ public enum HTMLRenderer {
     /// The whole page.
     public static func render(_ report: ReportDocument, version: String = "") -> String {
         var page = HTMLPage()
+        write(report, version: version, into: &page)
+        return page.text
+    }
+
+    /// The page handed to `sink` in pieces of about `chunkSize` bytes as it is made: a long
+    /// period's page is hundreds of megabytes.
+    /// - Throws: the first error `sink` throws (nothing more is handed to it after that).
+    public static func write(_ report: ReportDocument, version: String = "", chunkSize: Int = 1 << 20,
+                             to sink: @escaping (String) throws -> Void) throws {
+        var page = HTMLPage(chunkSize: chunkSize, sink: sink)
+        write(report, version: version, into: &page)
+        page.flush()
+        if let failure = page.failure { throw failure }
+    }
+
+    private static func write(_ report: ReportDocument, version: String, into page: inout HTMLPage) {
         let s = report.summary
         let all = report.hostFindings + report.guests.flatMap(\.findings)
         let open = all.filter { $0.state == .open }.count
@@ -43,7 +59,6 @@ public enum HTMLRenderer {
             </body></html>
 
             """)
-        return page.text
     }
 
     // MARK: - Sections
@@ -351,8 +366,31 @@ public enum HTMLRenderer {
         """
 }
 
-/// A string being built up, in one place so the renderer can stay a list of `raw` calls.
+/// A string being built up, in one place so the renderer can stay a list of `raw` calls; with a
+/// sink, handed over whenever it reaches `chunkSize` bytes.
 struct HTMLPage {
+    /// What is written and not yet handed to the sink.
     private(set) var text = ""
-    mutating func raw(_ s: String) { text += s }
+    private let chunkSize: Int
+    private let sink: ((String) throws -> Void)?
+    /// The sink's first error; the rest of the page is dropped.
+    private(set) var failure: (any Error)?
+
+    init(chunkSize: Int = .max, sink: ((String) throws -> Void)? = nil) {
+        self.chunkSize = chunkSize
+        self.sink = sink
+    }
+
+    mutating func raw(_ s: String) {
+        text += s
+        if text.utf8.count >= chunkSize { flush() }
+    }
+
+    mutating func flush() {
+        guard let sink, !text.isEmpty else { return }
+        if failure == nil {
+            do { try sink(text) } catch { failure = error }
+        }
+        text = ""
+    }
 }
