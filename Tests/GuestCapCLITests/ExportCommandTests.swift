@@ -184,6 +184,26 @@ struct ExportDatabaseTests {
         }
     }
 
+    @Test("a full file system: each format fails naming the file, the old report stays, no temporary is left")
+    func fullDisk() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // One 4 KiB page, taken by the old report: the first piece written after it fails.
+        let mount = try CLI.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4k", "tmpfs", dir])
+        try #require(mount.status == 0, "mount (needs root): \(mount.stderr)")
+        defer { _ = try? CLI.run("/bin/umount", ["-l", dir]) }
+        for format in ["json", "csv", "html"] {
+            let path = dir + "/report.\(format)"
+            try "old".write(toFile: path, atomically: false, encoding: .utf8)
+            let r = try export(["--format", format, "--output", path])
+            #expect(r.status != 0, "\(format)")
+            #expect(r.stderr.contains(path) && r.stderr.contains("No space left on device"), "\(format): \(r.stderr)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "old", "\(format)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["report.\(format)"], "\(format)")
+            try FileManager.default.removeItem(atPath: path)
+        }
+    }
+
     @Test("a database that does not exist: exit 2 naming it")
     func missing() throws {
         let r = try CLI.guestcap(["export", "--database", "/nonexistent/history.sqlite"])
