@@ -127,42 +127,37 @@ struct ExportCommand: ParsableCommand {
         case .all:
             let dir = outputDir!
             let base = dir + "/" + ExportFileName.base(report)
-            try AtomicFile.write(to: base + ".json", mode: AtomicFile.reportMode) { chunk in
-                try withoutActuallyEscaping(chunk) { try ReportJSON.write(report, to: $0) }
-            }
-            try AtomicFile.write(to: base + ".csv", mode: AtomicFile.reportMode) { chunk in
-                try CSVRenderer.write(report) { try chunk(Array($0.utf8)) }
-            }
-            try AtomicFile.write(to: base + ".html", mode: AtomicFile.reportMode) { chunk in
-                try withoutActuallyEscaping(chunk) { chunk in
-                    try HTMLRenderer.write(report, version: GuestCap.version) { try chunk(Array($0.utf8)) }
-                }
+            for format in [Format.json, .csv, .html] {
+                try Self.write(format, report, to: base + "." + format.rawValue)
             }
             print(base + ".{json,csv,html}")
-        case .json:
-            try emitStreamed(mode: AtomicFile.reportMode) { sink in try ReportJSON.write(report, to: sink) }
-        case .csv:
-            try emitStreamed(mode: AtomicFile.reportMode) { sink in
-                try CSVRenderer.write(report) { try sink(Array($0.utf8)) }
-            }
-        case .html:
-            try emitStreamed(mode: AtomicFile.reportMode) { sink in
-                try HTMLRenderer.write(report, version: GuestCap.version) { try sink(Array($0.utf8)) }
+        case .json, .csv, .html:
+            if let output {
+                try Self.write(format, report, to: output)
+            } else {
+                try Self.produce(format, report) { FileHandle.standardOutput.write(Data($0)) }
             }
         case .prometheus:
             try emit(Data(PrometheusRenderer.render(report, lastAudit: lastAudit).utf8), mode: AtomicFile.textfileMode)
         }
     }
 
-    /// Writes what `produce` hands over piece by piece, to `--output` (atomically) or standard
-    /// output: a year's report is hundreds of megabytes of text, never held whole.
-    private func emitStreamed(mode: mode_t, _ produce: (@escaping ([UInt8]) throws -> Void) throws -> Void) throws {
-        if let output {
-            try AtomicFile.write(to: output, mode: mode) { chunk in
-                try withoutActuallyEscaping(chunk) { try produce($0) }
-            }
-        } else {
-            try produce { FileHandle.standardOutput.write(Data($0)) }
+    /// Replaces the report file at `path` (0640) with `report` in `format`, written as it is made.
+    private static func write(_ format: Format, _ report: ReportDocument, to path: String) throws {
+        try AtomicFile.write(to: path, mode: AtomicFile.reportMode) { chunk in
+            try withoutActuallyEscaping(chunk) { try produce(format, report, to: $0) }
+        }
+    }
+
+    /// Hands a report's bytes in `format` to `sink` piece by piece as they are made: a year's
+    /// report is hundreds of megabytes of text, never held whole.
+    private static func produce(_ format: Format, _ report: ReportDocument,
+                                to sink: @escaping ([UInt8]) throws -> Void) throws {
+        switch format {
+        case .json: try ReportJSON.write(report, to: sink)
+        case .csv: try CSVRenderer.write(report) { try sink(Array($0.utf8)) }
+        case .html: try HTMLRenderer.write(report, version: GuestCap.version) { try sink(Array($0.utf8)) }
+        case .prometheus, .all: preconditionFailure("\(format) is not a streamed report")
         }
     }
 
