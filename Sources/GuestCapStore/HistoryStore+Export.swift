@@ -19,10 +19,10 @@ extension HistoryStore {
     /// - Throws: ``StoreError``.
     public func findingLifecycles(from: Date, to: Date) throws(StoreError) -> [FindingLifecycle] {
         try read { db in
-            try Self.episodes(db, from: from, to: to, episode: { head in
-                FindingLifecycle(record: head.record, guestID: head.guestID, openedAt: head.openedAt,
-                                 waivedAt: head.waivedAt, waiverExpiredAt: head.waiverExpiredAt,
-                                 resolvedAt: head.resolvedAt, transitions: [], before: nil)
+            try Self.episodes(db, from: from, to: to, episode: { f, record in
+                FindingLifecycle(record: record, guestID: f.guestID, openedAt: f.openedAt, waivedAt: f.waivedAt,
+                                 waiverExpiredAt: f.waiverExpiredAt, resolvedAt: f.resolvedAt,
+                                 transitions: [], before: nil)
             }, transition: { e, t in
                 e.transitions.append(Self.transitionRecord(t, e.record))
             }, before: { e, t in
@@ -37,8 +37,8 @@ extension HistoryStore {
     public func findingEpisodes(from: Date, to: Date) throws(StoreError) -> [FindingEpisode] {
         let step = { (t: TransitionRow) in FindingEpisode.Step(kind: TransitionKind(rawValue: t.kind) ?? .opened, at: t.at) }
         return try read { db in
-            try Self.episodes(db, from: from, to: to, episode: { head in
-                FindingEpisode(record: head.record, openedAt: head.openedAt, transitions: [], before: nil)
+            try Self.episodes(db, from: from, to: to, episode: { f, record in
+                FindingEpisode(record: record, openedAt: f.openedAt, transitions: [], before: nil)
             }, transition: { e, t in
                 e.transitions.append(step(t))
             }, before: { e, t in
@@ -78,23 +78,13 @@ extension HistoryStore {
 
     // MARK: Helpers
 
-    /// A finding row as an episode keeps it: the record and the episode's times.
-    struct EpisodeHead {
-        let record: FindingRecord
-        let guestID: Int64?
-        let openedAt: Date
-        let waivedAt: Date?
-        let waiverExpiredAt: Date?
-        let resolvedAt: Date?
-    }
-
-    /// The episodes alive in [from, to): each made by `episode` from its row (the record
-    /// decoded once), then given its transitions in the period (`transition`, oldest first) and
-    /// the last one before it (`before`). Episodes are filled in place as rows are read: a
-    /// year's finding and transition rows held whole, or a second array of episodes, took
-    /// hundreds of megabytes.
+    /// The episodes alive in [from, to): each made by `episode` from its row and record (the
+    /// record decoded once, the row not kept), then given its transitions in the period
+    /// (`transition`, oldest first) and the last one before it (`before`). Episodes are filled
+    /// in place as rows are read: a year's finding and transition rows held whole, or a second
+    /// array of episodes, took hundreds of megabytes.
     static func episodes<Episode>(_ db: Database, from: Date, to: Date,
-                                  episode: (EpisodeHead) -> Episode,
+                                  episode: (FindingRow, FindingRecord) -> Episode,
                                   transition: (inout Episode, TransitionRow) -> Void,
                                   before: (inout Episode, TransitionRow) -> Void) throws -> [Episode] {
         let overlapping = "FROM finding WHERE opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)"
@@ -102,8 +92,6 @@ extension HistoryStore {
         let count = try Int.fetchOne(db, sql: "SELECT count(*) \(overlapping)", arguments: [to.stored, from.stored]) ?? 0
         var out: [Episode] = []
         out.reserveCapacity(count)
-        var ids: [Int64] = []
-        ids.reserveCapacity(count)
         var position: [Int64: Int] = [:]
         position.reserveCapacity(count)
         var origins = OriginCache()
@@ -112,11 +100,9 @@ extension HistoryStore {
             """, arguments: [to.stored, from.stored])
         while let f = try rows.next() {
             position[f.id!] = out.count
-            ids.append(f.id!)
-            out.append(episode(EpisodeHead(record: f.record(origins: &origins), guestID: f.guestID,
-                                           openedAt: f.openedAt, waivedAt: f.waivedAt,
-                                           waiverExpiredAt: f.waiverExpiredAt, resolvedAt: f.resolvedAt)))
+            out.append(episode(f, f.record(origins: &origins)))
         }
+        let ids = position.keys.sorted()  // in row order: neighbouring probes share index pages
         try forEachTransition(db, ids: ids, from: from, to: to) { t in
             if let i = position[t.findingRow] { transition(&out[i], t) }
         }

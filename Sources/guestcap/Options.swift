@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
+import GuestCapExport
 import GuestCapSources
 import GuestCapStore
 
@@ -48,8 +49,7 @@ func printJSON(_ value: some Encodable) throws {
 
 /// Prints a report as the generic `printJSON` would, byte for byte, through its faster writer.
 func printJSON(_ report: ReportDocument) throws {
-    FileHandle.standardOutput.write(try report.prettyJSON())
-    FileHandle.standardOutput.write(Data("\n".utf8))
+    try ReportJSON.write(report) { FileHandle.standardOutput.write(Data($0)) }
 }
 
 /// Prints to standard error.

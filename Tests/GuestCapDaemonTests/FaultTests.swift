@@ -309,11 +309,11 @@ import Testing
         let guests = (0..<60).map { "\(w.marker)-\($0)" }
         let uuids = guests.map { _ in UUID().uuidString.lowercased() }
         let pool = ["taa-no", "mds-no", "rfds-no", "gds-no", "pschange-mc-no"]
-        var pids: [Int32] = []
+        var daemons: [DaemonProcess] = []
         var rng = SystemRandomNumberGenerator()
         for round in 0..<6 {
             let daemon = try w.start(["--sample-interval", "1"])
-            pids.append(daemon.pid)
+            daemons.append(daemon)
             #expect(await daemon.waitReady(timeout: .seconds(120)), "round \(round); log: \(daemon.log)")
             let killAt = ContinuousClock.now + .milliseconds(Int.random(in: 200...1500, using: &rng))
             while ContinuousClock.now < killAt {
@@ -327,7 +327,7 @@ import Testing
         }
         // A clean run afterwards: resends what was committed and not sent, then stop.
         let last = try w.start()
-        pids.append(last.pid)
+        daemons.append(last)
         #expect(await last.waitReady(timeout: .seconds(120)), "log: \(last.log)")
         #expect(try await Self.settle(w))
         #expect(await last.stop() == 0)
@@ -339,8 +339,8 @@ import Testing
             .filter { ($0.kind == .opened || $0.kind == .resolved) && ($0.finding?.guestName?.hasPrefix(w.marker) ?? false) }
         let storedIDs = Set(stored.map(\.id))
         var journalIDs: Set<String> = []
-        for pid in pids {
-            for e in try JournalReader.entries(["_PID=\(pid)", "GUESTCAP_EVENT=opened", "GUESTCAP_EVENT=resolved"])
+        for daemon in daemons {
+            for e in try daemon.entries(["GUESTCAP_EVENT=opened", "GUESTCAP_EVENT=resolved"])
             where e["GUESTCAP_GUEST_NAME"]?.hasPrefix(w.marker + "-") == true {
                 if let id = e["GUESTCAP_TRANSITION_ID"] { journalIDs.insert(id) }
             }
