@@ -316,23 +316,10 @@ public final class Auditor {
         return verdicts
     }
 
-    /// (source, UUID) when the guest claims a UUID.
-    private static func claimKey(_ e: GuestEntry) -> String? {
-        guard case .config(let c) = e.identityInput, let u = c.uuid else { return nil }
-        return "\(c.source.rawValue):\(u)"
-    }
-
     /// (source, UUID), unless another file of that source claims the UUID too; then the path.
     private func identity(of e: GuestEntry) -> GuestIdentity {
-        switch e.identityInput {
-        case .config(let c):
-            if let key = Self.claimKey(e), let u = c.uuid, claims[key]?.count == 1 {
-                return GuestIdentity(source: c.source, uuid: u, path: c.path)
-            }
-            return GuestIdentity(source: c.source, path: c.path)
-        case .unreadable(let path, let source, _):
-            return GuestIdentity(source: source, path: path)
-        }
+        let input = e.identityInput
+        return input.identity(claimants: input.uuidClaim.map { claims[$0]?.count ?? 0 } ?? 0)
     }
 
     /// Sets or removes one guest, keeping ``claims``, ``touched`` and ``violating`` current.
@@ -343,8 +330,8 @@ public final class Auditor {
         } else {
             violating.remove(ref)
         }
-        let oldKey = entries[dir]?[path].flatMap(Self.claimKey)
-        let newKey = new.flatMap(Self.claimKey)
+        let oldKey = entries[dir]?[path]?.identityInput.uuidClaim
+        let newKey = new?.identityInput.uuidClaim
         if let new { entries[dir, default: [:]][path] = new } else { entries[dir]?[path] = nil }
         if oldKey != newKey {
             if let k = oldKey {
