@@ -11,6 +11,8 @@ public struct FindingRecord: Sendable, Hashable {
     public var bits: CapabilitySet
     public var pool: String?
     public var poolHost: String?
+    /// For `migration-unsafe`: which way the guest moves.
+    public var direction: MigrationDirection?
     /// open or waived.
     public var state: FindingState
     public var message: String
@@ -30,7 +32,8 @@ public struct FindingRecord: Sendable, Hashable {
 
     /// Creates a record.
     public init(findingID: String, subject: String, rule: Rule, severity: Severity, bits: CapabilitySet,
-                pool: String? = nil, poolHost: String? = nil, state: FindingState, message: String,
+                pool: String? = nil, poolHost: String? = nil, direction: MigrationDirection? = nil,
+                state: FindingState, message: String,
                 guestName: String? = nil, guestUUID: String? = nil, source: GuestSource? = nil,
                 configPath: String? = nil, waiverReason: String? = nil, waiverExpires: String? = nil,
                 guestValue: CapabilitySet? = nil, justifiedValue: CapabilitySet? = nil,
@@ -42,6 +45,7 @@ public struct FindingRecord: Sendable, Hashable {
         self.bits = bits
         self.pool = pool
         self.poolHost = poolHost
+        self.direction = direction
         self.state = state
         self.message = message
         self.guestName = guestName
@@ -60,7 +64,8 @@ public struct FindingRecord: Sendable, Hashable {
     public static func records(for verdict: GuestVerdict, host: HostAssessment) -> [FindingRecord] {
         verdict.findings.map { f in
             FindingRecord(findingID: f.id, subject: verdict.identity.description, rule: f.rule, severity: f.severity,
-                          bits: f.bits, pool: f.pool, poolHost: f.poolHost, state: f.state, message: f.message,
+                          bits: f.bits, pool: f.pool, poolHost: f.poolHost, direction: f.direction, state: f.state,
+                          message: f.message,
                           guestName: verdict.name, guestUUID: verdict.uuid, source: verdict.source,
                           configPath: verdict.path, waiverReason: f.waiver?.reason, waiverExpires: f.waiver?.expiresText,
                           guestValue: verdict.advertised?.value, justifiedValue: host.justified,

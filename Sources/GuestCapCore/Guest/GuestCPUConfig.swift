@@ -6,11 +6,19 @@ public struct GuestCPUConfig: Sendable, Hashable {
     public var baseOrigin: ConfigOrigin
     /// Changes in application order.
     public var operations: [CPUOperation]
+    /// How the configuration makes QEMU refuse a guest whose request it cannot meet
+    /// (`check='full'`, `enforce`), nil when QEMU just drops what it cannot provide.
+    public var strictCheck: ConfigOrigin?
+    /// The machine type (`pc-q35-8.2`, `microvm`), which decides what an unversioned model name means.
+    public var machine: String?
 
     /// Creates a CPU configuration.
-    public init(base: CPUBase, baseOrigin: ConfigOrigin, operations: [CPUOperation] = []) {
+    public init(base: CPUBase, baseOrigin: ConfigOrigin, operations: [CPUOperation] = [],
+                strictCheck: ConfigOrigin? = nil, machine: String? = nil) {
         self.base = base
         self.baseOrigin = baseOrigin
         self.operations = operations
+        self.strictCheck = strictCheck
+        self.machine = machine
     }
 }

@@ -15,10 +15,18 @@ public struct HostAssessment: Sendable, Equatable {
     public let kvmSynthesized: CapabilitySet
     /// `J`: every bit a guest may truthfully be told.
     public let justified: CapabilitySet
-    /// Where each bit of J comes from: `msr`, `kernel:<file>`, `kvm`, `qemu`.
+    /// Where each bit of J comes from: `msr`, `kernel:<file>`, `kvm`, `kvm-reported`, `qemu`.
     public let sources: [Int: String]
-    /// What KVM hands a new vCPU: the baseline for host-passthrough, host-model and Firecracker.
+    /// What KVM hands a new vCPU and lets QEMU ask for: KVM's reported value where the snapshot
+    /// has one (a real host), else ``kvmDefaultComputed``.
     public let kvmDefault: CapabilitySet
+    /// kvm_default computed from the facts (arch-capabilities §3).
+    public let kvmDefaultComputed: CapabilitySet
+    /// What `KVM_GET_MSRS` on `/dev/kvm` returned, when the snapshot has it.
+    public let kvmReported: CapabilitySet?
+    /// Q: what QEMU with KVM lets a guest have here: kvm_default, plus `fb-clear` when it has the
+    /// five MDS/MMIO "_NO" bits (QEMU synthesizes it for migration).
+    public let qemuPasses: CapabilitySet
     /// Distinct values and the CPUs that reported each, when CPUs disagree.
     public let disagreement: [(value: UInt64?, cpus: [Int])]
     /// Sentences an operator needs: why the MSR could not be read and what to do.
@@ -37,25 +45,45 @@ public struct HostAssessment: Sendable, Equatable {
         let kvm = Self.synthesize(snapshot)
         self.kvmSynthesized = kvm.bits
         var sources: [Int: String] = [:]
-        for n in hw.value.bitNumbers { sources[n] = "msr" }
+        func add(_ bits: CapabilitySet, _ source: (Int) -> String) {
+            for n in bits.bitNumbers where sources[n] == nil { sources[n] = source(n) }
+        }
         var justified = hw.value
+        add(hw.value) { _ in "msr" }
         if options.kvmSynthesis {
-            for (n, source) in kvm.sources where sources[n] == nil { sources[n] = source }
+            add(kvm.bits) { kvm.sources[$0] ?? "kvm" }
             justified.formUnion(kvm.bits)
         }
-        let fbClearPrereqs = try! CapabilitySet(names: ["mds-no", "taa-no", "sbdr-ssdp-no", "fbsdp-no", "psdp-no"])
-        let fbClear = try! CapabilitySet(names: ["fb-clear"])
-        if options.qemuFbClear, hw.value.union(kvm.bits).isSuperset(of: fbClearPrereqs), !justified.isSuperset(of: fbClear) {
-            justified.formUnion(fbClear)
-            sources[fbClear.bitNumbers[0]] = "qemu"
+        let verdict = Self.verdictImmunities(snapshot)
+        add(verdict.bits) { verdict.sources[$0] ?? "kernel" }
+        justified.formUnion(verdict.bits)
+        let reported = snapshot.kvmReported.map { CapabilitySet(rawValue: $0) }
+        if hw.status == .unreadable, let reported {
+            add(reported) { _ in "kvm-reported" }
+            justified.formUnion(reported)
+        }
+        // fb-clear's prerequisites count KVM's synthesis even when J leaves it out (policy-model §1).
+        let qemuBasis = justified.union(kvm.bits)
+        if options.qemuFbClear, qemuBasis.isSuperset(of: Self.fbClearPrerequisites), !justified.isSuperset(of: Self.fbClear) {
+            justified.formUnion(Self.fbClear)
+            add(Self.fbClear) { _ in "qemu" }
         }
         self.justified = justified
         self.sources = sources
 
-        var kvmDefault = CapabilitySet(rawValue: hw.value.rawValue & ArchCapCatalog.kvmSupportedMask).union(kvm.bits)
-        if !snapshot.cpu.hasRTM { kvmDefault.remove(try! CapabilitySet(names: ["taa-no"])) }
-        self.kvmDefault = kvmDefault
+        var computed = CapabilitySet(rawValue: hw.value.rawValue & ArchCapCatalog.kvmSupportedMask).union(kvm.bits)
+        if !snapshot.cpu.hasRTM { computed.remove(Self.taaNo) }
+        self.kvmDefaultComputed = computed
+        self.kvmReported = reported
+        let effective = reported ?? computed
+        self.kvmDefault = effective
+        self.qemuPasses = effective.isSuperset(of: Self.fbClearPrerequisites) ? effective.union(Self.fbClear) : effective
     }
+
+    /// The bits whose presence makes QEMU offer `fb-clear`.
+    static let fbClearPrerequisites = try! CapabilitySet(names: ["mds-no", "taa-no", "sbdr-ssdp-no", "fbsdp-no", "psdp-no"])
+    static let fbClear = try! CapabilitySet(names: ["fb-clear"])
+    static let taaNo = try! CapabilitySet(names: ["taa-no"])
 
     public static func == (lhs: HostAssessment, rhs: HostAssessment) -> Bool {
         lhs.snapshot == rhs.snapshot && lhs.options == rhs.options
@@ -142,6 +170,35 @@ public struct HostAssessment: Sendable, Equatable {
         if let gds = s.vulnerabilities["gather_data_sampling"]?.trimmingWhitespace(),
            gds == "Not affected" || gds.hasPrefix("Mitigation: Microcode") {
             add("gds-no", "kernel:gather_data_sampling")
+        }
+        return (bits, sources)
+    }
+}
+
+extension HostAssessment {
+    /// The immunity bits whose flaw the host kernel reports exactly `Not affected` (policy-model
+    /// §1, source `verdict`): true for a guest whether or not KVM synthesizes them.
+    static func verdictImmunities(_ s: HostSnapshot) -> (bits: CapabilitySet, sources: [Int: String]) {
+        var bits = CapabilitySet.empty
+        var sources: [Int: String] = [:]
+        func add(_ name: String, _ file: String) {
+            let b = ArchCapCatalog.bit(named: name)!
+            bits.insert(CapabilitySet(rawValue: b.mask))
+            sources[b.number] = "kernel:\(file)"
+        }
+        for (name, file) in [("rdctl-no", "meltdown"), ("ssb-no", "spec_store_bypass"), ("mds-no", "mds"),
+                             ("taa-no", "tsx_async_abort"), ("rfds-no", "reg_file_data_sampling"),
+                             ("its-no", "indirect_target_selection"), ("gds-no", "gather_data_sampling"),
+                             ("sbdr-ssdp-no", "mmio_stale_data"), ("fbsdp-no", "mmio_stale_data"),
+                             ("psdp-no", "mmio_stale_data")]
+        where notAffected(s.vulnerabilities[file]) {
+            add(name, file)
+        }
+        // spectre_v2 carries sub-verdicts: "...; BHI: Not affected; PBRSB-eIBRS: Not affected".
+        if let v2 = s.vulnerabilities["spectre_v2"] {
+            let parts = v2.split(separator: ";").map { String($0).trimmingWhitespace() }
+            if parts.contains("BHI: Not affected") { add("bhi-no", "spectre_v2") }
+            if parts.contains("PBRSB-eIBRS: Not affected") { add("pbrsb-no", "spectre_v2") }
         }
         return (bits, sources)
     }

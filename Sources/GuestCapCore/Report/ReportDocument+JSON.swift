@@ -79,15 +79,20 @@ struct ReportJSONWriter {
         if let g = guest.archCapabilities {
             let advertised = open("{")
             member("bits"); strings(g.bits)
-            member("provenance")
-            let provenance = open("{")
-            for key in g.provenance.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                member(key)
-                string(g.provenance[key] ?? "")
+            if let dropped = g.dropped { member("dropped"); strings(dropped) }
+            member("provenance"); provenance(g.provenance)
+            if let r = g.requested {
+                member("requested")
+                let requested = open("{")
+                member("bits"); strings(r.bits)
+                member("provenance"); provenance(r.provenance)
+                member("value"); string(r.value)
+                member("visible"); bool(r.visible)
+                close("}", requested)
             }
-            close("}", provenance)
             member("value"); string(g.value)
             member("visible"); bool(g.visible)
+            if let vmm = g.vmm { member("vmm"); string(vmm) }
             close("}", advertised)
         } else {
             null()
@@ -102,6 +107,15 @@ struct ReportJSONWriter {
         close("}", outer)
     }
 
+    private mutating func provenance(_ map: [String: String]) {
+        let object = open("{")
+        for key in map.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            member(key)
+            string(map[key] ?? "")
+        }
+        close("}", object)
+    }
+
     private mutating func findings(_ findings: [FindingDocument]) {
         let list = open("[")
         for finding in findings {
@@ -114,6 +128,7 @@ struct ReportJSONWriter {
     private mutating func write(_ f: FindingDocument) {
         let outer = open("{")
         member("bits"); strings(f.bits)
+        if let direction = f.direction { member("direction"); string(direction.rawValue) }
         if let date = f.firstSeen { member("first_seen"); string(ReportCoding.formatDate(date)) }
         if let id = f.id { member("id"); string(id) }
         if let date = f.lastSeen { member("last_seen"); string(ReportCoding.formatDate(date)) }

@@ -76,8 +76,35 @@ public struct GuestDocument: Codable, Sendable, Equatable {
         public var visible: Bool
         /// Bit name → the configuration text (and line) that set it.
         public var provenance: [String: String]
+        /// R: what the configuration asks for (absent in reports from before it was recorded).
+        public var requested: Requested?
+        /// Bits asked for that the VMM does not pass.
+        public var dropped: [String]?
+        /// Which VMM decides (`qemu-kvm`, `qemu-tcg`, `firecracker`, `libvirt-live`, `qemu-process`).
+        public var vmm: String?
+        public init(value: String, bits: [String], visible: Bool, provenance: [String: String],
+                    requested: Requested? = nil, dropped: [String]? = nil, vmm: String? = nil) {
+            self.value = value; self.bits = bits; self.visible = visible; self.provenance = provenance
+            self.requested = requested; self.dropped = dropped; self.vmm = vmm
+        }
+    }
+    /// R in a report.
+    public struct Requested: Codable, Sendable, Equatable {
+        public var value: String
+        public var bits: [String]
+        public var visible: Bool
+        public var provenance: [String: String]
         public init(value: String, bits: [String], visible: Bool, provenance: [String: String]) {
             self.value = value; self.bits = bits; self.visible = visible; self.provenance = provenance
+        }
+        /// Describes a value with its provenance.
+        public init(_ a: AdvertisedValue) {
+            self.init(value: a.value.hex, bits: a.value.names, visible: a.visible, provenance: Self.provenance(a))
+        }
+        static func provenance(_ a: AdvertisedValue) -> [String: String] {
+            var prov: [String: String] = [:]
+            for (n, o) in a.provenance { prov[ArchCapCatalog.bit(n).name] = o.description }
+            return prov
         }
     }
     public var name: String?
@@ -115,9 +142,9 @@ public struct GuestDocument: Codable, Sendable, Equatable {
         status = v.status.rawValue
         error = v.error
         archCapabilities = v.advertised.map { g in
-            var prov: [String: String] = [:]
-            for (n, o) in g.provenance { prov[ArchCapCatalog.bit(n).name] = o.description }
-            return Advertised(value: g.value.hex, bits: g.value.names, visible: g.visible, provenance: prov)
+            Advertised(value: g.value.hex, bits: g.value.names, visible: g.visible, provenance: Requested.provenance(g),
+                       requested: v.values.map { Requested($0.requested) }, dropped: v.values.map { $0.dropped.names },
+                       vmm: v.values?.vmm.rawValue)
         }
         findings = v.findings.map(FindingDocument.init)
     }
@@ -153,6 +180,8 @@ public struct FindingDocument: Codable, Sendable, Equatable {
     public var bits: [String]
     public var pool: String?
     public var poolHost: String?
+    /// `outgoing` or `incoming`, for migration-unsafe.
+    public var direction: MigrationDirection?
     public var message: String
     public var state: FindingState
     public var firstSeen: Date?
@@ -163,7 +192,7 @@ public struct FindingDocument: Codable, Sendable, Equatable {
     public var origins: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case id, rule, severity, bits, pool, poolHost = "pool_host", message, state, firstSeen = "first_seen",
+        case id, rule, severity, bits, pool, poolHost = "pool_host", direction, message, state, firstSeen = "first_seen",
              lastSeen = "last_seen", resolvedAt = "resolved_at", waiver, origins
     }
 
@@ -175,6 +204,7 @@ public struct FindingDocument: Codable, Sendable, Equatable {
         bits = f.bits.names
         pool = f.pool
         poolHost = f.poolHost
+        direction = f.direction
         message = f.message
         state = f.state
         waiver = f.waiver.map { WaiverDoc(reason: $0.reason, expires: $0.expiresText, active: f.state == .waived,
@@ -184,14 +214,15 @@ public struct FindingDocument: Codable, Sendable, Equatable {
 
     /// Creates a finding entry from stored parts (exports).
     public init(id: String?, rule: String, severity: Severity, bits: [String], pool: String?, poolHost: String?,
-                message: String, state: FindingState, firstSeen: Date?, lastSeen: Date?, resolvedAt: Date?,
-                waiver: WaiverDoc?, origins: [String]?) {
+                direction: MigrationDirection? = nil, message: String, state: FindingState, firstSeen: Date?,
+                lastSeen: Date?, resolvedAt: Date?, waiver: WaiverDoc?, origins: [String]?) {
         self.id = id
         self.rule = rule
         self.severity = severity
         self.bits = bits
         self.pool = pool
         self.poolHost = poolHost
+        self.direction = direction
         self.message = message
         self.state = state
         self.firstSeen = firstSeen

@@ -8,8 +8,10 @@ public struct GuestVerdict: Sendable {
     public var status: GuestStatus
     /// Why the configuration could not be read, for `unreadable`.
     public var error: String?
-    /// G, when the configuration was read.
+    /// G, what the guest is told, when the configuration was read.
     public var advertised: AdvertisedValue?
+    /// R and G and what the VMM dropped, when the configuration was read.
+    public var values: GuestValues?
     /// Findings, worst first.
     public var findings: [Finding]
     /// The parsed configuration, when there is one.
@@ -18,7 +20,7 @@ public struct GuestVerdict: Sendable {
     /// Creates a verdict.
     public init(identity: GuestIdentity, source: GuestSource, path: String, name: String?, uuid: String?,
                 status: GuestStatus, error: String? = nil, advertised: AdvertisedValue? = nil,
-                findings: [Finding] = [], config: GuestConfig? = nil) {
+                findings: [Finding] = [], config: GuestConfig? = nil, values: GuestValues? = nil) {
         self.identity = identity
         self.source = source
         self.path = path
@@ -26,7 +28,8 @@ public struct GuestVerdict: Sendable {
         self.uuid = uuid
         self.status = status
         self.error = error
-        self.advertised = advertised
+        self.advertised = advertised ?? values?.told
+        self.values = values
         self.findings = findings
         self.config = config
     }

@@ -38,6 +38,15 @@ public struct PolicyEngine: Sendable {
         if host.msrStatus == .unreadable, let f = make(subject, .hostMSRUnreadable, .empty, message: { _ in
             "MSR 0x10a could not be read: " + (host.notes.first ?? "no CPU could be read")
         })?.finding { out.append(f) }
+        if let reported = host.kvmReported, reported != host.kvmDefaultComputed {
+            let differing = CapabilitySet(rawValue: reported.rawValue ^ host.kvmDefaultComputed.rawValue)
+            if let f = make(subject, .kvmDefaultDiffers, differing, message: { _ in
+                var text = "KVM reports \(reported) for new guests, but the host's facts give \(host.kvmDefaultComputed); "
+                    + "guestcap uses KVM's value for what QEMU passes"
+                if host.msrStatus == .unreadable { text += " (the computed value lacks the hardware bits: the MSR could not be read)" }
+                return text
+            })?.finding { out.append(f) }
+        }
         return out
     }
 
@@ -53,25 +62,39 @@ public struct PolicyEngine: Sendable {
     /// (nil: the current host); findings are judged against `current`.
     public func evaluate(_ config: GuestConfig, identity: GuestIdentity, bootHost: HostAssessment? = nil,
                          current: HostAssessment) -> GuestVerdict {
-        let g = AdvertisedValue(config: config, host: bootHost ?? current)
+        let values = GuestValues(config: config, host: bootHost ?? current)
+        let r = values.requested, g = values.told
         let subject = identity.description
         let j = current.justified
         var out: [Draft] = []
-        func origins(_ bits: CapabilitySet) -> [ConfigOrigin] {
-            var seen: [ConfigOrigin] = []
-            for n in bits.bitNumbers { if let o = g.provenance[n], !seen.contains(o) { seen.append(o) } }
-            return seen
+        func originsOf(_ value: AdvertisedValue) -> (CapabilitySet) -> [ConfigOrigin] {
+            { bits in
+                var seen: [ConfigOrigin] = []
+                for n in bits.bitNumbers { if let o = value.provenance[n], !seen.contains(o) { seen.append(o) } }
+                return seen
+            }
         }
+        let origins = originsOf(g)
         func told(_ bits: CapabilitySet) -> String { bits.names.joined(separator: ", ") }
 
-        if let model = g.unknownModel, let f = make(subject, .unknownModel, .empty, origins: { _ in g.unknownModelOrigin.map { [$0] } ?? [] }, message: { _ in
+        if let model = r.unknownModel, let f = make(subject, .unknownModel, .empty, origins: { _ in r.unknownModelOrigin.map { [$0] } ?? [] }, message: { _ in
             "CPU model '\(model)' is not in guestcap's table, so the bits it sets are unknown; G counts only explicit features"
         }) { out.append(f) }
 
+        if !values.dropped.isEmpty {
+            let severity = policy.rules[.requestDropped]?.severity ?? (values.refusesToStart ? .warning : .notice)
+            if let f = make(subject, .requestDropped, values.dropped, severity: severity, origins: originsOf(r), message: { b in
+                var v = values
+                v.dropped = b
+                return v.dropReason() + (values.refusesToStart ? ": it will not start here" : "")
+            }) { out.append(f) }
+        }
+
+        let claimClasses = CapabilitySet.of(.immunity).union(.of(.mitigation))
         if g.visible {
             let immunity = g.value.intersection(.of(.immunity)).subtracting(j)
             if let f = make(subject, .unjustifiedImmunity, immunity, origins: origins, message: { b in
-                "told \(told(b)) but this host is affected (\(Self.verdicts(b, current)))"
+                "told \(told(b)) but \(Self.unbacked(b, current))"
             }) { out.append(f) }
             let mitigation = g.value.intersection(.of(.mitigation)).subtracting(j)
             if let f = make(subject, .unjustifiedMitigation, mitigation, origins: origins, message: { b in
@@ -90,27 +113,42 @@ public struct PolicyEngine: Sendable {
             if let f = make(subject, .reservedBits, reserved, origins: origins, message: { b in
                 "told reserved bits \(told(b)) that no one has defined"
             }) { out.append(f) }
-            let claims = g.value.intersection(CapabilitySet.of(.immunity).union(.of(.mitigation)))
-            for (pool, member, assessment) in poolHosts where pool.guests.matches(name: config.name, uuid: config.uuid) {
-                let unsafe = claims.subtracting(assessment.justified)
-                if let f = make(subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name,
+            let missed = j.intersection(.of(.immunity)).intersection(values.passable(on: current)).subtracting(g.value)
+            if let f = make(subject, .missedImmunity, missed, message: { b in
+                "not told \(told(b)), which this host backs and its VMM could pass: the guest mitigates what it need not"
+            }) { out.append(f) }
+        } else if r.unknownModel == nil {
+            let immune = j.intersection(.of(.immunity))
+            let why = values.accelerator == .tcg ? " (QEMU with TCG hides it)" : ""
+            if let f = make(subject, .msrHidden, immune, message: { b in
+                "cannot read IA32_ARCH_CAPABILITIES\(why), so it assumes every flaw; this host backs \(told(b))"
+            }) { out.append(f) }
+        }
+
+        for (pool, member, assessment) in poolHosts where pool.guests.matches(name: config.name, uuid: config.uuid) {
+            let fallback = assessment.kvmReported == nil && values.accelerator == .kvm
+                ? " (\(member.name)'s snapshot has no KVM-reported value: its computed kvm_default stands in)" : ""
+            // Outgoing: told here, moved to the pool host.
+            if g.visible {
+                let unsafe = g.value.intersection(claimClasses).subtracting(assessment.justified)
+                if let f = make(subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .outgoing,
                                 origins: origins, message: { b in
-                    "pool '\(pool.name)': host \(member.name) cannot back \(told(b)) (\(Self.verdicts(b, assessment)))"
+                    "pool '\(pool.name)': told \(told(b)) here; moved to \(member.name), \(Self.unbacked(b, assessment, host: member.name))"
                 }) { out.append(f) }
             }
-            let missed = j.intersection(.of(.immunity)).subtracting(g.value)
-            if let f = make(subject, .missedImmunity, missed, message: { b in
-                "not told \(told(b)), which this host backs: the guest mitigates what it need not"
-            }) { out.append(f) }
-        } else if g.unknownModel == nil {
-            let immune = j.intersection(.of(.immunity))
-            if let f = make(subject, .msrHidden, immune, message: { b in
-                "cannot read IA32_ARCH_CAPABILITIES, so it assumes every flaw; this host backs \(told(b))"
-            }) { out.append(f) }
+            // Incoming: told when booted on the pool host, moved here.
+            let there = GuestValues(config: config, host: assessment).told
+            if there.visible {
+                let unsafe = there.value.intersection(claimClasses).subtracting(j)
+                if let f = make(subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .incoming,
+                                origins: originsOf(there), message: { b in
+                    "pool '\(pool.name)': booted on \(member.name) it is told \(told(b)); moved here, \(Self.unbacked(b, current, host: "this host"))\(fallback)"
+                }) { out.append(f) }
+            }
         }
         let findings = applyWaivers(out, name: config.name, uuid: config.uuid, subject: subject)
         return GuestVerdict(identity: identity, source: config.source, path: config.path, name: config.name,
-                            uuid: config.uuid, status: .of(findings), advertised: g, findings: findings, config: config)
+                            uuid: config.uuid, status: .of(findings), findings: findings, config: config, values: values)
     }
 
     /// A guest whose configuration cannot be read or parsed.
@@ -139,20 +177,21 @@ public struct PolicyEngine: Sendable {
         func narrowed(to bits: CapabilitySet, subject: String, state: FindingState, waiver: Waiver?) -> Draft {
             let f = finding
             return Draft(finding: Finding(subject: subject, rule: f.rule, severity: f.severity, bits: bits, pool: f.pool,
-                                          poolHost: f.poolHost, message: message(bits), state: state, waiver: waiver,
+                                          poolHost: f.poolHost, direction: f.direction, message: message(bits), state: state, waiver: waiver,
                                           origins: origins(bits)),
                          message: message, origins: origins)
         }
     }
 
-    private func make(_ subject: String, _ rule: Rule, _ bits: CapabilitySet, pool: String? = nil,
-                      poolHost: String? = nil, origins: @escaping (CapabilitySet) -> [ConfigOrigin] = { _ in [] },
+    private func make(_ subject: String, _ rule: Rule, _ bits: CapabilitySet, severity: Severity? = nil,
+                      pool: String? = nil, poolHost: String? = nil, direction: MigrationDirection? = nil,
+                      origins: @escaping (CapabilitySet) -> [ConfigOrigin] = { _ in [] },
                       message: @escaping (CapabilitySet) -> String) -> Draft? {
         let setting = policy.setting(for: rule)
         guard setting.enabled else { return nil }
         guard !bits.isEmpty || Self.bitless.contains(rule) else { return nil }
-        let finding = Finding(subject: subject, rule: rule, severity: setting.severity, bits: bits, pool: pool,
-                              poolHost: poolHost, message: message(bits), origins: origins(bits))
+        let finding = Finding(subject: subject, rule: rule, severity: severity ?? setting.severity, bits: bits, pool: pool,
+                              poolHost: poolHost, direction: direction, message: message(bits), origins: origins(bits))
         return Draft(finding: finding, message: message, origins: origins)
     }
 
@@ -186,20 +225,24 @@ public struct PolicyEngine: Sendable {
             }
             result += pending.map(\.finding)
         }
-        return result.sorted { ($0.severity, $0.rule, $0.poolHost ?? "", $0.bits.rawValue)
-            < ($1.severity, $1.rule, $1.poolHost ?? "", $1.bits.rawValue) }
+        return result.sorted { ($0.severity, $0.rule, $0.poolHost ?? "", $0.direction?.rawValue ?? "", $0.bits.rawValue)
+            < ($1.severity, $1.rule, $1.poolHost ?? "", $1.direction?.rawValue ?? "", $1.bits.rawValue) }
     }
 
-    /// The kernel's verdicts that explain why J lacks some bits.
-    static func verdicts(_ bits: CapabilitySet, _ host: HostAssessment) -> String {
+    /// Why a host does not back some claimed bits, in words that match the evidence: "this host is
+    /// affected (…)" only when every verdict shown says so.
+    static func unbacked(_ bits: CapabilitySet, _ host: HostAssessment, host name: String = "this host") -> String {
         var parts: [String] = []
+        var affected = true
         for b in bits.bits {
-            guard let file = ArchCapCatalog.verdictFile[b.name] else { continue }
-            let verdict = host.snapshot.vulnerabilities[file].map { "'\($0)'" } ?? "unknown"
-            let part = "\(file): \(verdict)"
+            guard let file = ArchCapCatalog.verdictFile[b.name] else { affected = false; continue }
+            let line = host.snapshot.vulnerabilities[file]
+            if line == nil || HostAssessment.notAffected(line) { affected = false }
+            let part = "\(file): \(line.map { "'\($0)'" } ?? "no verdict")"
             if !parts.contains(part) { parts.append(part) }
         }
-        return parts.isEmpty ? "not in the host's MSR" : parts.joined(separator: "; ")
+        let evidence = parts.isEmpty ? "not in its MSR" : parts.joined(separator: "; ")
+        return affected && !parts.isEmpty ? "\(name) is affected (\(evidence))" : "\(name) cannot back it (\(evidence))"
     }
 
     /// `0-3,8`.

@@ -6,11 +6,13 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Comparable {
     case unsupportedControl = "unsupported-control"
     case reservedBits = "reserved-bits"
     case migrationUnsafe = "migration-unsafe"
+    case requestDropped = "request-dropped"
     case unknownModel = "unknown-model"
     case msrHidden = "msr-hidden"
     case missedImmunity = "missed-immunity"
     case hostMSRInconsistent = "host-msr-inconsistent"
     case hostMSRUnreadable = "host-msr-unreadable"
+    case kvmDefaultDiffers = "kvm-default-differs"
     case configUnreadable = "config-unreadable"
 
     /// The severity a rule has unless the policy overrides it.
@@ -19,13 +21,13 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Comparable {
         case .unjustifiedImmunity, .unjustifiedMitigation: .critical
         case .hiddenDisclosure, .migrationUnsafe, .hostMSRInconsistent: .error
         case .unsupportedControl, .reservedBits, .hostMSRUnreadable, .configUnreadable: .warning
-        case .unknownModel: .notice
+        case .unknownModel, .requestDropped, .kvmDefaultDiffers: .notice
         case .msrHidden, .missedImmunity: .info
         }
     }
 
     /// Whether the rule is about the host rather than a guest.
-    public var isHostRule: Bool { self == .hostMSRInconsistent || self == .hostMSRUnreadable }
+    public var isHostRule: Bool { self == .hostMSRInconsistent || self == .hostMSRUnreadable || self == .kvmDefaultDiffers }
 
     /// One line for help output and reports.
     public var summary: String {
@@ -36,6 +38,8 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Comparable {
         case .unsupportedControl: "the guest is told a control MSR exists that KVM cannot emulate here"
         case .reservedBits: "the guest is told bits that no one has defined"
         case .migrationUnsafe: "a host of the guest's migration pool could not back what the guest was told"
+        case .requestDropped: "the configuration asks for bits its VMM will not pass on this host"
+        case .kvmDefaultDiffers: "KVM's own value for new guests differs from the one computed from the host's facts"
         case .unknownModel: "the CPU model is unknown to guestcap, so its own bits are unknown"
         case .msrHidden: "the guest cannot read the MSR and will assume it is vulnerable to everything"
         case .missedImmunity: "the guest mitigates flaws the host is not affected by"

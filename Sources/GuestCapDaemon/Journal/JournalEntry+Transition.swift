@@ -38,6 +38,7 @@ extension JournalEntry {
         }
         e.append("GUESTCAP_POOL", f.pool)
         e.append("GUESTCAP_POOL_HOST", f.poolHost)
+        e.append("GUESTCAP_DIRECTION", f.direction?.rawValue)
         e.append("GUESTCAP_WAIVER_REASON", f.waiverReason)
         e.append("GUESTCAP_WAIVER_EXPIRES", f.waiverExpires)
         if f.rule == .configUnreadable || f.rule == .hostMSRUnreadable { e.append("GUESTCAP_ERROR", errorText(f)) }

@@ -6,7 +6,7 @@ extension PolicyValidator {
     static let waiverKeys = ["guests", "rule", "bits", "reason", "expires"]
 
     /// Rules whose findings the engine never waives: host findings and unreadable configurations.
-    static let unwaivableRules: Set<Rule> = [.hostMSRInconsistent, .hostMSRUnreadable, .configUnreadable]
+    static let unwaivableRules: Set<Rule> = [.hostMSRInconsistent, .hostMSRUnreadable, .kvmDefaultDiffers, .configUnreadable]
 
     /// The bit classes a rule can report, so a waiver cannot name a bit its rule never reports.
     static func reportableBits(_ rule: Rule) -> CapabilitySet? {
@@ -17,7 +17,8 @@ extension PolicyValidator {
         case .unsupportedControl: .of(.control)
         case .reservedBits: .of(.reserved)
         case .migrationUnsafe: CapabilitySet.of(.immunity).union(.of(.mitigation))
-        case .unknownModel, .hostMSRInconsistent, .hostMSRUnreadable, .configUnreadable: nil
+        case .requestDropped: CapabilitySet(rawValue: .max)
+        case .unknownModel, .hostMSRInconsistent, .hostMSRUnreadable, .kvmDefaultDiffers, .configUnreadable: nil
         }
     }
 
