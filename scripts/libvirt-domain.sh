@@ -8,7 +8,7 @@
 #
 # CPU_SNIPPET_FILE holds a <cpu>...</cpu> element that goes into the domain verbatim;
 # an empty file, `none` or /dev/null means no <cpu> element at all; `-` reads stdin.
-# The guest: <domain type='qemu'> (TCG; never KVM), 64 MiB, 1 vCPU, machine 'pc',
+# The guest: <domain type='qemu'> (TCG; GUESTCAP_DOMAIN_TYPE=kvm for KVM), 64 MiB, 1 vCPU, machine 'pc',
 # no disk, no network, no graphics, no balloon/USB. QEMU starts and sits in SeaBIOS
 # ("no bootable device"), which is all the tests need: libvirt writes the live
 # /run/libvirt/qemu/NAME.xml and there is a qemu-system-x86_64 process with a -cpu.
@@ -44,7 +44,7 @@ domain_xml() {
         *[!A-Za-z0-9._-]*|"") die "domain name '$name' must match [A-Za-z0-9._-]+" ;;
     esac
     cat <<EOF
-<domain type='qemu'>
+<domain type='${GUESTCAP_DOMAIN_TYPE:-qemu}'>
   <name>$name</name>
   <memory unit='MiB'>64</memory>
   <currentMemory unit='MiB'>64</currentMemory>

@@ -10,27 +10,22 @@ import Testing
 struct LibvirtCheckTests {
     let script = CLI.packageRoot + "/scripts/libvirt-domain.sh"
 
-    @Test("the persistent config requests mds-no; the live guest did not get it after QEMU's filtering")
-    func persistentVersusLive() throws {
+    /// Defines and starts a guest, checks its persistent and live files with `--format json`, and
+    /// returns (persistent guest, live guest).
+    func definedAndStarted(type: String, cpu: String, hostRoot: String?) throws -> (p: [String: Any], l: [String: Any]) {
         let name = "gce2e-" + UUID().uuidString.prefix(8).lowercased()
         let snippet = CLI.tempDir() + "/cpu.xml"
-        try """
-            <cpu mode='custom' match='exact' check='none'>
-              <model fallback='forbid'>Cascadelake-Server</model>
-              <feature policy='require' name='arch-capabilities'/>
-              <feature policy='force' name='mds-no'/>
-            </cpu>
-            """.write(toFile: snippet, atomically: true, encoding: .utf8)
+        try cpu.write(toFile: snippet, atomically: true, encoding: .utf8)
+        let env = ["GUESTCAP_DOMAIN_TYPE": type]
         defer { _ = try? CLI.run(script, ["cleanup", name]) }
-        let define = try CLI.run(script, ["define", name, snippet])
+        let define = try CLI.run(script, ["define", name, snippet], environment: env)
         try #require(define.status == 0, "virsh define: \(define.stderr)")
-        let start = try CLI.run(script, ["start", name])
+        let start = try CLI.run(script, ["start", name], environment: env)
         try #require(start.status == 0, "virsh start: \(start.stderr)")
-
         let persistent = "/etc/libvirt/qemu/\(name).xml", live = "/run/libvirt/qemu/\(name).xml"
-        let r = try CLI.guestcap(["check", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
-                                  "--format", "json", persistent, live])
-        #expect(r.status == 1, "the persistent config violates: \(r.stderr)")
+        let hostArgs = hostRoot.map { ["--host-root", $0] } ?? []
+        let r = try CLI.guestcap(["check"] + hostArgs + ["--format", "json", persistent, live])
+        #expect(r.status != 2, "\(r.stderr)")
         let v = try CLI.validate(r.stdout)
         #expect(v.status == 0, "\(v.stdout)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -38,21 +33,60 @@ struct LibvirtCheckTests {
         let p = try #require(guests.first { $0["source"] as? String == "libvirt" })
         let l = try #require(guests.first { $0["source"] as? String == "libvirt-live" })
         #expect(p["name"] as? String == name && l["name"] as? String == name)
-        #expect(p["status"] as? String == "violating")
-        let pf = p["findings"] as? [[String: Any]] ?? []
-        let immunity = pf.first { $0["rule"] as? String == "unjustified-immunity" }
-        #expect(immunity?["bits"] as? [String] == ["mds-no"])
-        #expect((immunity?["origins"] as? [String])?.first?.contains("name='mds-no'") == true)
-        // QEMU (TCG) could not give arch-capabilities or mds-no; libvirt recorded that in the live XML.
-        let lg = l["arch_capabilities"] as? [String: Any]
-        #expect(lg?["visible"] as? Bool == false)
-        #expect((lg?["bits"] as? [String])?.contains("mds-no") == false)
-        #expect(l["status"] as? String == "compliant")
+        return (p, l)
+    }
 
-        let text = try CLI.guestcap(["check", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
-                                     persistent, live])
-        #expect(text.stdout.contains("CRITICAL unjustified-immunity [mds-no]"))
-        #expect(text.stdout.contains("claimed by <feature policy='force' name='mds-no'/>"))
+    static let forcedMDS = """
+        <cpu mode='custom' match='exact' check='none'>
+          <model fallback='forbid'>Cascadelake-Server</model>
+          <feature policy='require' name='arch-capabilities'/>
+          <feature policy='force' name='mds-no'/>
+        </cpu>
+        """
+
+    @Test("TCG: the persistent config asks for mds-no; G for it equals what QEMU gave (the live file): nothing")
+    func persistentVersusLiveTCG() throws {
+        let (p, l) = try definedAndStarted(type: "qemu", cpu: Self.forcedMDS,
+                                           hostRoot: CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode")
+        let pg = try #require(p["arch_capabilities"] as? [String: Any])
+        let lg = try #require(l["arch_capabilities"] as? [String: Any])
+        // What real QEMU did, as libvirt recorded it in the live file: no MSR for the guest.
+        #expect(lg["visible"] as? Bool == false)
+        #expect((lg["bits"] as? [String])?.contains("mds-no") == false)
+        // guestcap's G for the persistent file agrees with it.
+        #expect(pg["value"] as? String == lg["value"] as? String)
+        #expect(pg["visible"] as? Bool == lg["visible"] as? Bool)
+        #expect(pg["vmm"] as? String == "qemu-tcg")
+        let requested = try #require(pg["requested"] as? [String: Any])
+        #expect((requested["bits"] as? [String])?.contains("mds-no") == true)
+        #expect(requested["visible"] as? Bool == true)
+        #expect((pg["dropped"] as? [String])?.contains("mds-no") == true)
+        let pf = p["findings"] as? [[String: Any]] ?? []
+        #expect(!pf.contains { $0["rule"] as? String == "unjustified-immunity" })
+        let dropped = pf.first { $0["rule"] as? String == "request-dropped" }
+        #expect((dropped?["origins"] as? [String])?.contains { $0.contains("name='mds-no'") } == true)
+        #expect(p["status"] as? String == "compliant")
+        #expect(l["status"] as? String == "compliant")
+    }
+
+    @Test("KVM: G for the persistent file equals what QEMU with this host's KVM gave (the live file)",
+          .enabled(if: KVMGuests.canStartWithArchCapabilities,
+                   "needs a /dev/kvm whose KVM starts a guest with arch-capabilities (a nested PVM backend clears CPUID.7.0:EDX[29] and refuses the MSR); runs on a real KVM host"))
+    func persistentVersusLiveKVM() throws {
+        let cpu = """
+            <cpu mode='custom' match='exact' check='none'>
+              <model fallback='allow'>Cascadelake-Server-v2</model>
+              <feature policy='force' name='mds-no'/>
+              <feature policy='force' name='taa-no'/>
+              <feature policy='force' name='gds-no'/>
+            </cpu>
+            """
+        let (p, l) = try definedAndStarted(type: "kvm", cpu: cpu, hostRoot: nil)
+        let pg = try #require(p["arch_capabilities"] as? [String: Any])
+        let lg = try #require(l["arch_capabilities"] as? [String: Any])
+        #expect(pg["vmm"] as? String == "qemu-kvm")
+        #expect(pg["bits"] as? [String] == lg["bits"] as? [String])
+        #expect(pg["visible"] as? Bool == lg["visible"] as? Bool)
     }
 
     @Test("a folder of libvirt's files: every defined domain is one guest, nothing else is listed")
@@ -71,4 +105,17 @@ struct LibvirtCheckTests {
         #expect(mine.first?["status"] as? String == "compliant")
         #expect(guests.allSatisfy { ($0["path"] as? String)?.hasPrefix("/etc/libvirt/qemu/") == true })
     }
+}
+
+/// Whether QEMU with this machine's KVM starts a vCPU that has arch-capabilities: KVM must keep
+/// CPUID.7.0:EDX[29] and accept the MSR (a nested PVM backend does neither).
+enum KVMGuests {
+    static let canStartWithArchCapabilities: Bool = {
+        guard FileManager.default.isReadableFile(atPath: "/dev/kvm") else { return false }
+        // -S stops before the guest runs, after the vCPU and its MSRs are set: a refusal exits at once.
+        guard let r = try? CLI.run("/usr/bin/timeout", ["3", "qemu-system-x86_64", "-accel", "kvm", "-cpu",
+                                                        "host,arch-capabilities=on", "-machine", "pc", "-m", "16",
+                                                        "-nodefaults", "-display", "none", "-S"]) else { return false }
+        return r.status == 124
+    }()
 }

@@ -67,8 +67,14 @@ struct KVMSynthesisTests {
         #expect(!h.kvmDefault.isSuperset(of: bits("taa-no")))
         #expect(h.justified.isSuperset(of: bits("taa-no")))
         #expect(h.sources[8] == "msr")
+        // Without the hardware bit, the kernel's "Not affected" still makes taa-no true (verdict source),
+        // though KVM itself does not hand it out.
         let noHW = HostAssessment(snapshot: snapshot(vulnerabilities: ["tsx_async_abort": "Not affected"], flags: []))
-        #expect(!noHW.justified.isSuperset(of: bits("taa-no")))
+        #expect(noHW.justified.isSuperset(of: bits("taa-no")))
+        #expect(noHW.sources[8] == "kernel:tsx_async_abort")
+        #expect(!noHW.kvmDefault.isSuperset(of: bits("taa-no")))
+        let affected = HostAssessment(snapshot: snapshot(vulnerabilities: ["tsx_async_abort": "Mitigation: TSX disabled"], flags: []))
+        #expect(!affected.justified.isSuperset(of: bits("taa-no")))
     }
 
     @Test("step 6: gds-no when not affected or mitigated by microcode", arguments: [
@@ -98,13 +104,15 @@ struct KVMSynthesisTests {
         #expect(h.msrStatus == .absent)
     }
 
-    @Test("policy can turn KVM synthesis and QEMU's fb-clear off")
+    @Test("policy can turn KVM synthesis and QEMU's fb-clear off; the verdict source stays")
     func switches() {
-        let verdicts = ["mds": "Not affected"]
+        let verdicts = ["mds": "Not affected", "gather_data_sampling": "Mitigation: Microcode"]
         let on = HostAssessment(snapshot: snapshot(vulnerabilities: verdicts))
         let off = HostAssessment(snapshot: snapshot(vulnerabilities: verdicts), options: JustificationOptions(kvmSynthesis: false))
-        #expect(on.justified.isSuperset(of: bits("mds-no", "pschange-mc-no")))
-        #expect(off.justified.isDisjoint(with: bits("mds-no", "pschange-mc-no")))
+        #expect(on.justified.isSuperset(of: bits("mds-no", "pschange-mc-no", "gds-no")))
+        #expect(off.justified.isDisjoint(with: bits("pschange-mc-no", "gds-no")))
+        #expect(off.justified.isSuperset(of: bits("mds-no")), "mds: Not affected is a verdict, always on")
+        #expect(off.sources[5] == "kernel:mds")
         #expect(off.kvmDefault == on.kvmDefault)
     }
 

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 @testable import GuestCapCore
 
-/// A guest with a base and features, as a libvirt file would give.
-func guest(_ base: CPUBase, _ ops: [(CPUOperation.Step, String)] = [], source: GuestSource = .libvirt,
+/// A guest with a base and features, as a libvirt live file gives it: G is what the CPU says
+/// (rules judge G; how a VMM turns R into G is tested in GuestCapSourcesTests).
+func guest(_ base: CPUBase, _ ops: [(CPUOperation.Step, String)] = [], source: GuestSource = .libvirtLive,
            name: String = "web1", uuid: String? = "11111111-2222-3333-4444-555555555555") -> GuestConfig {
-    GuestConfig(source: source, path: "/etc/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
+    GuestConfig(source: source, path: "/run/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
                 cpu: GuestCPUConfig(base: base, baseOrigin: ConfigOrigin("<cpu>", line: 10),
                                     operations: ops.enumerated().map { i, op in
                                         CPUOperation(op.0, origin: ConfigOrigin(op.1, line: 11 + i)) }))
@@ -224,7 +225,7 @@ struct AuditDiffTests {
 
     @Test("two files of one source claiming one UUID are identified by path")
     func duplicateUUID() {
-        let a = guest(.qemuDefault, name: "a"), b = guest(.qemuDefault, name: "b")
+        let a = guest(.qemuDefault, source: .libvirt, name: "a"), b = guest(.qemuDefault, source: .libvirt, name: "b")
         let c = guest(.qemuDefault, source: .libvirtLive, name: "a")
         let ids = GuestInput.identities([.config(a), .config(b), .config(c)])
         #expect(ids.map(\.byUUID) == [false, false, true])

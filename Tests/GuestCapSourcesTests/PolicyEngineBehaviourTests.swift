@@ -149,7 +149,8 @@ struct PolicyEngineBehaviourTests {
         let sky = try #require(unsafe.first { $0.poolHost == "kvm-sky-01" })
         #expect(sky.bits.names.contains("mds-no"))
         #expect(sky.bits.names.contains("rdctl-no"))
-        #expect(sky.message.contains("host kvm-sky-01 cannot back"))
+        #expect(sky.message.contains("here; moved to kvm-sky-01, kvm-sky-01 cannot back it"))
+        #expect(unsafe.allSatisfy { $0.direction == .outgoing })
         #expect(sky.message.contains("mds: 'Mitigation: Clear CPU buffers; SMT vulnerable'"))
         let cl = try #require(unsafe.first { $0.poolHost == "kvm-cl-01" })
         #expect(cl.bits.names.contains("taa-no"))
@@ -176,14 +177,16 @@ struct PolicyEngineBehaviourTests {
         #expect(S.verdict(guest, on: S.sapphireRapids, policy: waived, now: now).status == .waived)
     }
 
-    @Test("kvm_synthesis = false takes the kernel's verdicts out of J")
+    @Test("kvm_synthesis = false takes KVM's synthesis out of J (the 'Not affected' verdicts stay)")
     func kvmSynthesisSwitch() throws {
-        // Cascade Lake's MSR lacks rfds-no, which KVM synthesizes from the verdict "Not affected".
-        let guest = S.guest("web1", force: ["rfds-no"])
+        // Cascade Lake's MSR lacks gds-no, which KVM synthesizes from "Mitigation: Microcode" (no verdict source).
+        let guest = S.guest("web1", force: ["gds-no"])
         #expect(!S.verdict(guest, on: S.cascadeLake, policy: try policy(""), now: now).findings
             .contains { $0.rule == .unjustifiedImmunity })
         let off = S.verdict(guest, on: S.cascadeLake, policy: try policy("kvm_synthesis = false\n"), now: now)
         let f = try #require(off.findings.first { $0.rule == .unjustifiedImmunity })
-        #expect(f.bits.names == ["rfds-no"])
+        #expect(f.bits.names == ["gds-no"])
+        let rfds = S.verdict(S.guest("web1", force: ["rfds-no"]), on: S.cascadeLake, policy: try policy("kvm_synthesis = false\n"), now: now)
+        #expect(!rfds.findings.contains { $0.rule == .unjustifiedImmunity }, "rfds: Not affected is a verdict")
     }
 }

@@ -95,7 +95,8 @@ enum PolicyTestSupport {
         }
     }
 
-    /// A libvirt guest with a custom CPU model and forced features.
+    /// A guest with a custom CPU model and forced features, as libvirt's live file records what
+    /// the guest was given (G = its CPU), so rules see the features.
     static func guest(_ name: String, model: String = "Cascadelake-Server-v2", force: [String] = [],
                       disable: [String] = [], uuid: String? = nil) -> GuestConfig {
         let forced = force.map { bit in
@@ -107,7 +108,7 @@ enum PolicyTestSupport {
         let operations = (forced + disabled).enumerated().map { i, op in
             CPUOperation(op.0, origin: ConfigOrigin(op.1, line: 4 + i))
         }
-        return GuestConfig(source: .libvirt, path: "/etc/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
+        return GuestConfig(source: .libvirtLive, path: "/run/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
                            cpu: GuestCPUConfig(base: .model(name: model), baseOrigin: ConfigOrigin("<model>", line: 3),
                                                operations: operations))
     }

@@ -105,7 +105,7 @@ struct QEMUCommandLineParserTests {
         }
         let arm = #expect(throws: GuestConfigError.self) { try args("qemu-system-aarch64 -cpu host") }
         #expect(arm?.kind == .otherKind)
-        #expect(arm?.reason.contains("another architecture (qemu-system-aarch64)") == true)
+        #expect(arm?.reason.contains("not an x86 guest (qemu-system-aarch64)") == true)
     }
 
     @Test("unbalanced quote: malformed, naming the line where the quote opened")

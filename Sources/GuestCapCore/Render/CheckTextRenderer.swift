@@ -35,8 +35,14 @@ public enum CheckTextRenderer {
             lines.append("  cannot be read: \(e)")
         }
         if let g = v.advertised {
-            let visibility = g.visible ? "" : " — but the guest cannot read the MSR (arch-capabilities off)"
-            lines.append("  told:         \(g.value)\(visibility)")
+            let hidden = " — but the guest cannot read the MSR (arch-capabilities off)"
+            if let r = v.values?.requested, r.value != g.value || r.visible != g.visible {
+                lines.append("  asks for:     \(r.value)\(r.visible ? "" : hidden)")
+                let vmm = v.values.map { " (\($0.vmm.rawValue) passes)" } ?? ""
+                lines.append("  told:         \(g.value)\(g.visible ? vmm : hidden)")
+            } else {
+                lines.append("  told:         \(g.value)\(g.visible ? "" : hidden)")
+            }
             lines.append("  host backs:   \(host.justified)")
         }
         for f in v.findings {

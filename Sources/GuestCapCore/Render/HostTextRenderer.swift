@@ -21,20 +21,21 @@ public enum HostTextRenderer {
             out.append("  \(g.value.map(CapabilitySet.hex) ?? "absent") on CPU \(PolicyEngine.cpuList(g.cpus))")
         }
         out.append("Justified (J), what a guest may be told: \(host.justified)")
-        out.append("KVM default for new guests:              \(host.kvmDefault)")
-        if let reported = s.kvmReported {
-            if reported == host.kvmDefault.rawValue {
-                out.append("KVM reports (KVM_GET_MSRS on /dev/kvm):  \(CapabilitySet.hex(reported)), the same as computed")
+        out.append("KVM default for new guests:              \(host.kvmDefaultComputed)")
+        if let reported = host.kvmReported {
+            if reported == host.kvmDefaultComputed {
+                out.append("KVM reports (KVM_GET_MSRS on /dev/kvm):  \(reported.hex), the same as computed")
             } else {
-                let r = CapabilitySet(rawValue: reported)
-                let extra = r.subtracting(host.kvmDefault), missing = host.kvmDefault.subtracting(r)
+                let extra = reported.subtracting(host.kvmDefaultComputed)
+                let missing = host.kvmDefaultComputed.subtracting(reported)
                 var diff: [String] = []
                 if !extra.isEmpty { diff.append("KVM also sets \(extra.names.joined(separator: ", "))") }
                 if !missing.isEmpty { diff.append("KVM does not set \(missing.names.joined(separator: ", "))") }
-                out.append("KVM reports (KVM_GET_MSRS on /dev/kvm):  \(CapabilitySet.hex(reported)), differs from computed: "
-                    + diff.joined(separator: "; "))
+                out.append("KVM reports (KVM_GET_MSRS on /dev/kvm):  \(reported.hex), differs from computed: "
+                    + diff.joined(separator: "; ") + "; guestcap uses KVM's value")
             }
         }
+        out.append("QEMU with KVM passes at most:            \(host.qemuPasses)")
         if !host.options.kvmSynthesis { out.append("Policy: KVM-synthesized bits are not counted as justified") }
         if !host.options.qemuFbClear { out.append("Policy: QEMU's synthesized fb-clear is not counted as justified") }
         out.append("")
@@ -96,6 +97,7 @@ public enum HostTextRenderer {
             case "msr": return "msr: the hardware reports it"
             case "kvm": return "kvm: KVM always sets it"
             case "qemu": return "qemu: mds/taa/mmio immunity makes fb-clear safe to advertise"
+            case "kvm-reported": return "kvm-reported: KVM's own value for new guests has it"
             default: return source
             }
         }

@@ -75,7 +75,7 @@ public struct HostDocument: Codable, Sendable, Equatable {
         var sources: [String: String] = [:]
         for (n, src) in host.sources { sources[ArchCapCatalog.bit(n).name] = src }
         justified = JustifiedDoc(value: host.justified.hex, bits: host.justified.names, sources: sources)
-        kvmDefault = ValueDoc(value: host.kvmDefault.hex, bits: host.kvmDefault.names)
+        kvmDefault = ValueDoc(value: host.kvmDefaultComputed.hex, bits: host.kvmDefaultComputed.names)
         kvm = KVMDoc(vmentryL1dFlush: s.vmentryL1dFlush, reported: s.kvmReported.map(CapabilitySet.hex))
         since = s.since
         notes = host.notes.isEmpty ? nil : host.notes

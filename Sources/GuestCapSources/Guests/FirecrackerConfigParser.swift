@@ -24,9 +24,20 @@ public enum FirecrackerConfigParser {
     public static func kind(ofKeys keys: some Sequence<String>) -> DocumentKind? {
         let keys = Set(keys)
         if !keys.isDisjoint(with: ["machine-config", "cpu-config", "boot-source"]) { return .vmConfig }
-        if !keys.isDisjoint(with: ["msr_modifiers", "cpuid_modifiers", "kvm_capabilities"]) { return .cpuTemplate }
+        if !keys.isDisjoint(with: ["msr_modifiers", "cpuid_modifiers", "kvm_capabilities", "reg_modifiers",
+                                   "vcpu_features"]) { return .cpuTemplate }
         return nil
     }
+
+    /// An aarch64 template modifies registers and vCPU features, never CPUID or MSRs.
+    static func isAArch64Template(_ template: [String: Any]) -> Bool {
+        let keys = Set(template.keys)
+        return !keys.isDisjoint(with: ["reg_modifiers", "vcpu_features"])
+            && keys.isDisjoint(with: ["cpuid_modifiers", "msr_modifiers"])
+    }
+
+    private static let notX86 = "not an x86 guest (a Firecracker aarch64 CPU template: reg_modifiers/vcpu_features, "
+        + "no cpuid or msr modifiers): MSR 0x10a does not exist there"
 
     /// Parses a VM configuration or a custom CPU template.
     /// - Parameter hashContents: Whether to compute ``GuestConfig/contentHash`` (over the
@@ -43,6 +54,7 @@ public enum FirecrackerConfigParser {
         let name = fileStem(path)
         switch kind {
         case .cpuTemplate:
+            if isAArch64Template(object) { throw .otherKind(notX86) }
             var locator = Locator(bytes: bytes)
             let ops = try templateOperations(object, locator: &locator, prefix: "")
             let cpu = GuestCPUConfig(base: .kvmDefault(label: "Firecracker custom template"),
@@ -70,6 +82,7 @@ public enum FirecrackerConfigParser {
         case nil, is NSNull:
             break
         case let inline as [String: Any]:
+            if isAArch64Template(inline) { throw .otherKind(notX86) }
             let ops = try templateOperations(inline, locator: &locator, prefix: "")
             return GuestCPUConfig(base: .kvmDefault(label: "Firecracker custom template"),
                                   baseOrigin: ConfigOrigin("\"cpu-config\": {…}", line: cpuConfigLine), operations: ops)
@@ -84,12 +97,14 @@ public enum FirecrackerConfigParser {
                 guard let template = try JSONText.decode(templateBytes) as? [String: Any] else {
                     throw GuestConfigError.malformed("is not a JSON object")
                 }
+                if isAArch64Template(template) { throw GuestConfigError.otherKind(notX86) }
                 var templateLocator = Locator(bytes: templateBytes)
                 let ops = try templateOperations(template, locator: &templateLocator, prefix: lastComponent(templatePath) + ": ")
                 return GuestCPUConfig(base: .kvmDefault(label: "Firecracker custom template"),
                                       baseOrigin: ConfigOrigin("\"cpu-config\": \"\(file)\"", line: cpuConfigLine),
                                       operations: ops)
             } catch {
+                if error.kind == .otherKind { throw error }
                 throw .malformed("its cpu-config template \(templatePath): \(error)", line: cpuConfigLine)
             }
         default:

@@ -45,16 +45,51 @@ public enum LibvirtDomainParser {
         }
         let name = domain.child("name")?.trimmedText
         let uuid = domain.child("uuid")?.trimmedText
+        let osType = domain.child("os")?.child("type")
+        if let arch = osType?.attribute("arch"), !x86Architectures.contains(arch) {
+            throw .otherKind("not an x86 guest (<type arch='\(arch)'>): MSR 0x10a does not exist there")
+        }
+        let accelerator: Accelerator
+        switch domain.attribute("type") {
+        case "kvm", nil: accelerator = .kvm
+        case "qemu": accelerator = .tcg
+        case let other?:
+            throw .otherKind("a libvirt domain of type '\(other)': guestcap judges QEMU guests (type 'kvm' or 'qemu')")
+        }
+        var cpu = try cpuConfig(domain.child("cpu"))
+        // libvirt appends <qemu:commandline> arguments last, and QEMU uses the last -cpu.
+        if let override = try commandLineCPU(domain.child(qemuCommandLine)) { cpu = override }
+        cpu.machine = osType?.attribute("machine")
         return GuestConfig(source: source, path: path, name: name?.isEmpty == false ? name : nil,
-                           uuid: uuid?.isEmpty == false ? uuid : nil, cpu: try cpuConfig(domain.child("cpu")),
-                           pid: pid, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
+                           uuid: uuid?.isEmpty == false ? uuid : nil, cpu: cpu,
+                           pid: pid, accelerator: accelerator, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
+    }
+
+    private static let x86Architectures: Set<String> = ["x86_64", "i686"]
+    /// libvirt's QEMU namespace element, with the prefix libvirt writes.
+    private static let qemuCommandLine = "qemu:commandline"
+
+    /// The last `-cpu` among `<qemu:arg value=…>` elements, as a QEMU `-cpu`.
+    private static func commandLineCPU(_ element: XMLElement?) throws(GuestConfigError) -> GuestCPUConfig? {
+        guard let element else { return nil }
+        let args = element.children(named: "qemu:arg")
+        var found: GuestCPUConfig?
+        for (i, arg) in args.enumerated() where arg.attribute("value") == "-cpu" || arg.attribute("value") == "--cpu" {
+            guard i + 1 < args.count, let value = args[i + 1].attribute("value") else {
+                throw .malformed("<qemu:arg value='-cpu'/> has no value after it", line: arg.line)
+            }
+            found = try QEMUCommandLineParser.cpuConfig(value, line: args[i + 1].line,
+                                                       written: "<qemu:arg value='\(value)'/>")
+        }
+        return found
     }
 
     /// The elements read above: the rest of a domain (`<devices>`, `<metadata>`, …, most of
     /// its bytes) is checked by the XML parser as strictly but not built into a tree.
     static let selection = XMLElementSelection(paths: [
-        "domain/name", "domain/uuid", "domain/cpu/**",
-        "domstatus/domain/name", "domstatus/domain/uuid", "domstatus/domain/cpu/**",
+        "domain/name", "domain/uuid", "domain/cpu/**", "domain/os/type", "domain/qemu:commandline/**",
+        "domstatus/domain/name", "domstatus/domain/uuid", "domstatus/domain/cpu/**", "domstatus/domain/os/type",
+        "domstatus/domain/qemu:commandline/**",
     ])
 
     // MARK: - <cpu>
@@ -73,6 +108,10 @@ public enum LibvirtDomainParser {
         case let mode? where hostModes.contains(mode):
             base = .kvmDefault(label: mode)
             baseOrigin = ConfigOrigin("<cpu mode='\(mode)'>", line: cpu.line)
+        case let mode where (mode == nil || mode == "custom") && cpu.attribute("match") == "minimum":
+            // libvirt gives a 'minimum' CPU everything the host can, like host-model.
+            base = .kvmDefault(label: "match='minimum'")
+            baseOrigin = ConfigOrigin("<cpu match='minimum'>", line: cpu.line)
         case nil, "custom":
             if let model, !modelName.isEmpty {
                 base = .model(name: modelName)
@@ -111,7 +150,8 @@ public enum LibvirtDomainParser {
             }
             // Any other feature is not a bit of MSR 0x10a: ignored here.
         }
-        return GuestCPUConfig(base: base, baseOrigin: baseOrigin, operations: operations)
+        let strict = cpu.attribute("check") == "full" ? ConfigOrigin("<cpu check='full'>", line: cpu.line) : nil
+        return GuestCPUConfig(base: base, baseOrigin: baseOrigin, operations: operations, strictCheck: strict)
     }
 
     /// The MSR bit a libvirt feature name stands for; reserved `bitN` names are not features.

@@ -50,13 +50,16 @@ public enum QEMUCommandLineParser {
         let argv0 = words[0].text
         guard isX86QEMU(argv0) else {
             if basename(argv0).hasPrefix("qemu-system-") {
-                throw .otherKind("a QEMU command line for another architecture (\(basename(argv0))): no MSR 0x10a")
+                throw .otherKind("not an x86 guest (\(basename(argv0))): MSR 0x10a does not exist there")
             }
             throw .otherKind("not a QEMU command line: it runs '\(argv0)'")
         }
         var cpu: ShellWord?
         var name: String?
         var uuid: String?
+        var machine: String?
+        // QEMU's default accelerator is TCG; RHEL's qemu-kvm defaults to KVM. The first -accel wins.
+        var accelerator: Accelerator? = basename(argv0) == "qemu-kvm" ? .kvm : nil
         var i = 1
         while i < words.count {
             let word = words[i].text
@@ -64,11 +67,21 @@ public enum QEMUCommandLineParser {
             let option = word.hasPrefix("--") ? String(word.dropFirst()) : word
             let value = i + 1 < words.count ? words[i + 1] : nil
             switch option {
-            case "-cpu", "-name", "-uuid":
+            case "-enable-kvm":
+                accelerator = accelerator ?? .kvm
+                i += 1
+            case "-cpu", "-name", "-uuid", "-accel", "-machine", "-M":
                 guard let value else { throw .malformed("\(option) has no value", line: lineOf(words[i])) }
                 if option == "-cpu" { cpu = value }  // QEMU keeps the last -cpu
                 if option == "-name" { name = guestName(value.text) }
                 if option == "-uuid" { uuid = value.text }
+                if option == "-accel" { accelerator = accelerator ?? Self.accelerator(value.text, keyed: false) }
+                if option == "-machine" || option == "-M" {
+                    let parts = splitOptions(value.text)
+                    if let first = parts.first, !first.contains("=") { machine = first }
+                    for part in parts where part.hasPrefix("type=") { machine = String(part.dropFirst(5)) }
+                    accelerator = accelerator ?? Self.accelerator(value.text, keyed: true)
+                }
                 i += 2
             default:
                 // Skip the option's argument when it has one; an option never starts a value with '-'.
@@ -76,9 +89,21 @@ public enum QEMUCommandLineParser {
             }
         }
         var guestCPU = GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("no -cpu option: QEMU's default CPU"))
-        if let cpu { guestCPU = try cpuConfig(cpu) }
+        if let cpu { guestCPU = try cpuConfig(cpu.text, line: lineOf(cpu)) }
+        guestCPU.machine = machine
         return GuestConfig(source: .qemu, path: path, name: name, uuid: uuid, cpu: guestCPU, pid: pid,
-                           contentHash: hashContents ? SHA256.hex(of: bytes) : "")
+                           accelerator: accelerator ?? .tcg, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
+    }
+
+    /// The accelerator an `-accel` value (`kvm`, `kvm,thread=…`, `accel=kvm:tcg`) or a `-machine`
+    /// value (`q35,accel=kvm`) names first; nil when it names none.
+    private static func accelerator(_ value: String, keyed: Bool) -> Accelerator? {
+        let parts = splitOptions(value)
+        var names: [String] = []
+        if !keyed, let first = parts.first, !first.contains("=") { names.append(first) }
+        for part in parts where part.hasPrefix("accel=") { names.append(String(part.dropFirst(6))) }
+        guard let first = names.first?.split(separator: ":").first else { return nil }
+        return first == "kvm" ? .kvm : .tcg
     }
 
     private static func lineOf(_ word: ShellWord) -> Int? { word.line > 0 ? word.line : nil }
@@ -147,20 +172,23 @@ public enum QEMUCommandLineParser {
         }
     }
 
-    private static func cpuConfig(_ word: ShellWord) throws(GuestConfigError) -> GuestCPUConfig {
-        let parts = splitOptions(word.text)
+    /// Reads a `-cpu` value; `written` is how the origin is shown when it is not a plain command line
+    /// (libvirt's `<qemu:arg>`).
+    static func cpuConfig(_ text: String, line: Int?, written: String? = nil) throws(GuestConfigError) -> GuestCPUConfig {
+        let parts = splitOptions(text)
         let model = parts[0]
-        let line = lineOf(word)
-        guard !model.isEmpty else { throw .malformed("-cpu '\(word.text)' names no CPU model", line: line) }
+        guard !model.isEmpty else { throw .malformed("-cpu '\(text)' names no CPU model", line: line) }
         let base: CPUBase = (model == "host" || model == "max") ? .kvmDefault(label: "-cpu \(model)") : .model(name: model)
-        let baseOrigin = ConfigOrigin("-cpu \(word.text)", line: line)
+        let baseOrigin = ConfigOrigin(written ?? "-cpu \(text)", line: line)
+        var strict: ConfigOrigin?
 
         // QEMU applies `name=on|off` in order, then every `+name`, then every `-name` (minus wins).
         var ordered: [CPUOperation] = []
         var plus: [CPUOperation] = []
         var minus: [CPUOperation] = []
         for token in parts.dropFirst() where !token.isEmpty {
-            let origin = ConfigOrigin("-cpu \(model),\(token)", line: line)
+            let origin = ConfigOrigin(written ?? "-cpu \(model),\(token)", line: line)
+            if token == "enforce" || token == "enforce=on" { strict = ConfigOrigin("-cpu \(model),enforce", line: line); continue }
             if token.hasPrefix("+") || token.hasPrefix("-") {
                 let on = token.hasPrefix("+")
                 let op: CPUOperation.Step?
@@ -191,6 +219,6 @@ public enum QEMUCommandLineParser {
             case .other: break
             }
         }
-        return GuestCPUConfig(base: base, baseOrigin: baseOrigin, operations: ordered + plus + minus)
+        return GuestCPUConfig(base: base, baseOrigin: baseOrigin, operations: ordered + plus + minus, strictCheck: strict)
     }
 }
