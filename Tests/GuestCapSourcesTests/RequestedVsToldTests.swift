@@ -310,6 +310,15 @@ struct RequestedVsToldTests {
         #expect(config.cpu.baseOrigin.text == "<qemu:arg value='host,+taa-no'/>")
     }
 
+    @Test("microvm gives an unversioned model its latest version; pc and q35 give v1")
+    func microvmLatest() throws {
+        let pc = try Self.qemu("qemu-system-x86_64 -accel kvm -machine q35 -cpu Cascadelake-Server")
+        let micro = try Self.qemu("qemu-system-x86_64 -accel kvm -M microvm -cpu Cascadelake-Server")
+        #expect(Self.evaluate(pc, on: TestHosts.cascadeLake).values?.requested.value.isEmpty == true)
+        #expect(Self.evaluate(micro, on: TestHosts.cascadeLake).values?.requested.value
+            .isSuperset(of: bits("rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no")) == true)
+    }
+
     @Test("<cpu match='minimum'> is the host's value, not its bare model")
     func matchMinimum() throws {
         let config = try Self.libvirt(Self.domain(cpu: "<cpu match='minimum'><model>qemu64</model></cpu>"))

@@ -46,7 +46,10 @@ public struct AdvertisedValue: Sendable, Hashable {
             set(kvmDefault, ConfigOrigin("KVM default (\(label))", line: origin.line))
             visible = true
         case .model(let name):
-            if let model = CPUModelCatalog.model(named: name) {
+            // microvm (and nitro-enclave) give an unversioned model name its latest version.
+            let machine = config.cpu.machine ?? ""
+            let latest = machine.hasPrefix("microvm") || machine.hasPrefix("nitro-enclave")
+            if let model = CPUModelCatalog.model(named: name, unversioned: latest ? .latest : .v1) {
                 set(model.bits, ConfigOrigin("model \(model.canonicalName)", line: origin.line))
                 visible = model.visible
             } else {
