@@ -12,7 +12,14 @@ public struct FleetReport: Codable, Sendable {
         /// Exports of a host that was already read (several periods of one host): counted again.
         public var repeatedHosts = 0
         public var unreadable: [Unreadable] = []
-        enum CodingKeys: String, CodingKey { case files, hosts, repeatedHosts = "repeated_hosts", unreadable }
+        /// The journal folder read (`guestcap fleet --journal`); absent when exports were read.
+        public var journal: String?
+        enum CodingKeys: String, CodingKey { case files, hosts, repeatedHosts = "repeated_hosts", unreadable, journal }
+
+        /// "3 hosts from 3 exports", or "from the journal DIR".
+        public var sourceText: String {
+            "\(hosts) hosts from " + (journal.map { "the journal \($0)" } ?? "\(files) exports")
+        }
     }
     public struct Unreadable: Codable, Sendable, Equatable {
         public var path: String

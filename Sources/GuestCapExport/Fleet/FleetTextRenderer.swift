@@ -9,7 +9,7 @@ public enum FleetTextRenderer {
     public static func render(_ r: FleetReport, limit: Int = 50) -> String {
         var out: [String] = []
         let t = r.totals
-        var head = "guestcap fleet: \(r.inputs.hosts) hosts from \(r.inputs.files) exports, \(t.guests) guests"
+        var head = "guestcap fleet: \(r.inputs.sourceText), \(t.guests) guests"
         if let p = r.period { head += ", \(ReportCoding.formatDate(p.from)) to \(ReportCoding.formatDate(p.to))" }
         out.append(head)
         out.append("Guests: \(t.compliant) compliant, \(t.violating) violating, \(t.waived) waived, \(t.unreadable) unreadable; hosts with violations: \(t.hostsWithViolations)")
