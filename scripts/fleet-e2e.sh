@@ -109,6 +109,16 @@ ip netns add "$central_ns"
 ip -n "$central_ns" link set lo up
 
 hosts=(cascadelake skylake-oldmicrocode graniterapids)
+# One migration pool of the three hosts for the db-N guests, at severity warning: they start
+# migration-unsafe (the CPUs differ) without being violations, so GuestCapMigrationUnsafe fires
+# from the start and the fleet's migration matrix is not empty.
+mkdir -p "$work/pool"
+for h in "${hosts[@]}"; do
+    "$bin" host --host-root "$repo/examples/hosts/$h" --format json >"$work/pool/$h.json" || true
+done
+printf '[rules.migration-unsafe]\nseverity = "warning"\n\n[[pools]]\nname = "clx-skx-gnr"\nmembers = ["%s/pool/"]\nguests = ["db-*"]\n' \
+    "$work" >"$work/policy.toml"
+"$bin" policy check "$work/policy.toml" >/dev/null
 names=()
 targets=""
 for i in 1 2 3; do
@@ -133,6 +143,7 @@ for i in 1 2 3; do
         >"$hd/journald.conf"
     cat >"$hd/guestcap.toml" <<EOF
 host_root = "$root"
+policy = "$work/policy.toml"
 database = "$hd/history.sqlite"
 sample_interval = 2
 [[watch]]
@@ -183,7 +194,8 @@ prom() {  # PATH [curl args]: a Prometheus API call from inside the central name
     local path=$1; shift
     ip netns exec "$central_ns" curl -sfG "http://127.0.0.1:9090$path" "$@"
 }
-until prom /-/ready >/dev/null 2>&1; do sleep 0.2; done
+for _ in $(seq 1 150); do prom /-/ready >/dev/null 2>&1 && break; sleep 0.2; done
+prom /-/ready >/dev/null 2>&1 || { echo "fleet-e2e.sh: Prometheus did not start; see $work/central/prometheus.log" >&2; keep=1; exit 1; }
 for _ in $(seq 1 50); do ip netns exec "$central_ns" bash -c ': </dev/tcp/127.0.0.1/19532' 2>/dev/null && break; sleep 0.1; done
 
 for i in 1 2 3; do
@@ -232,6 +244,19 @@ violations=$(prom /api/v1/query --data-urlencode 'query=sum(guestcap_guests{stat
     | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')
 [ "$violations" = 0 ] || fail "the fleet has $violations violating guests before the edit (expected 0)"
 [ -z "$(firing)" ] || fail "GuestCapViolatingGuest fires before any guest violates"
+unsafe_hosts=""
+for _ in $(seq 1 50); do
+    unsafe_hosts=$(prom /api/v1/alerts | python3 -c 'import json,sys
+print(" ".join(sorted(a["labels"]["instance"] for a in json.load(sys.stdin)["data"]["alerts"]
+    if a["labels"]["alertname"]=="GuestCapMigrationUnsafe" and a["state"]=="firing")))')
+    [ -n "$unsafe_hosts" ] && break
+    sleep 0.2
+done
+if [ -n "$unsafe_hosts" ]; then
+    log "GuestCapMigrationUnsafe firing for $unsafe_hosts (db-N in pool clx-skx-gnr)"
+else
+    fail "GuestCapMigrationUnsafe does not fire for the pool's guests"
+fi
 
 # --- A violating guest appears: web-1 on kvm-clx-01 is now told taa-no. -------------------
 sed "s/web-force-taa/web-1/; s/4f5a61/4f5a71/" examples/guests/web-force-taa.xml >"$work/web-1.xml.new"
@@ -347,7 +372,7 @@ fi
 # --- The fleet view: from the central journal, and from the hosts' exports. ------------------
 mkdir -p "$work/exports"
 for name in "${names[@]}"; do
-    "$bin" export --database "$work/$name/history.sqlite" --since "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
+    "$bin" export --database "$work/$name/history.sqlite" --policy "$work/policy.toml" --since "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
         --format json --output "$work/exports/$name.json"
 done
 set +e
@@ -378,6 +403,15 @@ fi
 echo
 "$bin" fleet --journal "$work/central/journal" --top 5 | sed 's/^/    /' || true
 echo
+
+# Sizes, for docs/fleet.md: the textfile, and the guestcap entries as journal-upload sends them.
+for name in "${names[@]}"; do
+    log "size: $name textfile $(wc -c <"$work/$name/textfile/guestcap.prom") bytes, $(grep -vc '^#' "$work/$name/textfile/guestcap.prom") series;" \
+        "$(central _HOSTNAME="$name" SYSLOG_IDENTIFIER=guestcap -o json | wc -l) guestcap entries in the central journal"
+done
+n=$(central SYSLOG_IDENTIFIER=guestcap -o json | wc -l)
+bytes=$(central SYSLOG_IDENTIFIER=guestcap -o export | wc -c)
+log "size: $n guestcap entries, $bytes bytes in the export format (what journal-upload sends): $((bytes / n)) bytes each"
 
 if [ "$failures" -gt 0 ]; then
     echo "fleet-e2e.sh: $failures check(s) failed; logs in $work" >&2
