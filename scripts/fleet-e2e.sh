@@ -258,6 +258,45 @@ else
     fail "GuestCapMigrationUnsafe does not fire for the pool's guests"
 fi
 
+# guestcap fleet over the hosts' exports (of the last hour) and over the central journal must
+# say the same, but for what names the inputs (files, generation time, period).
+fleet_agree() {  # LABEL
+    local label=$1 dir=$work/fleet-$2 name rc_exports rc_journal diff
+    mkdir -p "$dir/exports"
+    for name in "${names[@]}"; do
+        "$bin" export --database "$work/$name/history.sqlite" --policy "$work/policy.toml" \
+            --since "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" --format json --output "$dir/exports/$name.json"
+    done
+    set +e
+    "$bin" fleet --format json "$dir/exports" >"$dir/exports.json"; rc_exports=$?
+    "$bin" fleet --format json --journal "$work/central/journal" >"$dir/journal.json"; rc_journal=$?
+    set -e
+    [ "$rc_exports" = "$rc_journal" ] || fail "$label: guestcap fleet exits $rc_exports over the exports but $rc_journal over the journal"
+    if diff=$(python3 - "$dir/exports.json" "$dir/journal.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+def strip(r):
+    r = dict(r)
+    for k in ("generated_at", "period"): r.pop(k, None)
+    r["inputs"] = {"hosts": r["inputs"]["hosts"], "unreadable": r["inputs"]["unreadable"]}
+    r["worst_hosts"] = [{k: v for k, v in h.items() if k != "file"} for h in r["worst_hosts"]]
+    return r
+a, b = strip(a), strip(b)
+bad = [k for k in a if a[k] != b.get(k)]
+for k in bad: print(f"{k}:\n  exports {json.dumps(a[k])}\n  journal {json.dumps(b.get(k))}")
+open_now = ["%s: %s" % (h["hostname"], ", ".join("%s %s" % (o.get("guest"), o["rule"]) for o in h["open"]))
+            for h in a["worst_hosts"] if h["open"]]
+print("open now: " + ("; ".join(open_now) or "nothing at error or above"))
+sys.exit(1 if bad else 0)
+PY
+    ); then
+        log "$label: guestcap fleet --journal agrees with guestcap fleet over the 3 exports (totals, worst hosts, findings by rule, host states, migrated guests, migration matrix); ${diff}"
+    else
+        fail "$label: guestcap fleet --journal and guestcap fleet over the exports differ:"
+        echo "$diff"
+    fi
+}
+
 # --- A violating guest appears: web-1 on kvm-clx-01 is now told taa-no. -------------------
 sed "s/web-force-taa/web-1/; s/4f5a61/4f5a71/" examples/guests/web-force-taa.xml >"$work/web-1.xml.new"
 t0=$(now)
@@ -341,6 +380,8 @@ for line in sys.stdin:
     print("      " + e["MESSAGE"])' || fail "the central journal query failed"
 echo
 
+fleet_agree "while web-1 violates" violating
+
 # --- Fixed: web-1 is compliant again. --------------------------------------------------------
 t1=$(now)
 cp "$work/web-1.compliant" "$work/web-1.xml.new"
@@ -370,36 +411,7 @@ if [ -n "${opened:-}" ]; then
 fi
 
 # --- The fleet view: from the central journal, and from the hosts' exports. ------------------
-mkdir -p "$work/exports"
-for name in "${names[@]}"; do
-    "$bin" export --database "$work/$name/history.sqlite" --policy "$work/policy.toml" --since "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" \
-        --format json --output "$work/exports/$name.json"
-done
-set +e
-"$bin" fleet --format json "$work/exports" >"$work/fleet-exports.json"; rc_exports=$?
-"$bin" fleet --format json --journal "$work/central/journal" >"$work/fleet-journal.json"; rc_journal=$?
-set -e
-[ "$rc_exports" = "$rc_journal" ] || fail "guestcap fleet exits $rc_exports over the exports but $rc_journal over the journal"
-if diff=$(python3 - "$work/fleet-exports.json" "$work/fleet-journal.json" <<'PY'
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-def strip(r):
-    r = dict(r)
-    for k in ("generated_at", "period"): r.pop(k, None)
-    r["inputs"] = {"hosts": r["inputs"]["hosts"], "unreadable": r["inputs"]["unreadable"]}
-    r["worst_hosts"] = [{k: v for k, v in h.items() if k != "file"} for h in r["worst_hosts"]]
-    return r
-a, b = strip(a), strip(b)
-bad = [k for k in a if a[k] != b.get(k)]
-for k in bad: print(f"{k}:\n  exports {json.dumps(a[k])}\n  journal {json.dumps(b.get(k))}")
-sys.exit(1 if bad else 0)
-PY
-); then
-    log "guestcap fleet --journal agrees with guestcap fleet over the 3 exports (totals, worst hosts, findings by rule, host states, migrated guests, migration matrix)"
-else
-    fail "guestcap fleet --journal and guestcap fleet over the exports differ:"
-    echo "$diff"
-fi
+fleet_agree "after the fix" fixed
 echo
 "$bin" fleet --journal "$work/central/journal" --top 5 | sed 's/^/    /' || true
 echo

@@ -97,6 +97,9 @@ struct FleetJournalTests {
         let worst = doc["worst_hosts"] as! [[String: Any]]
         #expect(worst.first?["hostname"] as? String == "kvm-clx-01")
         #expect(worst.first?["machine_id"] as? String == "c1a5cade000000000000000000000001")
+        // What is open now at error or above: db's migration-unsafe; web's finding was resolved.
+        let open = worst.first?["open"] as? [[String: String]]
+        #expect(open == [["guest": "db", "rule": "migration-unsafe", "severity": "error"]])
         let states = Set((doc["host_states"] as! [[String: Any]]).map { "\($0["status"]!) \($0["justified"]!)" })
         #expect(states == ["ok 0x000000000c0000eb", "absent 0x0000000008000048"])
         let pools = doc["migration_matrix"] as! [[String: Any]]
@@ -114,6 +117,7 @@ struct FleetJournalTests {
         #expect(text.status == 1)
         #expect(text.stdout.contains("2 hosts from the journal \(dir), 6 guests"), "\(text.stdout)")
         #expect(text.stdout.contains("request-dropped"))
+        #expect(text.stdout.contains("kvm-clx-01 open now: db migration-unsafe (error)"), "\(text.stdout)")
         let html = try CLI.guestcap(["fleet", "--format", "html", "--journal", dir])
         #expect(html.stdout.contains("2 hosts from the journal"))
     }

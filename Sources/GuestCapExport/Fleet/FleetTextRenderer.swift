@@ -33,6 +33,11 @@ public enum FleetTextRenderer {
                            "\(h.guests)", h.justified, h.file])
             }
             out.append(table.render(indent: "  "))
+            for h in r.worstHosts where !h.open.isEmpty {
+                let more = h.openCritical + h.openError - h.open.count
+                out.append("  \(h.hostname) open now: " + h.open.map { "\($0.guest ?? "host") \($0.rule) (\($0.severity))" }
+                    .joined(separator: ", ") + (more > 0 ? ", and \(more) more" : ""))
+            }
         }
 
         out.append("\nFindings by rule")
