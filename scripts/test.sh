@@ -11,7 +11,7 @@ quick=0
 if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 
 groups=(base)
-[ "$quick" = 1 ] || groups+=(libvirt browser)
+[ "$quick" = 1 ] || groups+=(libvirt browser fleet)
 scripts/ensure-deps.sh "${groups[@]}"
 scripts/start-journald.sh
 if [ "$quick" = 0 ]; then

@@ -7,10 +7,14 @@ import GuestCapExport
 struct FleetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleet",
-        abstract: "Merge many hosts' JSON exports into a fleet report.",
+        abstract: "Merge many hosts' JSON exports, or a central journal, into a fleet report.",
         discussion: """
             Each PATH is an export ('guestcap export --format json') or a folder searched recursively \
-            for *.json files. The report has fleet totals, the worst hosts, findings by rule, the host \
+            for *.json files. With --journal DIR the hosts' states come instead from the guestcap entries \
+            of a journal folder, such as the one systemd-journal-remote writes (docs/fleet.md): host \
+            facts from host-changed, findings from their transitions, guests' statuses as the worst \
+            they had in the entries read. Guests that never had a finding are not in the journal; a \
+            host's guest count is the one its daemon logged at its last start. The report has fleet totals, the worst hosts, findings by rule, the host \
             states (MSR value and J), guests seen on several hosts (by UUID) with what each host told \
             them, and for each migration pool the guests that could not safely move to each pool host \
             (from migration-unsafe findings).
@@ -31,20 +35,25 @@ struct FleetCommand: ParsableCommand {
     var output: String?
     @Option(help: "How many of the worst hosts to list.") var top: Int = 20
     @Option(help: "Decoding threads (default: one per CPU).") var jobs: Int?
-    @Argument(help: ArgumentHelp("Export files or folders of exports.", valueName: "path")) var paths: [String]
+    @Option(help: ArgumentHelp("Read the hosts from this journal folder (systemd-journal-remote's output) instead of exports.",
+                               valueName: "dir"))
+    var journal: String?
+    @Argument(help: ArgumentHelp("Export files or folders of exports.", valueName: "path")) var paths: [String] = []
 
     func validate() throws {
-        if paths.isEmpty { throw ValidationError("name at least one export file or folder") }
+        if journal != nil && !paths.isEmpty { throw ValidationError("name export files or --journal, not both") }
+        if journal == nil && paths.isEmpty { throw ValidationError("name at least one export file or folder, or --journal DIR") }
         if top < 0 { throw ValidationError("--top must be 0 or more") }
     }
 
     func run() throws {
         let merger: FleetMerger
         do {
-            let files = try FleetReader.files(in: paths)
-            var reader = FleetReader(top: top)
-            if let jobs { reader.workers = max(1, jobs) }
-            merger = reader.merge(files: files)
+            if let journal {
+                merger = try JournalFleetReader(top: top).merge(directory: journal)
+            } else {
+                merger = try readExports()
+            }
         } catch {
             printError("guestcap fleet: \(error)")
             throw ExitCode(2)
@@ -67,6 +76,13 @@ struct FleetCommand: ParsableCommand {
         for u in report.inputs.unreadable { printError("guestcap fleet: \(u.path): \(u.reason)") }
         if !report.inputs.unreadable.isEmpty { throw ExitCode(2) }
         if report.hasOpenViolation { throw ExitCode(1) }
+    }
+
+    private func readExports() throws -> FleetMerger {
+        let files = try FleetReader.files(in: paths)
+        var reader = FleetReader(top: top)
+        if let jobs { reader.workers = max(1, jobs) }
+        return reader.merge(files: files)
     }
 
     /// To --output (atomically, 0640) or standard output.

@@ -80,6 +80,21 @@ import Testing
         #expect(found[0]["GUESTCAP_ERROR"] == "line 3: unknown key 'sevrity'")
     }
 
+    @Test("host-changed names the host as its exports do: hostname, machine id, MSR status")
+    func hostChangedNamesTheHost() {
+        let e = JournalEntry.hostChanged(hostname: "kvm-clx-01", snapshotID: "3", changeID: "c-1", changes: [],
+                                         hardware: CapabilitySet(rawValue: 0xab), justified: CapabilitySet(rawValue: 0xeb),
+                                         previousJustified: nil, microcode: "0x5003707", kernel: "6.1.0",
+                                         machineID: "c1a5cade000000000000000000000001", msrStatus: "ok")
+        #expect(e["GUESTCAP_HOSTNAME"] == "kvm-clx-01")
+        #expect(e["GUESTCAP_MACHINE_ID"] == "c1a5cade000000000000000000000001")
+        #expect(e["GUESTCAP_MSR_STATUS"] == "ok")
+        let bare = JournalEntry.hostChanged(hostname: "h", snapshotID: "1", changeID: "c", changes: [],
+                                            hardware: [], justified: [], previousJustified: nil, microcode: nil,
+                                            kernel: nil, machineID: "")
+        #expect(bare["GUESTCAP_MACHINE_ID"] == nil && bare["GUESTCAP_MSR_STATUS"] == nil)
+    }
+
     /// A transport that is down, like journald after `start-journald.sh --stop`.
     struct DownJournal: JournalTransport {
         func send(_ entry: JournalEntry) throws(JournalError) {

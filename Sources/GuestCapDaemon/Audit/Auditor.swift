@@ -489,7 +489,8 @@ public final class Auditor {
                 hostname: c.current.snapshot.hostname, snapshotID: String(c.current.id), changeID: c.id,
                 changes: c.changes, hardware: c.current.hardware, justified: c.current.justified,
                 previousJustified: c.previous?.justified, microcode: c.current.snapshot.cpu.microcode,
-                kernel: c.current.snapshot.kernel)
+                kernel: c.current.snapshot.kernel, machineID: c.current.snapshot.machineID,
+                msrStatus: c.current.msrStatus)
             if sink.send(entry) { sent.append(c.id) } else { needsResend = true; break }
         }
         do { try store.markSent(sent) } catch { storeFailed(error) }

@@ -2,10 +2,13 @@ import GuestCapCore
 
 extension JournalEntry {
     /// The host's CPU security state changed (or was seen for the first time); every guest
-    /// is re-evaluated. `changeID` is the id the history database keeps for this change.
+    /// is re-evaluated. `changeID` is the id the history database keeps for this change. The host's
+    /// own name, machine id and MSR status are fields too, so that a central journal (and
+    /// `guestcap fleet --journal`) names the host as its exports do, whatever journald's own are.
     public static func hostChanged(hostname: String, snapshotID: String, changeID: String, changes: [String],
                                    hardware: CapabilitySet, justified: CapabilitySet,
-                                   previousJustified: CapabilitySet?, microcode: String?, kernel: String?) -> JournalEntry {
+                                   previousJustified: CapabilitySet?, microcode: String?, kernel: String?,
+                                   machineID: String? = nil, msrStatus: String? = nil) -> JournalEntry {
         var delta = ""
         if let old = previousJustified, old != justified {
             var parts: [String] = []
@@ -19,6 +22,9 @@ extension JournalEntry {
                              priority: 5, messageID: .hostChanged)
         e.append("GUESTCAP_EVENT", "host-changed")
         e.append("GUESTCAP_HOST_SNAPSHOT", snapshotID)
+        e.append("GUESTCAP_HOSTNAME", hostname)
+        e.append("GUESTCAP_MACHINE_ID", machineID.flatMap { $0.isEmpty ? nil : $0 })
+        e.append("GUESTCAP_MSR_STATUS", msrStatus)
         e.append("GUESTCAP_HOST_VALUE", hardware.hex)
         e.append("GUESTCAP_JUSTIFIED_VALUE", justified.hex)
         e.append("GUESTCAP_PREVIOUS_JUSTIFIED_VALUE", previousJustified?.hex)

@@ -14,7 +14,7 @@ public enum FleetHTMLRenderer {
             <html lang="en"><head><meta charset="utf-8"><title>guestcap fleet report</title>
             <style>\(HTMLRenderer.css)</style></head>
             <body data-hosts="\(r.inputs.hosts)" data-guests="\(t.guests)" data-violating="\(t.violating)">
-            <header><h1>guestcap fleet report</h1><p class="sub">\(r.inputs.hosts) hosts from \(r.inputs.files) exports\
+            <header><h1>guestcap fleet report</h1><p class="sub">\(esc(r.inputs.sourceText))\
             \(when.isEmpty ? "" : " · " + esc(when))</p></header>
             <section id="summary"><h2>Summary</h2><div class="cards">
             """)

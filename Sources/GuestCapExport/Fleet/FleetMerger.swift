@@ -79,6 +79,9 @@ public struct FleetMerger: Sendable {
         }
     }
 
+    /// Records that the hosts come from the guestcap entries of a journal folder.
+    mutating func noteJournal(_ directory: String) { inputs.journal = directory }
+
     /// Records a file that could not be read.
     public mutating func noteUnreadable(path: String, reason: String) {
         inputs.files += 1

@@ -12,7 +12,14 @@ public struct FleetReport: Codable, Sendable {
         /// Exports of a host that was already read (several periods of one host): counted again.
         public var repeatedHosts = 0
         public var unreadable: [Unreadable] = []
-        enum CodingKeys: String, CodingKey { case files, hosts, repeatedHosts = "repeated_hosts", unreadable }
+        /// The journal folder read (`guestcap fleet --journal`); absent when exports were read.
+        public var journal: String?
+        enum CodingKeys: String, CodingKey { case files, hosts, repeatedHosts = "repeated_hosts", unreadable, journal }
+
+        /// "3 hosts from 3 exports", or "from the journal DIR".
+        public var sourceText: String {
+            "\(hosts) hosts from " + (journal.map { "the journal \($0)" } ?? "\(files) exports")
+        }
     }
     public struct Unreadable: Codable, Sendable, Equatable {
         public var path: String
@@ -40,14 +47,30 @@ public struct FleetReport: Codable, Sendable {
         public var openError: Int
         public var msr: String
         public var justified: String
+        /// What is open now at error or above, worst first: the first ``OpenFinding/limit``.
+        public var open: [OpenFinding] = []
         enum CodingKeys: String, CodingKey {
             case hostname, machineID = "machine_id", file, guests, violating, unreadable,
-                 openCritical = "open_critical", openError = "open_error", msr, justified
+                 openCritical = "open_critical", openError = "open_error", msr, justified, open
         }
         /// Worse first: violating guests, then open critical, open error, unreadable guests, then name.
         static func worse(_ a: HostScore, _ b: HostScore) -> Bool {
             (b.violating, b.openCritical, b.openError, b.unreadable, a.hostname, a.file)
                 < (a.violating, a.openCritical, a.openError, a.unreadable, b.hostname, b.file)
+        }
+    }
+    /// A finding open at the end of a host's export (or journal), at severity error or above.
+    public struct OpenFinding: Codable, Sendable, Equatable {
+        /// How many a host keeps: the worst hosts list says what is open, the host's own report all of it.
+        public static let limit = 20
+        /// The guest's name (or config path); nil for a host finding.
+        public var guest: String?
+        public var rule: String
+        public var severity: String
+        /// Worse first, then by guest and rule.
+        static func worse(_ a: OpenFinding, _ b: OpenFinding) -> Bool {
+            let sa = Severity(rawValue: a.severity) ?? .info, sb = Severity(rawValue: b.severity) ?? .info
+            return (sa, a.guest ?? "", a.rule) < (sb, b.guest ?? "", b.rule)
         }
     }
     /// One rule across the fleet.

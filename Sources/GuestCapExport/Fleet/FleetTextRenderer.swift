@@ -9,7 +9,7 @@ public enum FleetTextRenderer {
     public static func render(_ r: FleetReport, limit: Int = 50) -> String {
         var out: [String] = []
         let t = r.totals
-        var head = "guestcap fleet: \(r.inputs.hosts) hosts from \(r.inputs.files) exports, \(t.guests) guests"
+        var head = "guestcap fleet: \(r.inputs.sourceText), \(t.guests) guests"
         if let p = r.period { head += ", \(ReportCoding.formatDate(p.from)) to \(ReportCoding.formatDate(p.to))" }
         out.append(head)
         out.append("Guests: \(t.compliant) compliant, \(t.violating) violating, \(t.waived) waived, \(t.unreadable) unreadable; hosts with violations: \(t.hostsWithViolations)")
@@ -33,6 +33,11 @@ public enum FleetTextRenderer {
                            "\(h.guests)", h.justified, h.file])
             }
             out.append(table.render(indent: "  "))
+            for h in r.worstHosts where !h.open.isEmpty {
+                let more = h.openCritical + h.openError - h.open.count
+                out.append("  \(h.hostname) open now: " + h.open.map { "\($0.guest ?? "host") \($0.rule) (\($0.severity))" }
+                    .joined(separator: ", ") + (more > 0 ? ", and \(more) more" : ""))
+            }
         }
 
         out.append("\nFindings by rule")

@@ -52,13 +52,17 @@ struct HostContribution: Sendable {
         var rules: [String: RuleCounts] = [:]
         var sightings: [Sighting] = []
         var unsafe: [Unsafe] = []
-        func count(_ f: FleetInput.Finding, guestOpen: inout [String]) {
+        var openNow: [FleetReport.OpenFinding] = []
+        func count(_ f: FleetInput.Finding, guest: String?, guestOpen: inout [String]) {
             let sev = severities.firstIndex(of: f.severity)!
             byState[FindingState.allCases.firstIndex(of: f.state)! * severities.count + sev] += 1
             var firstOpen = false
             if f.state == .open {
                 if f.severity == .critical { openCritical += 1 }
                 if f.severity == .error { openError += 1 }
+                if f.severity.isViolation {
+                    openNow.append(.init(guest: guest, rule: f.rule, severity: f.severity.rawValue))
+                }
                 if !guestOpen.contains(f.rule) {
                     guestOpen.append(f.rule)
                     firstOpen = true
@@ -67,11 +71,11 @@ struct HostContribution: Sendable {
             Self.tally(&rules[f.rule, default: RuleCounts()], f, firstOpen: firstOpen)
         }
         var none: [String] = []
-        for f in input.hostFindings ?? [] { count(f, guestOpen: &none) }
+        for f in input.hostFindings ?? [] { count(f, guest: nil, guestOpen: &none) }
         for g in input.guests {
             var seen: [String] = []
             for f in g.findings {
-                count(f, guestOpen: &seen)
+                count(f, guest: g.name ?? g.path, guestOpen: &seen)
                 if f.rule == Rule.migrationUnsafe.rawValue, f.state != .resolved, let pool = f.pool,
                    let poolHost = f.poolHost {
                     let bits = (try? CapabilitySet(names: f.bits))?.rawValue ?? 0
@@ -98,7 +102,8 @@ struct HostContribution: Sendable {
         score = FleetReport.HostScore(
             hostname: input.host.hostname, machineID: input.host.machineID, file: path, guests: input.summary.guests,
             violating: input.summary.violating, unreadable: input.summary.unreadable, openCritical: openCritical,
-            openError: openError, msr: input.host.archCapabilities.value, justified: input.host.justified)
+            openError: openError, msr: input.host.archCapabilities.value, justified: input.host.justified,
+            open: Array(openNow.sorted(by: FleetReport.OpenFinding.worse).prefix(FleetReport.OpenFinding.limit)))
     }
 
     /// Adds one finding to its rule's counts (in place in the dictionary: one lookup).
