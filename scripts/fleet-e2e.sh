@@ -91,6 +91,8 @@ failures=0
 log() { printf '%s  %s\n' "$(date -u +%H:%M:%S.%N | cut -c1-12)" "$*"; }
 fail() { log "FAIL: $*"; failures=$((failures + 1)); }
 now() { date +%s.%N; }
+# A persistent domain XML (stdin) as libvirt's live status file: what QEMU gave the running guest.
+live() { printf "<domstatus state='running'>\n"; sed '1,/^-->$/d'; printf '</domstatus>\n'; }
 
 cleanup() {
     local p
@@ -147,20 +149,21 @@ policy = "$work/policy.toml"
 database = "$hd/history.sqlite"
 sample_interval = 2
 [[watch]]
-kind = "libvirt"
+kind = "libvirt-live"
 directory = "$hd/guests"
 [export]
 textfile = "$hd/textfile/guestcap.prom"
 EOF
-    # Two compliant guests per host: "web-N" and "db-N". On kvm-clx-01, web-1 has the
-    # Cascade Lake model its host backs (it is the one edited below); the others pass the host through.
+    # Two compliant running guests per host, as libvirt's live status files (/run/libvirt/qemu):
+    # "web-N" and "db-N". On kvm-clx-01, web-1 has the Cascade Lake model its host backs (it is
+    # the one edited below); the others pass the host through.
     passthrough() {  # NAME UUID-SUFFIX
         sed "/<feature /d; /<model /d; s|<cpu mode='custom' match='exact' check='partial'>|<cpu mode='host-passthrough' check='none'>|; s/web-force-taa/$1/; s/4f5a61/$2/" \
-            examples/guests/web-force-taa.xml
+            examples/guests/web-force-taa.xml | live
     }
     if [ "$i" = 1 ]; then
         sed "/policy='force' name='taa-no'/d; s/web-force-taa/web-1/; s/4f5a61/4f5a71/" \
-            examples/guests/web-force-taa.xml >"$hd/guests/web-1.xml"
+            examples/guests/web-force-taa.xml | live >"$hd/guests/web-1.xml"
         cp "$hd/guests/web-1.xml" "$work/web-1.compliant"
     else
         passthrough "web-$i" "4f5a7$i" >"$hd/guests/web-$i.xml"
@@ -297,8 +300,9 @@ PY
     fi
 }
 
-# --- A violating guest appears: web-1 on kvm-clx-01 is now told taa-no. -------------------
-sed "s/web-force-taa/web-1/; s/4f5a61/4f5a71/" examples/guests/web-force-taa.xml >"$work/web-1.xml.new"
+# --- A violating guest appears: web-1 on kvm-clx-01 is now told taa-no (its live file records
+# it, as after a migration in from a host whose KVM passed taa-no). ---------------------------
+sed "s/web-force-taa/web-1/; s/4f5a61/4f5a71/" examples/guests/web-force-taa.xml | live >"$work/web-1.xml.new"
 t0=$(now)
 mv "$work/web-1.xml.new" "$work/$violator/guests/web-1.xml"
 log "web-1 on $violator edited: <feature policy='force' name='taa-no'/>"
