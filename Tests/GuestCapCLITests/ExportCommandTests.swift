@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import Testing
 
 @Suite("guestcap export", .serialized)
@@ -48,13 +49,12 @@ struct ExportCommandTests {
         #expect(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(findings)")
     }
 
-    @Test("--format prometheus passes promtool check metrics (when installed)")
+    @Test("--format prometheus passes promtool check metrics", .needs(.promtool))
     func prometheus() throws {
         let r = try CLI.guestcap(["export", "--from-report", input, "--format", "prometheus"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("# TYPE guestcap_guests gauge"))
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "apt-get install prometheus for promtool")
-        let check = try CLI.run("/usr/bin/promtool", ["check", "metrics"], stdin: r.stdout)
+        let check = try CLI.run(try TestTool.promtool.require(), ["check", "metrics"], stdin: r.stdout)
         #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
     }
 
@@ -76,9 +76,8 @@ struct ExportCommandTests {
         #expect(v.status == 0, "\(v.stdout)")
     }
 
-    @Test("the HTML page renders in headless Chromium with the guest and finding counts of the JSON")
+    @Test("the HTML page renders in headless Chromium with the guest and finding counts of the JSON", .needs(.chromium))
     func htmlInBrowser() throws {
-        try #require(Browser.path != nil, "scripts/ensure-deps.sh browser installs chromium")
         let out = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let page = out + "/report.html"
@@ -167,7 +166,7 @@ struct ExportDatabaseTests {
         #expect(fixed?["status"] as? String == "compliant")
     }
 
-    @Test("--format all writes the three reports; the Prometheus text passes promtool")
+    @Test("--format all writes the three reports; the Prometheus text passes promtool", .needs(.promtool))
     func all() throws {
         let out = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -178,10 +177,8 @@ struct ExportDatabaseTests {
         let prom = try String(contentsOfFile: out + "/guestcap.prom", encoding: .utf8)
         // The last audit the generator committed: 2026-11-24T23:54:00Z.
         #expect(prom.contains("guestcap_last_audit_timestamp_seconds 1795564440.0"), "\(prom)")
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
-            let check = try CLI.run("/usr/bin/promtool", ["check", "metrics"], stdin: prom)
-            #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
-        }
+        let check = try CLI.run(try TestTool.promtool.require(), ["check", "metrics"], stdin: prom)
+        #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
     }
 
     @Test("a full file system: each format fails naming the file, the old report stays, no temporary is left")
