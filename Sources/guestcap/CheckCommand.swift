@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
     @Flag(help: "Also check running QEMU processes (<host-root>/proc/*/cmdline).") var proc = false
     @Flag(name: .shortAndLong, help: "List compliant guests without findings too.") var verbose = false
-    @Option(help: ArgumentHelp("Largest configuration file read, in bytes.", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest configuration file read, in bytes (the daemon's max_config_bytes).", valueName: "bytes"))
     var maxConfigBytes: Int = 4 << 20
     @Argument(help: ArgumentHelp("Configuration files or folders.", valueName: "path")) var paths: [String] = []
 

@@ -23,7 +23,9 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only findings of this rule.", valueName: "rule")) var rule: String?
     @Option(help: ArgumentHelp("From this date (inclusive).", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Until this date (exclusive).", valueName: "date")) var until: String?
-    @Option(help: ArgumentHelp("At most this many events (the most recent).", valueName: "n")) var limit: Int?
+    // Unconditional: "-1" is a value to refuse with a reason, not a flag.
+    @Option(parsing: .unconditional, help: ArgumentHelp("At most this many events (the most recent).", valueName: "n"))
+    var limit: Int?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
     func validate() throws {
@@ -36,6 +38,7 @@ struct HistoryCommand: ParsableCommand {
             }
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
+        try validatePeriod(since: since, until: until)
     }
 
     func run() throws {

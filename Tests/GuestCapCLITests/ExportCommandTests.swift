@@ -208,3 +208,54 @@ struct ExportDatabaseTests {
         #expect(r.stderr.contains("/nonexistent/history.sqlite"))
     }
 }
+
+@Suite("guestcap export: bad input")
+struct ExportBadInputTests {
+    @Test("--from-report of an empty or non-JSON file says so, in words, without Swift type names")
+    func unreadableReport() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, text, reason) in [("empty.json", "", "the file is empty"), ("junk.json", "{ nope", "not JSON"),
+                                     ("other.json", #"{"format": "x"}"#, "missing '")] {
+            try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            let r = try CLI.guestcap(["export", "--from-report", dir + "/" + name])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains(dir + "/" + name) && r.stderr.contains(reason), "\(r.stderr)")
+            for swiftName in ["DecodingError", "dataCorrupted", "Context(", "CodingKeys", "NSError"] {
+                #expect(!r.stderr.contains(swiftName), "\(r.stderr)")
+            }
+        }
+    }
+
+    @Test("--output-dir that does not exist: the message names the folder, not a temporary file")
+    func missingOutputDir() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CLI.exportExample(to: dir + "/r.json")
+        let missing = dir + "/no-such-folder"
+        let r = try CLI.guestcap(["export", "--from-report", dir + "/r.json", "--format", "all", "--output-dir", missing])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("the folder \(missing) does not exist"), "\(r.stderr)")
+        #expect(!r.stderr.contains(".tmp"), "\(r.stderr)")
+    }
+
+    @Test("--since after --until is refused by export and history alike (exit 2, the same sentence)")
+    func emptyPeriod() throws {
+        let range = ["--since", "2026-11-02", "--until", "2026-11-01", "--database", "/nonexistent/h.sqlite"]
+        let export = try CLI.guestcap(["export"] + range)
+        let history = try CLI.guestcap(["history"] + range)
+        let sentence = "the period is empty: --since 2026-11-02T00:00:00Z is not before --until 2026-11-01T00:00:00Z"
+        #expect(export.status == 2 && export.stderr.contains(sentence), "\(export.stderr)")
+        #expect(history.status == 2 && history.stderr.contains(sentence), "\(history.stderr)")
+        #expect(!history.stdout.contains("No events match"))
+    }
+}
+
+extension CLI {
+    /// Writes `guestcap check --format json` of one example guest to `path`: a small report.
+    static func exportExample(to path: String) throws {
+        let r = try guestcap(["check", "--builtin-policy", "--host-root", packageRoot + "/examples/hosts/cascadelake",
+                              "--format", "json", packageRoot + "/examples/guests/db-passthrough.xml"])
+        try r.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

@@ -80,4 +80,57 @@ struct StatusHistoryCommandTests {
         let badRule = try CLI.guestcap(["history", "--database", dir + "/x.sqlite", "--rule", "nope"])
         #expect(badRule.status == 2 && badRule.stderr.contains("unknown rule 'nope'"))
     }
+
+    @Test("status tells a running daemon from one that ended abruptly, by its PID and start time in /proc")
+    func daemonLiveness() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func status(pid: Int32, started: Date, stopped: Bool = false) throws -> (text: String, json: [String: Any]) {
+            let db = dir + "/\(UUID().uuidString).sqlite"
+            do {
+                let store = try HistoryStore(path: db)
+                let run = try store.beginRun(pid: pid, version: "test", at: started)
+                if stopped { try store.endRun(run, at: started + 60) }
+            }
+            let text = try CLI.guestcap(["status", "--database", db]).stdout
+            let json = try CLI.guestcap(["status", "--database", db, "--format", "json"]).stdout
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            return (text, try #require(doc["daemon"] as? [String: Any]))
+        }
+        // This test process stands in for a running daemon: it started before now.
+        let alive = try status(pid: getpid(), started: Date())
+        #expect(alive.text.contains("Daemon: pid \(getpid())") && alive.text.contains(", running\n"), "\(alive.text)")
+        #expect(alive.json["state"] as? String == "running")
+        // A process that has exited.
+        let done = try CLI.run("sh", ["-c", "echo $$"])
+        let goneRun = try status(pid: Int32(done.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!, started: Date())
+        #expect(goneRun.text.contains("ended abruptly (no process"), "\(goneRun.text)")
+        #expect(goneRun.json["state"] as? String == "ended-abruptly")
+        // The PID is in use, by a process younger than the recorded run: reused.
+        let reused = try status(pid: getpid(), started: Date(timeIntervalSinceNow: -30 * 86_400))
+        #expect(reused.text.contains("ended abruptly (pid \(getpid()) now belongs to a process started later)"), "\(reused.text)")
+        let stopped = try status(pid: getpid(), started: Date(timeIntervalSinceNow: -3600), stopped: true)
+        #expect(stopped.text.contains(", stopped ") && stopped.json["state"] as? String == "stopped")
+        #expect(!alive.text.contains("running or ended abruptly"))
+    }
+
+    @Test("a folder given as --database says it is a folder, not an SQLite I/O error")
+    func databaseIsFolder() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for command in ["status", "history"] {
+            let r = try CLI.guestcap([command, "--database", dir])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("\(dir): it is a folder, not a database file"), "\(r.stderr)")
+            #expect(!r.stderr.contains("SQLite code") && !r.stderr.contains("disk I/O"), "\(r.stderr)")
+        }
+    }
+
+    @Test("history --limit with a negative number says the limit must be positive")
+    func negativeLimit() throws {
+        let r = try CLI.guestcap(["history", "--database", "/nonexistent/h.sqlite", "--limit", "-1"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--limit must be positive"), "\(r.stderr)")
+        #expect(!r.stderr.contains("Missing value"))
+    }
 }
