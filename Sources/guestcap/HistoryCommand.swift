@@ -27,6 +27,7 @@ struct HistoryCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("At most this many events (the most recent).", valueName: "n"))
     var limit: Int?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var width: OutputWidth
 
     func validate() throws {
         if let rule, Rule(rawValue: rule) == nil {
@@ -51,7 +52,7 @@ struct HistoryCommand: ParsableCommand {
         switch format {
         case .text:
             if events.isEmpty { print("No events match.") }
-            for e in events { print(Self.line(e)) }
+            for e in events { print(TextWrap.wrapLine(Self.line(e), width: width.columns ?? .max, continuation: 4)) }
         case .json:
             try printJSON(events.map(HistoryEventDocument.init))
         }

@@ -25,13 +25,14 @@ struct HostCommand: ParsableCommand {
     @OptionGroup var hostOptions: HostOptions
     @OptionGroup var policyOptions: PolicyOptions
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var width: OutputWidth
 
     func run() throws {
         let now = Date()
         let engine = PolicyEngine(policy: try policyOptions.load(now: now), now: now)
         let host = try hostOptions.assess(with: engine)
         switch format {
-        case .text: print(HostTextRenderer.render(host), terminator: "")
+        case .text: print(width.fit(HostTextRenderer.render(host, width: width.columns)), terminator: "")
         case .json: try printJSON(HostDocument(host))
         }
         if engine.hostFindings(host).contains(where: \.isActiveViolation) { throw ExitCode(1) }

@@ -18,6 +18,7 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var width: OutputWidth
 
     func run() throws {
         let store = try database.open()
@@ -25,7 +26,7 @@ struct StatusCommand: ParsableCommand {
         do { status = try store.status() } catch { throw fail(error.description) }
         let daemon = status.run.map(DaemonState.init)
         switch format {
-        case .text: print(Self.text(status, daemon: daemon, path: store.path), terminator: "")
+        case .text: print(width.fit(Self.text(status, daemon: daemon, path: store.path, width: width.columns)), terminator: "")
         case .json: try printJSON(StatusDocument(status, daemon: daemon, path: store.path))
         }
         if status.findings.contains(where: { $0.record.state == .open && $0.record.severity.isViolation }) {
@@ -33,7 +34,7 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
-    static func text(_ s: StoreStatus, daemon: DaemonState?, path: String) -> String {
+    static func text(_ s: StoreStatus, daemon: DaemonState?, path: String, width: Int? = nil) -> String {
         var out: [String] = []
         if let h = s.host {
             let a = HostAssessment(snapshot: h.snapshot)
@@ -57,7 +58,7 @@ struct StatusCommand: ParsableCommand {
                        r.guestName ?? r.configPath ?? r.subject, r.source?.rawValue ?? "host",
                        r.bits.names.joined(separator: ","), ReportCoding.formatDate(f.openedAt), r.state.rawValue])
             }
-            out.append(t.render())
+            out.append(t.render(width: width))
         }
         return out.joined(separator: "\n") + "\n"
     }

@@ -29,7 +29,7 @@ struct CheckCommandTests {
 
     @Test("a QEMU -cpu with ssb-no=on on the Cascade Lake example → unjustified-immunity [ssb-no], exit 1")
     func qemuArgs() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
         #expect(r.status == 1)
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("batch-worker", "unjustified-immunity") == ["ssb-no"])
@@ -38,7 +38,7 @@ struct CheckCommandTests {
 
     @Test("a T2S Firecracker guest on the AMD host: the MSR is hidden from AMD guests")
     func t2sOnAMD() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "amd-epyc", "--format", "json", guests + "fc-t2s.json"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "amd-epyc", "--format", "json", guests + "fc-t2s.json"])
         let j = try CheckJSON(r.stdout)
         let g = try #require(j.guest("fc-t2s"))
         let ac = g["arch_capabilities"] as? [String: Any]
@@ -50,7 +50,7 @@ struct CheckCommandTests {
 
     @Test("a T2S Firecracker guest on Cascade Lake: fb-clear unjustified, control bits KVM cannot emulate")
     func t2sOnCascadeLake() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-t2s.json"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-t2s.json"])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-t2s", "unjustified-mitigation") == ["fb-clear"])
         #expect(j.bits("fc-t2s", "unsupported-control") == ["misc-package-ctrls", "energy-filtering-ctl"])
@@ -59,7 +59,7 @@ struct CheckCommandTests {
 
     @Test("a custom Firecracker template setting its-no on a host affected by ITS")
     func customTemplate() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-its-template.json"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-its-template.json"])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-its-template", "unjustified-immunity") == ["its-no"])
         let origin = (j.findings("fc-its-template").first?["origins"] as? [String])?.first ?? ""
@@ -68,7 +68,7 @@ struct CheckCommandTests {
 
     @Test("libvirt: force taa-no on Cascade Lake (TAA affected) → unjustified-immunity [taa-no] with the line")
     func libvirtForce() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"])
         #expect(r.status == 1)
         #expect(r.stdout.contains("CRITICAL unjustified-immunity [taa-no]"))
         #expect(r.stdout.contains("claimed by <feature policy='force' name='taa-no'/> (line 24)"))
@@ -77,14 +77,14 @@ struct CheckCommandTests {
 
     @Test("libvirt: Cascadelake-Server-v2 on a host without ibrs-all → unjustified-mitigation [ibrs-all]")
     func libvirtMitigation() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json", guests + "web-force-taa.xml"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json", guests + "web-force-taa.xml"])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("web-force-taa", "unjustified-mitigation") == ["ibrs-all"])
     }
 
     @Test("libvirt: host-passthrough is compliant; no <cpu> gives msr-hidden")
     func libvirtCompliant() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json",
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
                                   guests + "db-passthrough.xml", guests + "legacy-nocpu.xml"])
         #expect(r.status == 0, "\(r.stdout)")
         let j = try CheckJSON(r.stdout)
@@ -95,7 +95,7 @@ struct CheckCommandTests {
     @Test("the whole examples folder: JSON validates against the schema, README.md is not a candidate")
     func folderValidates() throws {
         for host in ["cascadelake", "graniterapids", "amd-epyc", "mixed-microcode", "skylake-oldmicrocode"] {
-            let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + host, "--format", "json", guests])
+            let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + host, "--format", "json", guests])
             let v = try CLI.validate(r.stdout)
             #expect(v.status == 0, "\(host): \(v.stdout)")
             let j = try CheckJSON(r.stdout)
@@ -112,7 +112,7 @@ struct CheckCommandTests {
         _ = write(dir, "net.xml", "<network><name>default</name></network>")
         _ = write(dir, ".hidden.xml", "<domain/>")
         _ = write(dir, "web.xml.new", "<domain/>")
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json", dir])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", dir])
         #expect(r.status == 2)
         let j = try CheckJSON(r.stdout)
         #expect(j.guest("ok")?["status"] as? String == "compliant")
@@ -126,12 +126,12 @@ struct CheckCommandTests {
 
     @Test("exit 0 when nothing at error or above is open; usage errors exit 2")
     func exitCodes() throws {
-        let ok = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"])
+        let ok = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"])
         #expect(ok.status == 0)
         let usage = try CLI.guestcap(["check"])
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("PATH"))
-        let both = try CLI.guestcap(["check", "--builtin-policy", "--host-root", "/x", "--host-snapshot", "/y", guests])
+        let both = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", "/x", "--host-snapshot", "/y", guests])
         #expect(both.status == 2)
     }
 
@@ -144,7 +144,7 @@ struct CheckCommandTests {
         let args = ["check", "--host-root", hosts + "cascadelake", guests + "batch-worker.args"]
         #expect(try CLI.guestcap(args + ["--builtin-policy"]).status == 1)
         #expect(try CLI.guestcap(args + ["--policy", lenient]).status == 0)
-        let pass = ["check", "--builtin-policy", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"]
+        let pass = ["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"]
         #expect(try CLI.guestcap(pass).status == 0)
         let fc = ["check", "--host-root", hosts + "cascadelake", guests + "fc-its-template.json", "--policy", strict]
         #expect(try CLI.guestcap(fc).status == 1)
@@ -177,13 +177,13 @@ struct CheckCommandTests {
         #expect(builtin.status == 1 && builtin.stdout.contains("CRITICAL unjustified-immunity [taa-no]"))
         let broken = try withInstalledPolicy("[rules.no-such-rule]\n", args)
         #expect(broken.status == 2 && broken.stderr.contains("/etc/guestcap/policy.toml:1"), "\(broken.stderr)")
-        let both = try CLI.guestcap(["check", "--builtin-policy", "--policy", "/x.toml"] + args.dropFirst())
+        let both = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--policy", "/x.toml"] + args.dropFirst())
         #expect(both.status == 2 && both.stderr.contains("either --policy or --builtin-policy"))
     }
 
     @Test("check on disagreeing CPUs says which CPUs report what, not a line ending in a colon")
     func inconsistentHostLine() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "mixed-microcode",
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "mixed-microcode",
                                   guests + "db-passthrough.xml"])
         let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("MSR 0x10a inconsistent") })
         #expect(!line.hasSuffix(":") && !line.hasSuffix(": "), "\(line)")
@@ -224,8 +224,8 @@ struct CheckCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let snap = try CLI.guestcap(["host", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json"])
         let file = write(dir, "clx.json", snap.stdout)
-        let a = try CLI.guestcap(["check", "--builtin-policy", "--host-snapshot", file, "--format", "json", guests + "batch-worker.args"])
-        let b = try CLI.guestcap(["check", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
+        let a = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-snapshot", file, "--format", "json", guests + "batch-worker.args"])
+        let b = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
         #expect(try CheckJSON(a.stdout).findings("batch-worker").count == CheckJSON(b.stdout).findings("batch-worker").count)
         #expect(a.status == b.status)
     }

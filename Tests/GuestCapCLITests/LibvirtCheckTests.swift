@@ -28,7 +28,7 @@ struct LibvirtCheckTests {
         try #require(start.status == 0, "virsh start: \(start.stderr)")
 
         let persistent = "/etc/libvirt/qemu/\(name).xml", live = "/run/libvirt/qemu/\(name).xml"
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
                                   "--format", "json", persistent, live])
         #expect(r.status == 1, "the persistent config violates: \(r.stderr)")
         let v = try CLI.validate(r.stdout)
@@ -49,7 +49,7 @@ struct LibvirtCheckTests {
         #expect((lg?["bits"] as? [String])?.contains("mds-no") == false)
         #expect(l["status"] as? String == "compliant")
 
-        let text = try CLI.guestcap(["check", "--builtin-policy", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
+        let text = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
                                      persistent, live])
         #expect(text.stdout.contains("CRITICAL unjustified-immunity [mds-no]"))
         #expect(text.stdout.contains("claimed by <feature policy='force' name='mds-no'/>"))
@@ -62,7 +62,7 @@ struct LibvirtCheckTests {
         try "<cpu mode='custom'><model>Skylake-Client</model></cpu>".write(toFile: snippet, atomically: true, encoding: .utf8)
         defer { _ = try? CLI.run(script, ["cleanup", name]) }
         try #require(try CLI.run(script, ["define", name, snippet]).status == 0)
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake",
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake",
                                   "--format", "json", "/etc/libvirt/qemu"])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let guests = try #require(doc["guests"] as? [[String: Any]])

@@ -34,7 +34,7 @@ struct StatusHistoryCommandTests {
             try Self.audit(store, host: "cascadelake", at: t0, guests: ["web-force-taa.xml", "db-passthrough.xml"])
             try Self.audit(store, host: "cascadelake", at: t0 + 3600, guests: ["db-passthrough.xml"])
         }
-        let s = try CLI.guestcap(["status", "--database", db])
+        let s = try CLI.guestcap(["status", "--wide", "--database", db])
         #expect(s.status == 0, "the violating guest went away: \(s.stdout)\(s.stderr)")
         #expect(s.stdout.contains("Host kvm-clx-01"))
 
@@ -42,23 +42,23 @@ struct StatusHistoryCommandTests {
             let store = try HistoryStore(path: db)
             try Self.audit(store, host: "cascadelake", at: t0 + 7200, guests: ["web-force-taa.xml", "db-passthrough.xml"])
         }
-        let open = try CLI.guestcap(["status", "--database", db])
+        let open = try CLI.guestcap(["status", "--wide", "--database", db])
         #expect(open.status == 1)
         let lines = open.stdout.split(separator: "\n")
         let first = try #require(lines.firstIndex { $0.hasPrefix("SEVERITY") })
         #expect(lines[first + 1].hasPrefix("critical") && lines[first + 1].contains("unjustified-immunity"))
         #expect(open.stdout.contains("2 guests: 1 violating"))
-        let json = try CLI.guestcap(["status", "--database", db, "--format", "json"])
+        let json = try CLI.guestcap(["status", "--wide", "--database", db, "--format", "json"])
         #expect(json.stdout.contains(#""violating" : 1"#))
 
-        let h = try CLI.guestcap(["history", "--database", db, "--rule", "unjustified-immunity"])
+        let h = try CLI.guestcap(["history", "--wide", "--database", db, "--rule", "unjustified-immunity"])
         #expect(h.status == 0)
         let events = h.stdout.split(separator: "\n").map(String.init)
         #expect(events.count == 3, "\(h.stdout)")
         #expect(events[0].contains("opened") && events[0].contains("[taa-no]") && events[0].contains("web-force-taa"))
         #expect(events[1].contains("resolved"))
         #expect(events[2].contains("opened"))
-        let since = try CLI.guestcap(["history", "--database", db, "--guest", "web-*",
+        let since = try CLI.guestcap(["history", "--wide", "--database", db, "--guest", "web-*",
                                       "--since", ReportCoding.formatDate(t0 + 60)])
         let later = since.stdout.split(separator: "\n")
         #expect(later.count == 4, "two findings resolved, then opened again: \(since.stdout)")
@@ -68,16 +68,16 @@ struct StatusHistoryCommandTests {
 
     @Test("a missing or foreign database is a clear error with exit 2")
     func badDatabase() throws {
-        let missing = try CLI.guestcap(["status", "--database", "/nonexistent/h.sqlite"])
+        let missing = try CLI.guestcap(["status", "--wide", "--database", "/nonexistent/h.sqlite"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("/nonexistent/h.sqlite does not exist"))
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "not a database".write(toFile: dir + "/x.sqlite", atomically: true, encoding: .utf8)
-        let foreign = try CLI.guestcap(["history", "--database", dir + "/x.sqlite"])
+        let foreign = try CLI.guestcap(["history", "--wide", "--database", dir + "/x.sqlite"])
         #expect(foreign.status == 2)
         #expect(foreign.stderr.contains("x.sqlite"))
-        let badRule = try CLI.guestcap(["history", "--database", dir + "/x.sqlite", "--rule", "nope"])
+        let badRule = try CLI.guestcap(["history", "--wide", "--database", dir + "/x.sqlite", "--rule", "nope"])
         #expect(badRule.status == 2 && badRule.stderr.contains("unknown rule 'nope'"))
     }
 
@@ -92,8 +92,8 @@ struct StatusHistoryCommandTests {
                 let run = try store.beginRun(pid: pid, version: "test", at: started)
                 if stopped { try store.endRun(run, at: started + 60) }
             }
-            let text = try CLI.guestcap(["status", "--database", db]).stdout
-            let json = try CLI.guestcap(["status", "--database", db, "--format", "json"]).stdout
+            let text = try CLI.guestcap(["status", "--wide", "--database", db]).stdout
+            let json = try CLI.guestcap(["status", "--wide", "--database", db, "--format", "json"]).stdout
             let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             return (text, try #require(doc["daemon"] as? [String: Any]))
         }
@@ -128,7 +128,7 @@ struct StatusHistoryCommandTests {
 
     @Test("history --limit with a negative number says the limit must be positive")
     func negativeLimit() throws {
-        let r = try CLI.guestcap(["history", "--database", "/nonexistent/h.sqlite", "--limit", "-1"])
+        let r = try CLI.guestcap(["history", "--wide", "--database", "/nonexistent/h.sqlite", "--limit", "-1"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("--limit must be positive"), "\(r.stderr)")
         #expect(!r.stderr.contains("Missing value"))
