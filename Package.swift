@@ -88,6 +88,12 @@ let package = Package(
             path: "Benchmarks/store",
             swiftSettings: swiftSettings
         ),
+        // The programs tests run and the rule for them (TestTool); test targets only.
+        .target(
+            name: "GuestCapTestSupport",
+            path: "Tests/GuestCapTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GuestCapCoreTests",
             dependencies: ["GuestCapCore"],
@@ -101,22 +107,23 @@ let package = Package(
         ),
         .testTarget(
             name: "GuestCapStoreTests",
-            dependencies: ["GuestCapCore", "GuestCapStore"],
+            dependencies: ["GuestCapCore", "GuestCapStore", "GuestCapTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GuestCapDaemonTests",
-            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapExport"],
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapExport",
+                           "GuestCapTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GuestCapExportTests",
-            dependencies: ["GuestCapCore", "GuestCapStore", "GuestCapExport"],
+            dependencies: ["GuestCapCore", "GuestCapStore", "GuestCapExport", "GuestCapTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "GuestCapCLITests",
-            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore"],
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapTestSupport"],
             exclude: ["root-only-host.json"],
             swiftSettings: swiftSettings
         ),

@@ -8,8 +8,15 @@
 # The database lives in .demo/ in the repository; it is removed at the start of each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-deps.sh base >/dev/null
-swift build -c release --product guestcap >/dev/null
+
+# Numbered steps, so a reader can follow them (and see how far a run got).
+steps=8
+step=0
+say() { step=$((step + 1)); printf '\n\033[1m== %d/%d %s\033[0m\n' "$step" "$steps" "$*"; }
+
+say "build guestcap (release; the first build takes several minutes, later ones seconds)"
+scripts/ensure-deps.sh -v base
+swift build -c release --product guestcap 2>&1 | sed 's/^/  /'
 bin=$PWD/.build/release/guestcap
 host=examples/hosts/cascadelake
 
@@ -23,8 +30,6 @@ cp examples/guests/*.json "$demo/firecracker/"
 
 journal=0
 if scripts/start-journald.sh >/dev/null 2>&1 && timeout 5 journalctl --sync >/dev/null 2>&1; then journal=1; fi
-
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 # PIDs wrap: read only this run's entries of the daemon's PID.
 since="@$(date +%s.%N | cut -c1-17)"

@@ -5,17 +5,21 @@
 #   GROUP: base (always), libvirt, browser, journal-tools, metrics, fleet, all
 #
 #   base          libsystemd-dev libsqlite3-dev libxml2-utils, systemd (journald,
-#                 journalctl), bsdutils (logger); plus the Python jsonschema module
+#                 journalctl), bsdutils (logger), sqlite3, make; plus the Python
+#                 jsonschema module
 #   libvirt       libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 #   browser       chromium
 #   journal-tools python3-systemd (for /usr/bin/python3 only) and gcc, for ad-hoc
 #                 sd_journal_send probes; tests do not need it
 #   metrics       prometheus, for promtool: the Prometheus tests run `promtool check
-#                 metrics` when it is installed (else they parse line by line only).
-#                 Opt-in: the package also ships a Prometheus server unit
+#                 metrics`. scripts/test.sh installs it (the package also ships a
+#                 Prometheus server unit, which nothing here starts)
+#
 #   fleet         prometheus prometheus-node-exporter systemd-journal-remote, for
 #                 scripts/fleet-e2e.sh (servers started by hand in network namespaces;
 #                 journal-remote also ships systemd-journal-upload)
+#
+# scripts/test-tools.txt lists which group brings each program a test runs.
 #
 # Quiet when everything is present. `apt-get update` runs only when a package
 # is missing (and then once). Every package name here was checked with
@@ -47,7 +51,7 @@ say() { if [ "$verbose" = 1 ]; then echo "ensure-deps: $*" >&2; fi; }
 pkgs=()
 for g in "${groups[@]}"; do
     case "$g" in
-        base) pkgs+=(libsystemd-dev libsqlite3-dev libxml2-utils systemd bsdutils) ;;
+        base) pkgs+=(libsystemd-dev libsqlite3-dev libxml2-utils systemd bsdutils sqlite3 make) ;;
         libvirt) pkgs+=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86) ;;
         browser) pkgs+=(chromium) ;;
         journal-tools) pkgs+=(python3-systemd gcc) ;;

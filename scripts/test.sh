@@ -10,9 +10,13 @@ cd "$(dirname "$0")/.."
 quick=0
 if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 
-groups=(base)
+# Every program a test runs comes from one of these groups (scripts/test-tools.txt); the tests
+# read GUESTCAP_TEST_GROUPS and fail, not skip, when a program of an installed group is missing.
+groups=(base metrics)
 [ "$quick" = 1 ] || groups+=(libvirt browser fleet)
 scripts/ensure-deps.sh "${groups[@]}"
+scripts/check-test-tools.sh "${groups[@]}"
+export GUESTCAP_TEST_GROUPS="${groups[*]}"
 scripts/start-journald.sh
 if [ "$quick" = 0 ]; then
     scripts/start-libvirt.sh

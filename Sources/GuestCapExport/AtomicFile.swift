@@ -46,7 +46,15 @@ public enum AtomicFile {
         let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
         unlink(temp)  // a leftover of a crashed run with the same pid
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw ExportError.write(path: path, step: "create \(temp)", errno: errno) }
+        guard fd >= 0 else {
+            let e = errno
+            // The temporary's name means nothing to the user: a folder problem names the folder.
+            var st = stat()
+            if stat(dir, &st) != 0 { throw ExportError.folder(path: dir, errno: errno) }
+            if st.st_mode & S_IFMT != S_IFDIR { throw ExportError.folder(path: dir, errno: ENOTDIR) }
+            if e == EACCES || e == EROFS { throw ExportError.folder(path: dir, errno: e) }
+            throw ExportError.write(path: path, step: "create a temporary file beside it", errno: e)
+        }
         do {
             guard fchmod(fd, mode) == 0 else { throw ExportError.write(path: path, step: "chmod", errno: errno) }
             try body { bytes in

@@ -10,6 +10,8 @@ import GuestCapCore
 public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Writing an output file failed at one step.
     case write(path: String, step: String, errno: Int32)
+    /// The folder an output file goes into cannot take it (missing, not a folder, not writable).
+    case folder(path: String, errno: Int32)
     /// A `--since`/`--until` value is not a date.
     case badDate(option: String, value: String)
     /// The period ends before it starts.
@@ -29,6 +31,9 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .write(path, step, code):
             return "\(path): could not write the file (\(step): \(String(cString: strerror(code))))"
+        case let .folder(path, code):
+            return code == ENOENT ? "the folder \(path) does not exist: create it first, or choose another"
+                : "cannot write into the folder \(path): \(String(cString: strerror(code)))"
         case let .badDate(option, value):
             return "\(option) '\(value)' is not a date: use RFC 3339 (2026-11-25T06:00:00Z) or a date (2026-11-25, midnight UTC)"
         case let .emptyPeriod(from, to):

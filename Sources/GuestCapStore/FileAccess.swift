@@ -27,6 +27,7 @@ enum FileAccess {
                               detail: "cannot create \(folder)")
             }
         }
+        if isFolder(path) { throw StoreError(kind: .folder, path: path, operation: "open", detail: "a folder") }
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 {
             let e = errno
@@ -49,6 +50,7 @@ enum FileAccess {
         let folder = (path as NSString).deletingLastPathComponent
         if access(folder.isEmpty ? "." : folder, X_OK) != 0, errno == EACCES { return .permission }
         if access(path, F_OK) != 0 { return errno == EACCES ? .permission : .missing }
+        if isFolder(path) { return .folder }
         if access(path, write ? (R_OK | W_OK) : R_OK) != 0 {
             switch errno {
             case EACCES, EPERM: return .permission
@@ -62,6 +64,12 @@ enum FileAccess {
             if fs.f_bavail == 0 { return .diskFull }
         }
         return nil
+    }
+
+    /// Whether `path` is a folder (SQLite would call it a disk I/O error).
+    static func isFolder(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
     }
 
     /// Whether the file system holding `path` is mounted read-only.

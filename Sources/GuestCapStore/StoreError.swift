@@ -22,6 +22,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case olderSchema
         /// There is no database at the path (read-only opens do not create one).
         case missing
+        /// The path is a folder, not a database file.
+        case folder
         /// The database file is damaged.
         case corrupt
         /// Another connection held the lock for longer than the busy timeout.
@@ -77,6 +79,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case .missing:
             return "\(head): no such file (the daemon creates it when it first runs; start guestcap's daemon "
                 + "or give the right database path)"
+        case .folder:
+            return "\(head): it is a folder, not a database file (name the file in it, such as "
+                + "\((path as NSString).appendingPathComponent("history.sqlite")))"
         case .corrupt:
             return "\(head): the database is damaged (\(detail)): move it aside (guestcap starts a new history) "
                 + "or restore a backup"

@@ -29,9 +29,10 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var hostOptions: HostOptions
     @OptionGroup var policyOptions: PolicyOptions
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var width: OutputWidth
     @Flag(help: "Also check running QEMU processes (<host-root>/proc/*/cmdline).") var proc = false
     @Flag(name: .shortAndLong, help: "List compliant guests without findings too.") var verbose = false
-    @Option(help: ArgumentHelp("Largest configuration file read, in bytes.", valueName: "bytes"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest configuration file read, in bytes (the daemon's max_config_bytes).", valueName: "bytes"))
     var maxConfigBytes: Int = 4 << 20
     @Argument(help: ArgumentHelp("Configuration files or folders.", valueName: "path")) var paths: [String] = []
 
@@ -62,8 +63,8 @@ struct CheckCommand: ParsableCommand {
         let result = CheckEvaluation(outcomes: outcomes, engine: engine, host: host)
         switch format {
         case .text:
-            print(CheckTextRenderer.render(host: host, verdicts: result.verdicts, hostFindings: result.hostFindings,
-                                           skipped: result.skipped, verbose: verbose), terminator: "")
+            print(width.fit(CheckTextRenderer.render(host: host, verdicts: result.verdicts, hostFindings: result.hostFindings,
+                                                     skipped: result.skipped, verbose: verbose)), terminator: "")
         case .json:
             try printJSON(ReportDocument(check: host, verdicts: result.verdicts, hostFindings: result.hostFindings,
                                          skipped: result.skipped, policy: policy, now: now))

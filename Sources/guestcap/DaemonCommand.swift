@@ -34,11 +34,15 @@ struct DaemonCommand: AsyncParsableCommand {
                                valueName: "kind=dir"))
     var watch: [String] = []
 
-    @Option(help: ArgumentHelp("Re-read the host every N seconds.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Re-read the host every N seconds.", valueName: "seconds"))
     var sampleInterval: Int?
 
-    @Option(help: ArgumentHelp("List running QEMU processes under <host-root>/proc every N seconds (0: never).", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("List running QEMU processes under <host-root>/proc every N seconds (0: never).", valueName: "seconds"))
     var processScanInterval: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Largest configuration file read, in bytes (max_config_bytes in the configuration; default 4 MiB).",
+                               valueName: "bytes"))
+    var maxConfigBytes: Int?
 
     @Option(help: "The daemon's own diagnostics on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -49,6 +53,7 @@ struct DaemonCommand: AsyncParsableCommand {
         }
         if let s = sampleInterval, s < 1 { throw ValidationError("--sample-interval must be at least 1 second") }
         if let s = processScanInterval, s < 0 { throw ValidationError("--process-scan-interval must be 0 or more") }
+        if let n = maxConfigBytes, n < 1 { throw ValidationError("--max-config-bytes must be positive") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level '\(logLevel)' is not a level") }
     }
 
@@ -68,6 +73,7 @@ struct DaemonCommand: AsyncParsableCommand {
         overrides.watch = watch.compactMap(WatchedSource.init(argument:))
         overrides.sampleInterval = sampleInterval.map { .seconds($0) }
         overrides.processScanInterval = processScanInterval.map { .seconds($0) }
+        overrides.maxConfigBytes = maxConfigBytes
         do {
             try await Daemon.run(overrides: overrides, version: GuestCap.version, logger: logger)
         } catch let error as Daemon.StartError {

@@ -65,6 +65,7 @@ struct ExportCommand: ParsableCommand {
         if format == .all && outputDir == nil { throw ValidationError("--format all needs --output-dir DIR") }
         if format != .all && outputDir != nil { throw ValidationError("--output-dir goes with --format all; use --output FILE") }
         if output != nil && outputDir != nil { throw ValidationError("use either --output or --output-dir, not both") }
+        try validatePeriod(since: since, until: until)
     }
 
     func run() throws {
@@ -89,7 +90,7 @@ struct ExportCommand: ParsableCommand {
             do {
                 return (try ReportCoding.decoder().decode(ReportDocument.self, from: data), nil)
             } catch {
-                throw ExportError.unreadableReport(path: fromReport, reason: "\(error)")
+                throw ExportError.unreadableReport(path: fromReport, reason: DecodingProblem.describe(error, data: data))
             }
         }
         let period = try ExportPeriod.parse(since: since, until: until, now: now)

@@ -23,8 +23,11 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only findings of this rule.", valueName: "rule")) var rule: String?
     @Option(help: ArgumentHelp("From this date (inclusive).", valueName: "date")) var since: String?
     @Option(help: ArgumentHelp("Until this date (exclusive).", valueName: "date")) var until: String?
-    @Option(help: ArgumentHelp("At most this many events (the most recent).", valueName: "n")) var limit: Int?
+    // Unconditional: "-1" is a value to refuse with a reason, not a flag.
+    @Option(parsing: .unconditional, help: ArgumentHelp("At most this many events (the most recent).", valueName: "n"))
+    var limit: Int?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var width: OutputWidth
 
     func validate() throws {
         if let rule, Rule(rawValue: rule) == nil {
@@ -36,6 +39,7 @@ struct HistoryCommand: ParsableCommand {
             }
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
+        try validatePeriod(since: since, until: until)
     }
 
     func run() throws {
@@ -48,7 +52,7 @@ struct HistoryCommand: ParsableCommand {
         switch format {
         case .text:
             if events.isEmpty { print("No events match.") }
-            for e in events { print(Self.line(e)) }
+            for e in events { print(TextWrap.wrapLine(Self.line(e), width: width.columns ?? .max, continuation: 4)) }
         case .json:
             try printJSON(events.map(HistoryEventDocument.init))
         }

@@ -15,18 +15,26 @@ struct HostCommand: ParsableCommand {
             a migration pool member file is:
 
               guestcap host --format json > /etc/guestcap/pools/$(hostname).json
+
+            Exit status: 0 the host is fine; 1 a host finding of severity error or critical is \
+            open under the policy (the one `check` and the daemon use), as `check` would report it; \
+            2 the host cannot be read.
             """
     )
 
     @OptionGroup var hostOptions: HostOptions
+    @OptionGroup var policyOptions: PolicyOptions
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var width: OutputWidth
 
     func run() throws {
-        let engine = PolicyEngine(policy: .builtIn, now: Date())
+        let now = Date()
+        let engine = PolicyEngine(policy: try policyOptions.load(now: now), now: now)
         let host = try hostOptions.assess(with: engine)
         switch format {
-        case .text: print(HostTextRenderer.render(host), terminator: "")
+        case .text: print(width.fit(HostTextRenderer.render(host, width: width.columns)), terminator: "")
         case .json: try printJSON(HostDocument(host))
         }
+        if engine.hostFindings(host).contains(where: \.isActiveViolation) { throw ExitCode(1) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
+import GuestCapDaemon
 import GuestCapExport
 import GuestCapSources
 import GuestCapStore
@@ -31,7 +32,9 @@ struct HostOptions: ParsableArguments {
         if let file = hostSnapshot {
             do { return try SnapshotFile.load(path: file) } catch { throw fail(error.description) }
         }
-        return HostProbe(root: HostRoot(hostRoot)).snapshot()
+        let root = HostRoot(hostRoot)
+        do { try root.check() } catch { throw fail(error.description) }
+        return HostProbe(root: root).snapshot()
     }
 
     /// Reads and assesses the host under an engine's policy.
@@ -57,17 +60,35 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
 }
 
-/// The policy file option shared by `check`.
+/// The policy options of `check`: the same file the daemon reads unless told otherwise.
 struct PolicyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Policy file (rules, severities, waivers, migration pools). Default: the built-in policy.",
+    @Option(help: ArgumentHelp("Policy file (rules, severities, waivers, migration pools). Default: \(DaemonConfiguration.defaultPolicyPath) when it exists, as for the daemon, else the built-in policy.",
                                valueName: "file"))
     var policy: String?
 
-    /// The policy in force.
-    func load(now: Date) throws -> Policy {
-        guard let path = policy else { return .builtIn }
-        do { return try PolicyLoader().load(path: path) } catch { throw fail(error.description) }
+    @Flag(help: "Use the built-in policy (every rule at its default severity, no pools, no waivers), not the policy file.")
+    var builtinPolicy = false
+
+    func validate() throws {
+        if builtinPolicy && policy != nil { throw ValidationError("use either --policy or --builtin-policy, not both") }
     }
+
+    /// The policy in force: the one the daemon would use with the default configuration.
+    func load(now: Date) throws -> Policy {
+        if builtinPolicy { return .builtIn }
+        var c = DaemonConfiguration()
+        if let policy {
+            c.policyPath = policy
+            c.policyRequired = true
+        }
+        do { return try DaemonOverrides.policy(for: c) } catch { throw fail(error.description) }
+    }
+}
+
+/// Refuses `--since` at or after `--until` the same way for every command that takes both (exit 2).
+func validatePeriod(since: String?, until: String?) throws {
+    guard let from = since.flatMap(ReportCoding.parseDate), let to = until.flatMap(ReportCoding.parseDate) else { return }
+    do { _ = try ExportPeriod(from: from, to: to) } catch { throw ValidationError(error.description) }
 }
 
 /// Prints why an input cannot be used and gives the exit status for it (2).

@@ -38,10 +38,25 @@ struct PolicyCommand: ParsableCommand {
                     struct Invalid: Encodable {
                         let valid = false
                         let file: String
-                        let problems: [[String: String]]
+                        let problems: [Problem]
+                    }
+                    struct Problem: Encodable {
+                        let file: String
+                        /// A number, or null when the problem is not on one line.
+                        let line: Int?
+                        let key: String
+                        let message: String
+                        func encode(to encoder: any Encoder) throws {
+                            var c = encoder.container(keyedBy: CodingKeys.self)
+                            try c.encode(file, forKey: .file)
+                            try c.encode(line, forKey: .line)
+                            try c.encode(key, forKey: .key)
+                            try c.encode(message, forKey: .message)
+                        }
+                        enum CodingKeys: String, CodingKey { case file, line, key, message }
                     }
                     try printJSON(Invalid(file: error.file, problems: error.problems.map {
-                        ["file": $0.file, "line": $0.line.map(String.init) ?? "", "key": $0.key, "message": $0.message]
+                        Problem(file: $0.file, line: $0.line, key: $0.key, message: $0.message)
                     }))
                 }
                 printError(error.description)

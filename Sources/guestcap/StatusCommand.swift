@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
+import GuestCapSources
 import GuestCapStore
 
 /// `guestcap status`: what the daemon's database says now.
@@ -17,21 +18,23 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var width: OutputWidth
 
     func run() throws {
         let store = try database.open()
         let status: StoreStatus
         do { status = try store.status() } catch { throw fail(error.description) }
+        let daemon = status.run.map(DaemonState.init)
         switch format {
-        case .text: print(Self.text(status, path: store.path), terminator: "")
-        case .json: try printJSON(StatusDocument(status, path: store.path))
+        case .text: print(width.fit(Self.text(status, daemon: daemon, path: store.path, width: width.columns)), terminator: "")
+        case .json: try printJSON(StatusDocument(status, daemon: daemon, path: store.path))
         }
         if status.findings.contains(where: { $0.record.state == .open && $0.record.severity.isViolation }) {
             throw ExitCode(1)
         }
     }
 
-    static func text(_ s: StoreStatus, path: String) -> String {
+    static func text(_ s: StoreStatus, daemon: DaemonState?, path: String, width: Int? = nil) -> String {
         var out: [String] = []
         if let h = s.host {
             let a = HostAssessment(snapshot: h.snapshot)
@@ -39,9 +42,8 @@ struct StatusCommand: ParsableCommand {
         } else {
             out.append("No host state recorded yet in \(path).")
         }
-        if let r = s.run {
-            let state = r.ended.map { "stopped \(ReportCoding.formatDate($0))" } ?? "running or ended abruptly"
-            out.append("Daemon: pid \(r.pid), version \(r.version), started \(ReportCoding.formatDate(r.started)), \(state)")
+        if let r = s.run, let daemon {
+            out.append("Daemon: pid \(r.pid), version \(r.version), started \(ReportCoding.formatDate(r.started)), \(daemon.sentence)")
         }
         if let last = s.lastAudit { out.append("Last audit: \(ReportCoding.formatDate(last))") }
         let c = s.counts
@@ -56,7 +58,7 @@ struct StatusCommand: ParsableCommand {
                        r.guestName ?? r.configPath ?? r.subject, r.source?.rawValue ?? "host",
                        r.bits.names.joined(separator: ","), ReportCoding.formatDate(f.openedAt), r.state.rawValue])
             }
-            out.append(t.render())
+            out.append(t.render(width: width))
         }
         return out.joined(separator: "\n") + "\n"
     }
@@ -79,17 +81,19 @@ struct StatusDocument: Encodable {
     let format = "guestcap.status/v1"
     let database: String
     let host: HostDocument?
+    let daemon: DaemonState?
     let lastAudit: Date?
     let counts: Counts
     let guests: [Guest]
     let findings: [FindingDocument]
 
     enum CodingKeys: String, CodingKey {
-        case format, database, host, lastAudit = "last_audit", counts, guests, findings
+        case format, database, host, daemon, lastAudit = "last_audit", counts, guests, findings
     }
 
-    init(_ s: StoreStatus, path: String) {
+    init(_ s: StoreStatus, daemon: DaemonState?, path: String) {
         database = path
+        self.daemon = daemon
         host = s.host.map { HostDocument(HostAssessment(snapshot: $0.snapshot)) }
         lastAudit = s.lastAudit
         let c = s.counts

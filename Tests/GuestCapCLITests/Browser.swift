@@ -1,11 +1,12 @@
 import Foundation
+import GuestCapTestSupport
+import Testing
 
 /// A real headless Chromium (Debian's `chromium`; `scripts/ensure-deps.sh browser` installs it),
 /// for tests that check what an HTML report looks like once rendered.
 enum Browser {
-    /// The browser, or nil when it is not installed.
-    static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// The browser; fails the test when it is missing (tests that use it carry `.needs(.chromium)`).
+    static func path() throws -> String { try TestTool.chromium.require() }
 
     private static func flags(_ profile: String) -> [String] {
         ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
@@ -16,14 +17,14 @@ enum Browser {
     static func dom(_ file: String) throws -> CLI.Result {
         let profile = CLI.tempDir("guestcap-chromium")
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        return try CLI.run(path!, flags(profile) + ["--dump-dom", "file://" + file])
+        return try CLI.run(try path(), flags(profile) + ["--dump-dom", "file://" + file])
     }
 
     /// A PNG screenshot of the page at the given window size.
     static func screenshot(_ file: String, to png: String, width: Int = 1400, height: Int = 2000) throws -> CLI.Result {
         let profile = CLI.tempDir("guestcap-chromium")
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        return try CLI.run(path!, flags(profile) + ["--screenshot=" + png, "--window-size=\(width),\(height)", "file://" + file])
+        return try CLI.run(try path(), flags(profile) + ["--screenshot=" + png, "--window-size=\(width),\(height)", "file://" + file])
     }
 
     /// The value of `name="…"` on the rendered `<body>`.

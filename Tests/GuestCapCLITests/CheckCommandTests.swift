@@ -29,8 +29,13 @@ struct CheckCommandTests {
 
     @Test("a QEMU/KVM -cpu with ssb-no=on on Cascade Lake: KVM lacks ssb-no, QEMU drops it → request-dropped, exit 0")
     func qemuArgs() throws {
+<<<<<<< HEAD
         let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
         #expect(r.status == 0, "\(r.stdout)")
+=======
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
+        #expect(r.status == 1)
+>>>>>>> i15
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("batch-worker", "request-dropped") == ["ssb-no"])
         #expect(j.bits("batch-worker", "unjustified-immunity") == nil)
@@ -44,7 +49,7 @@ struct CheckCommandTests {
 
     @Test("a T2S Firecracker guest on the AMD host: the MSR is hidden from AMD guests")
     func t2sOnAMD() throws {
-        let r = try CLI.guestcap(["check", "--host-root", hosts + "amd-epyc", "--format", "json", guests + "fc-t2s.json"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "amd-epyc", "--format", "json", guests + "fc-t2s.json"])
         let j = try CheckJSON(r.stdout)
         let g = try #require(j.guest("fc-t2s"))
         let ac = g["arch_capabilities"] as? [String: Any]
@@ -58,7 +63,7 @@ struct CheckCommandTests {
 
     @Test("a T2S Firecracker guest on Cascade Lake: fb-clear unjustified, control bits KVM cannot emulate")
     func t2sOnCascadeLake() throws {
-        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-t2s.json"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-t2s.json"])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-t2s", "unjustified-mitigation") == ["fb-clear"])
         #expect(j.bits("fc-t2s", "unsupported-control") == ["misc-package-ctrls", "energy-filtering-ctl"])
@@ -67,7 +72,7 @@ struct CheckCommandTests {
 
     @Test("a custom Firecracker template setting its-no on a host affected by ITS")
     func customTemplate() throws {
-        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-its-template.json"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-its-template.json"])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-its-template", "unjustified-immunity") == ["its-no"])
         let origin = (j.findings("fc-its-template").first?["origins"] as? [String])?.first ?? ""
@@ -76,6 +81,7 @@ struct CheckCommandTests {
 
     @Test("libvirt (KVM): force taa-no on Cascade Lake (TAA affected) → asks for it, told without it, request-dropped")
     func libvirtForce() throws {
+<<<<<<< HEAD
         let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"])
         #expect(r.status == 0, "\(r.stdout)")
         #expect(!r.stdout.contains("unjustified-immunity"))
@@ -94,6 +100,9 @@ struct CheckCommandTests {
         let body = domain[domain.range(of: "<domain")!.lowerBound...]
         let live = write(dir, "web-force-taa.xml", "<domstatus state='running' pid='4242'>\n" + body + "</domstatus>\n")
         let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", live])
+=======
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"])
+>>>>>>> i15
         #expect(r.status == 1)
         #expect(r.stdout.contains("CRITICAL unjustified-immunity [taa-no]"))
         #expect(r.stdout.contains("claimed by <feature policy='force' name='taa-no'/> (line 18)"))
@@ -102,7 +111,7 @@ struct CheckCommandTests {
 
     @Test("libvirt (KVM): Cascadelake-Server-v2 on a host whose KVM lacks ibrs-all → dropped, not claimed")
     func libvirtMitigation() throws {
-        let r = try CLI.guestcap(["check", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json", guests + "web-force-taa.xml"])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json", guests + "web-force-taa.xml"])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("web-force-taa", "unjustified-mitigation") == nil)
         #expect(j.bits("web-force-taa", "request-dropped")?.contains("ibrs-all") == true)
@@ -110,7 +119,7 @@ struct CheckCommandTests {
 
     @Test("libvirt: host-passthrough is compliant; no <cpu> gives msr-hidden")
     func libvirtCompliant() throws {
-        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json",
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
                                   guests + "db-passthrough.xml", guests + "legacy-nocpu.xml"])
         #expect(r.status == 0, "\(r.stdout)")
         let j = try CheckJSON(r.stdout)
@@ -120,8 +129,13 @@ struct CheckCommandTests {
 
     @Test("the whole examples folder: JSON validates against the schema, README.md is not a candidate")
     func folderValidates() throws {
+<<<<<<< HEAD
         for host in ["cascadelake", "graniterapids", "amd-epyc", "emeraldrapids", "mixed-microcode", "skylake-oldmicrocode"] {
             let r = try CLI.guestcap(["check", "--host-root", hosts + host, "--format", "json", guests])
+=======
+        for host in ["cascadelake", "graniterapids", "amd-epyc", "mixed-microcode", "skylake-oldmicrocode"] {
+            let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + host, "--format", "json", guests])
+>>>>>>> i15
             let v = try CLI.validate(r.stdout)
             #expect(v.status == 0, "\(host): \(v.stdout)")
             let j = try CheckJSON(r.stdout)
@@ -138,7 +152,7 @@ struct CheckCommandTests {
         _ = write(dir, "net.xml", "<network><name>default</name></network>")
         _ = write(dir, ".hidden.xml", "<domain/>")
         _ = write(dir, "web.xml.new", "<domain/>")
-        let r = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", dir])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", dir])
         #expect(r.status == 2)
         let j = try CheckJSON(r.stdout)
         #expect(j.guest("ok")?["status"] as? String == "compliant")
@@ -152,12 +166,12 @@ struct CheckCommandTests {
 
     @Test("exit 0 when nothing at error or above is open; usage errors exit 2")
     func exitCodes() throws {
-        let ok = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"])
+        let ok = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"])
         #expect(ok.status == 0)
         let usage = try CLI.guestcap(["check"])
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("PATH"))
-        let both = try CLI.guestcap(["check", "--host-root", "/x", "--host-snapshot", "/y", guests])
+        let both = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", "/x", "--host-snapshot", "/y", guests])
         #expect(both.status == 2)
     }
 
@@ -167,13 +181,72 @@ struct CheckCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lenient = write(dir, "lenient.toml", "[rules.unjustified-immunity]\nseverity = \"warning\"\n")
         let strict = write(dir, "strict.toml", "[rules.missed-immunity]\nseverity = \"error\"\n")
+<<<<<<< HEAD
         let args = ["check", "--host-root", hosts + "cascadelake", guests + "fc-its-template.json"]
         #expect(try CLI.guestcap(args).status == 1)
+=======
+        let args = ["check", "--host-root", hosts + "cascadelake", guests + "batch-worker.args"]
+        #expect(try CLI.guestcap(args + ["--builtin-policy"]).status == 1)
+>>>>>>> i15
         #expect(try CLI.guestcap(args + ["--policy", lenient]).status == 0)
-        let pass = ["check", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"]
+        let pass = ["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"]
         #expect(try CLI.guestcap(pass).status == 0)
         let fc = ["check", "--host-root", hosts + "cascadelake", guests + "fc-its-template.json", "--policy", strict]
         #expect(try CLI.guestcap(fc).status == 1)
+    }
+
+    /// guestcap run with `/etc/guestcap/policy.toml` holding `policy`, in a mount namespace whose
+    /// /etc is an overlay: this machine's own /etc is neither read nor changed.
+    func withInstalledPolicy(_ policy: String, _ args: [String]) throws -> CLI.Result {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for d in ["upper", "work"] { try FileManager.default.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true) }
+        let script = """
+            mount -t overlay overlay -o lowerdir=/etc,upperdir="$0/upper",workdir="$0/work" /etc || exit 99
+            mkdir -p /etc/guestcap && cat > /etc/guestcap/policy.toml && exec "$@"
+            """
+        return try CLI.run("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, dir, CLI.binary] + args,
+                           stdin: policy)
+    }
+
+    @Test("check reads /etc/guestcap/policy.toml by default, as the daemon does; --builtin-policy ignores it",
+          .enabled(if: getuid() == 0, "needs root for a private mount namespace"))
+    func installedPolicyByDefault() throws {
+        let args = ["check", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"]
+        let lenient = "[rules.unjustified-immunity]\nseverity = \"warning\"\n"
+        let installed = try withInstalledPolicy(lenient, args)
+        try #require(installed.status != 99, "overlay mount: \(installed.stderr)")
+        #expect(installed.status == 0, "the installed policy lowers the finding to a warning: \(installed.stdout)\(installed.stderr)")
+        #expect(installed.stdout.contains("WARNING unjustified-immunity [taa-no]"))
+        let builtin = try withInstalledPolicy(lenient, ["check", "--builtin-policy"] + args.dropFirst())
+        #expect(builtin.status == 1 && builtin.stdout.contains("CRITICAL unjustified-immunity [taa-no]"))
+        let broken = try withInstalledPolicy("[rules.no-such-rule]\n", args)
+        #expect(broken.status == 2 && broken.stderr.contains("/etc/guestcap/policy.toml:1"), "\(broken.stderr)")
+        let both = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--policy", "/x.toml"] + args.dropFirst())
+        #expect(both.status == 2 && both.stderr.contains("either --policy or --builtin-policy"))
+    }
+
+    @Test("check on disagreeing CPUs says which CPUs report what, not a line ending in a colon")
+    func inconsistentHostLine() throws {
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "mixed-microcode",
+                                  guests + "db-passthrough.xml"])
+        let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("MSR 0x10a inconsistent") })
+        #expect(!line.hasSuffix(":") && !line.hasSuffix(": "), "\(line)")
+        #expect(line.contains("the CPUs disagree") && line.contains("CPU 3 report 0x000000000000002b"), "\(line)")
+    }
+
+    @Test("policy check --format json gives each problem's line as a number")
+    func policyProblemLineIsNumber() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bad = write(dir, "bad.toml", "kvm_synthesis = true\n[rules.no-such-rule]\nenabled = false\n")
+        let r = try CLI.guestcap(["policy", "check", "--format", "json", bad])
+        #expect(r.status == 2)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let problems = try #require(doc["problems"] as? [[String: Any]])
+        #expect(!problems.isEmpty)
+        for p in problems { #expect(p["line"] is NSNumber && !(p["line"] is String), "\(p)") }
+        #expect(problems.contains { ($0["line"] as? Int) == 2 })
     }
 
     @Test("a broken policy exits 2 naming file, line and key")
@@ -194,10 +267,10 @@ struct CheckCommandTests {
     func snapshot() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let snap = try CLI.guestcap(["host", "--host-root", hosts + "cascadelake", "--format", "json"])
+        let snap = try CLI.guestcap(["host", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json"])
         let file = write(dir, "clx.json", snap.stdout)
-        let a = try CLI.guestcap(["check", "--host-snapshot", file, "--format", "json", guests + "batch-worker.args"])
-        let b = try CLI.guestcap(["check", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
+        let a = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-snapshot", file, "--format", "json", guests + "batch-worker.args"])
+        let b = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
         #expect(try CheckJSON(a.stdout).findings("batch-worker").count == CheckJSON(b.stdout).findings("batch-worker").count)
         #expect(a.status == b.status)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import Testing
 
 @Suite("guestcap export", .serialized)
@@ -48,13 +49,12 @@ struct ExportCommandTests {
         #expect(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(findings)")
     }
 
-    @Test("--format prometheus passes promtool check metrics (when installed)")
+    @Test("--format prometheus passes promtool check metrics", .needs(.promtool))
     func prometheus() throws {
         let r = try CLI.guestcap(["export", "--from-report", input, "--format", "prometheus"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("# TYPE guestcap_guests gauge"))
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"), "apt-get install prometheus for promtool")
-        let check = try CLI.run("/usr/bin/promtool", ["check", "metrics"], stdin: r.stdout)
+        let check = try CLI.run(try TestTool.promtool.require(), ["check", "metrics"], stdin: r.stdout)
         #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
     }
 
@@ -76,9 +76,8 @@ struct ExportCommandTests {
         #expect(v.status == 0, "\(v.stdout)")
     }
 
-    @Test("the HTML page renders in headless Chromium with the guest and finding counts of the JSON")
+    @Test("the HTML page renders in headless Chromium with the guest and finding counts of the JSON", .needs(.chromium))
     func htmlInBrowser() throws {
-        try #require(Browser.path != nil, "scripts/ensure-deps.sh browser installs chromium")
         let out = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
         let page = out + "/report.html"
@@ -167,7 +166,7 @@ struct ExportDatabaseTests {
         #expect(fixed?["status"] as? String == "compliant")
     }
 
-    @Test("--format all writes the three reports; the Prometheus text passes promtool")
+    @Test("--format all writes the three reports; the Prometheus text passes promtool", .needs(.promtool))
     func all() throws {
         let out = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -178,10 +177,8 @@ struct ExportDatabaseTests {
         let prom = try String(contentsOfFile: out + "/guestcap.prom", encoding: .utf8)
         // The last audit the generator committed: 2026-11-24T23:54:00Z.
         #expect(prom.contains("guestcap_last_audit_timestamp_seconds 1795564440.0"), "\(prom)")
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
-            let check = try CLI.run("/usr/bin/promtool", ["check", "metrics"], stdin: prom)
-            #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
-        }
+        let check = try CLI.run(try TestTool.promtool.require(), ["check", "metrics"], stdin: prom)
+        #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "\(check.stdout)\(check.stderr)")
     }
 
     @Test("a full file system: each format fails naming the file, the old report stays, no temporary is left")
@@ -209,5 +206,56 @@ struct ExportDatabaseTests {
         let r = try CLI.guestcap(["export", "--database", "/nonexistent/history.sqlite"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("/nonexistent/history.sqlite"))
+    }
+}
+
+@Suite("guestcap export: bad input")
+struct ExportBadInputTests {
+    @Test("--from-report of an empty or non-JSON file says so, in words, without Swift type names")
+    func unreadableReport() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, text, reason) in [("empty.json", "", "the file is empty"), ("junk.json", "{ nope", "not JSON"),
+                                     ("other.json", #"{"format": "x"}"#, "missing '")] {
+            try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            let r = try CLI.guestcap(["export", "--from-report", dir + "/" + name])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains(dir + "/" + name) && r.stderr.contains(reason), "\(r.stderr)")
+            for swiftName in ["DecodingError", "dataCorrupted", "Context(", "CodingKeys", "NSError"] {
+                #expect(!r.stderr.contains(swiftName), "\(r.stderr)")
+            }
+        }
+    }
+
+    @Test("--output-dir that does not exist: the message names the folder, not a temporary file")
+    func missingOutputDir() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CLI.exportExample(to: dir + "/r.json")
+        let missing = dir + "/no-such-folder"
+        let r = try CLI.guestcap(["export", "--from-report", dir + "/r.json", "--format", "all", "--output-dir", missing])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("the folder \(missing) does not exist"), "\(r.stderr)")
+        #expect(!r.stderr.contains(".tmp"), "\(r.stderr)")
+    }
+
+    @Test("--since after --until is refused by export and history alike (exit 2, the same sentence)")
+    func emptyPeriod() throws {
+        let range = ["--since", "2026-11-02", "--until", "2026-11-01", "--database", "/nonexistent/h.sqlite"]
+        let export = try CLI.guestcap(["export"] + range)
+        let history = try CLI.guestcap(["history"] + range)
+        let sentence = "the period is empty: --since 2026-11-02T00:00:00Z is not before --until 2026-11-01T00:00:00Z"
+        #expect(export.status == 2 && export.stderr.contains(sentence), "\(export.stderr)")
+        #expect(history.status == 2 && history.stderr.contains(sentence), "\(history.stderr)")
+        #expect(!history.stdout.contains("No events match"))
+    }
+}
+
+extension CLI {
+    /// Writes `guestcap check --format json` of one example guest to `path`: a small report.
+    static func exportExample(to path: String) throws {
+        let r = try guestcap(["check", "--builtin-policy", "--host-root", packageRoot + "/examples/hosts/cascadelake",
+                              "--format", "json", packageRoot + "/examples/guests/db-passthrough.xml"])
+        try r.stdout.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import Testing
 
 @Suite("guestcap fleet", .serialized)
@@ -40,9 +41,8 @@ struct FleetCommandTests {
         #expect(r.stdout.contains("Worst hosts") && r.stdout.contains("Migration matrix") && r.stdout.contains("pool clx-gnr"))
     }
 
-    @Test("HTML renders in headless Chromium with the fleet's host and guest counts")
+    @Test("HTML renders in headless Chromium with the fleet's host and guest counts", .needs(.chromium))
     func htmlInBrowser() throws {
-        try #require(Browser.path != nil, "scripts/ensure-deps.sh browser installs chromium")
         let dir = try CLI.exports(hosts: 4, guests: 10)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let page = dir + "/fleet.html"

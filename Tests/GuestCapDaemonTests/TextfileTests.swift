@@ -4,6 +4,7 @@ import GuestCapExport
 import GuestCapSources
 import GuestCapStore
 import Logging
+import GuestCapTestSupport
 import Testing
 @testable import GuestCapDaemon
 
@@ -64,7 +65,7 @@ import Testing
         return (families, problems)
     }
 
-    @Test("an audit round writes the textfile from memory: statuses, findings by rule and severity, host, audit time; 0644; promtool clean; same families as an export")
+    @Test("an audit round writes the textfile from memory: statuses, findings by rule and severity, host, audit time; 0644; promtool clean; same families as an export", .needs(.promtool))
     func auditRoundWritesTextfile() async throws {
         let w = try DaemonWorld()
         w.put("bad.xml", DaemonWorld.domain(name: "bad-\(w.marker)", force: ["taa-no"]))
@@ -136,11 +137,8 @@ import Testing
             #expect(exported[name]?.labelNames == f.labelNames, "\(name)")
         }
 
-        if let r = try Self.promtool(text) {
-            #expect(r.status == 0 && r.output.isEmpty, "promtool: \(r.output)")
-        } else {
-            print("promtool not installed (apt-get install prometheus); the line-by-line parse above still ran")
-        }
+        let r = try Self.promtool(text)
+        #expect(r.status == 0 && r.output.isEmpty, "promtool: \(r.output)")
     }
 
     @Test("the parser finds what is wrong")
@@ -150,10 +148,9 @@ import Testing
         #expect(Self.parse("# HELP guestcap_y y\n# TYPE guestcap_y gauge\nguestcap_y 2\nguestcap_y 3\n").problems.count == 1)
     }
 
-    /// `promtool check metrics` on `text`; nil when promtool is not installed.
-    static func promtool(_ text: String) throws -> (status: Int32, output: String)? {
-        guard let tool = ["/usr/bin/promtool", "/usr/local/bin/promtool"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+    /// `promtool check metrics` on `text`.
+    static func promtool(_ text: String) throws -> (status: Int32, output: String) {
+        let tool = try TestTool.promtool.require()
         let input = Shell.tempDir() + "/metrics.prom"
         try text.write(toFile: input, atomically: true, encoding: .utf8)
         let r = try Shell.run("/bin/sh", ["-c", "\(tool) check metrics < '\(input)'"])

@@ -36,6 +36,15 @@ struct FleetMergerTests {
         #expect(r.hasOpenViolation)
     }
 
+    @Test("--top 0 lists no worst hosts and still counts every host")
+    func topZero() throws {
+        var m = FleetMerger(top: 0)
+        for i in 0..<2 { m.add(data: try export("host-\(i)", machine: "m\(i)"), path: "/x/h\(i).json") }
+        let r = m.report(generatedAt: Date())
+        #expect(r.worstHosts.isEmpty)
+        #expect(r.inputs.hosts == 2 && r.totals.hostsWithViolations == 2)
+    }
+
     @Test("an unreadable file is listed with its reason; a second export of a host counts as repeated")
     func unreadable() throws {
         var m = FleetMerger()

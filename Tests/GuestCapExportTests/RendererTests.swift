@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import Testing
 @testable import GuestCapCore
 @testable import GuestCapExport
@@ -112,13 +113,10 @@ struct RendererTests {
         #expect(text == PrometheusRenderer.render(report, lastAudit: Fixtures.date("2026-11-24T23:59:00Z")), "stable output")
     }
 
-    @Test("Prometheus text passes 'promtool check metrics' (when promtool is installed)")
+    @Test("Prometheus text passes 'promtool check metrics'", .needs(.promtool))
     func promtool() throws {
         let text = PrometheusRenderer.render(report)
-        guard let r = try Fixtures.run("promtool", ["check", "metrics"], stdin: Data(text.utf8)) else {
-            print("promtool not installed (apt-get install prometheus); the line-by-line parse above still ran")
-            return
-        }
+        let r = try #require(try Fixtures.run(try TestTool.promtool.require(), ["check", "metrics"], stdin: Data(text.utf8)))
         #expect(r.status == 0, "\(r.out)\(r.err)")
         #expect(r.out.isEmpty && r.err.isEmpty, "no lint warnings: \(r.out)\(r.err)")
     }

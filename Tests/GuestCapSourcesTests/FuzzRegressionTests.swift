@@ -5,7 +5,7 @@ import Testing
 
 /// Inputs that made a parser crash or hang, found while fuzzing (docs/fuzzing.md). Each
 /// fixture in `Fixtures/fuzz-regressions/` is the input at the fuzzers' size (64 KiB). The
-/// hangs were quadratic: at `limits.max_config_bytes` (4 MiB) the old code took minutes,
+/// hangs were quadratic: at `max_config_bytes` (4 MiB) the old code took minutes,
 /// longer than the daemon's 30 s watchdog, so one file dropped in a watched folder restarted
 /// the daemon over and over. The tests grow the fixture's repeated part to 2 MiB and check
 /// that parsing it takes seconds, not minutes.

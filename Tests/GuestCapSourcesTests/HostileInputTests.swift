@@ -62,12 +62,12 @@ struct HostileInputTests {
         #expect(fd >= 0)
         #expect(ftruncate(fd, 1 << 30) == 0)
         close(fd)
-        #expect(error(path) == "\(path): is 1073741824 bytes, over the 4194304-byte limit (raise limits.max_config_bytes)")
+        #expect(error(path) == "\(path): is 1073741824 bytes, over the 4194304-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)")
         // The limit is configurable.
         let small = GuestConfigLoader(limits: ReadLimits(maxBytes: 16))
         write("qemu-system-x86_64 -cpu host\n", to: dir + "/vm.args")
         #expect(small.load(path: dir + "/vm.args").first?.error
-            == "\(dir)/vm.args: is 29 bytes, over the 16-byte limit (raise limits.max_config_bytes)")
+            == "\(dir)/vm.args: is 29 bytes, over the 16-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)")
     }
 
     @Test("permission denied: tests run as root, which bypasses chmod 000, so the read drops to uid 65534 (setfsuid, this thread only)")

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GuestCapCore
+import GuestCapTestSupport
 import Testing
 @testable import GuestCapStore
 
@@ -44,16 +45,14 @@ struct FailureTests {
     }
 
     /// An unprivileged user cannot read the root-only database, and guestcap says why.
-    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    @Test(.enabled(if: getuid() == 0, "needs root, to drop to an unprivileged user"), .needs(.sqlite3))
     func unprivilegedUserIsRefused() throws {
         _ = chmod(dir.path, 0o755)   // only the database's own bits stand in the way
         let store = try HistoryStore(path: dir.database)
         _ = try store.recordHost(Fixture.host(), at: Fixture.t0)
         let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
-            let r = Shell.run("/usr/bin/setpriv", nobody + ["/usr/bin/sqlite3", dir.database, "SELECT count(*) FROM guest"])
-            #expect(r.status != 0)
-        }
+        let r = Shell.run("/usr/bin/setpriv", nobody + [try TestTool.sqlite3.require(), dir.database, "SELECT count(*) FROM guest"])
+        #expect(r.status != 0)
         if let bench = Shell.bench {
             let r = Shell.run("/usr/bin/setpriv", nobody + [bench, "probe", dir.database])
             #expect(r.status == 3, "\(r.err)")

@@ -214,3 +214,18 @@ extension String {
         return String(s)
     }
 }
+
+extension HostAssessment {
+    /// One sentence on why MSR 0x10a is not simply read (status other than ok): the first note,
+    /// or for CPUs that disagree, which CPUs report which value.
+    public var msrProblem: String {
+        if msrStatus == .inconsistent {
+            let groups = disagreement.map { g in
+                "CPU\(g.cpus.count == 1 ? "" : "s") \(g.cpus.map(String.init).joined(separator: ","))"
+                    + (g.value.map { " report " + CapabilitySet(rawValue: $0).hex } ?? " do not implement it")
+            }
+            return "the CPUs disagree: " + groups.joined(separator: "; ")
+        }
+        return notes.first ?? "no CPU could be read"
+    }
+}

@@ -6,7 +6,7 @@ public enum CheckTextRenderer {
         var out: [String] = []
         out.append("Host \(host.snapshot.hostname): J = \(host.justified)")
         if host.msrStatus != .ok {
-            out.append("  MSR 0x10a \(host.msrStatus.rawValue): \(host.notes.first ?? "")")
+            out.append("  MSR 0x10a \(host.msrStatus.rawValue): \(host.msrProblem)")
         }
         for f in hostFindings { out.append("  " + findingLine(f)) }
         out.append("")

@@ -2,7 +2,7 @@
 /// guest may be told it and why.
 public enum HostTextRenderer {
     /// Renders an assessed host.
-    public static func render(_ host: HostAssessment) -> String {
+    public static func render(_ host: HostAssessment, width: Int? = nil) -> String {
         let s = host.snapshot
         var out: [String] = []
         var who = "Host \(s.hostname)"
@@ -39,7 +39,7 @@ public enum HostTextRenderer {
         if !host.options.kvmSynthesis { out.append("Policy: KVM-synthesized bits are not counted as justified") }
         if !host.options.qemuFbClear { out.append("Policy: QEMU's synthesized fb-clear is not counted as justified") }
         out.append("")
-        out.append(bitTable(host))
+        out.append(bitTable(host, width: width))
         if !host.notes.isEmpty {
             out.append("")
             out.append("Notes:")
@@ -58,7 +58,7 @@ public enum HostTextRenderer {
         }
     }
 
-    private static func bitTable(_ host: HostAssessment) -> String {
+    private static func bitTable(_ host: HostAssessment, width: Int?) -> String {
         var t = TextTable(["BIT", "NAME", "CLASS", "HOST", "KVM DEFAULT", "J", "WHY"])
         let shown = ArchCapCatalog.defined.map(\.number)
             + host.justified.union(host.kvmDefault).union(anyCPU(host)).intersection(.of(.reserved)).bitNumbers
@@ -68,7 +68,7 @@ public enum HostTextRenderer {
             t.add([String(n), b.name, b.bitClass.rawValue, hostColumn(host, n),
                    host.kvmDefault.contains(bit: n) ? "yes" : "-", inJ ? "yes" : "no", why(host, b, inJ)])
         }
-        return t.render()
+        return t.render(width: width)
     }
 
     private static func anyCPU(_ host: HostAssessment) -> CapabilitySet {

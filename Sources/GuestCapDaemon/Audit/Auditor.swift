@@ -18,7 +18,8 @@ public final class Auditor {
     let logger: Logger
     let version: String
     let clock: @Sendable () -> Date
-    let loader = GuestConfigLoader()
+    /// Reads configurations within the configured size limit (changes on reload).
+    var loader: GuestConfigLoader { GuestConfigLoader(limits: configuration.readLimits) }
 
     private(set) var configuration: DaemonConfiguration
     private(set) var policy: Policy

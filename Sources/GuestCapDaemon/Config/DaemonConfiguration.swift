@@ -1,3 +1,5 @@
+import GuestCapSources
+
 /// Everything `guestcap daemon` needs to know, with defaults that work on a stock libvirt host.
 /// Read from `/etc/guestcap/guestcap.toml` (``DaemonConfigurationLoader``); command-line flags
 /// override it.
@@ -23,6 +25,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var processScanInterval: Duration? = nil
     /// How often the host is re-read (also on SIGHUP).
     public var sampleInterval: Duration = .seconds(300)
+    /// Largest configuration file read, in bytes (`max_config_bytes`).
+    public var maxConfigBytes: Int = ReadLimits().maxBytes
     /// Prometheus node-exporter textfile to keep current; nil: none.
     public var textfilePath: String? = nil
     /// The file this was read from, nil for the built-in defaults.
@@ -30,4 +34,7 @@ public struct DaemonConfiguration: Sendable, Hashable {
 
     /// The defaults.
     public init() {}
+
+    /// The size limit for configuration files.
+    public var readLimits: ReadLimits { ReadLimits(maxBytes: maxConfigBytes) }
 }

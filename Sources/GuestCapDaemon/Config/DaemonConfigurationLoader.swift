@@ -23,6 +23,7 @@ public struct DaemonConfigurationError: Error, Sendable, CustomStringConvertible
 /// database = "/var/lib/guestcap/history.sqlite"
 /// sample_interval = 300          # seconds
 /// process_scan_interval = 30     # seconds; 0 or absent: no /proc scan
+/// max_config_bytes = 4194304     # largest configuration file read
 ///
 /// [[watch]]
 /// kind = "libvirt"               # libvirt | libvirt-live | qemu | firecracker
@@ -78,7 +79,8 @@ public struct DaemonConfigurationLoader: Sendable {
         }
         var config = DaemonConfiguration()
         config.file = path
-        let allowed = ["host_root", "policy", "database", "sample_interval", "process_scan_interval", "watch", "export"]
+        let allowed = ["host_root", "policy", "database", "sample_interval", "process_scan_interval", "max_config_bytes",
+                       "watch", "export"]
         for key in root.keys where !allowed.contains(key) {
             throw fail(key, "unknown key (known: \(allowed.joined(separator: ", ")))")
         }
@@ -103,6 +105,10 @@ public struct DaemonConfigurationLoader: Sendable {
             config.sampleInterval = .seconds(n)
         }
         if let n = try seconds("process_scan_interval") { config.processScanInterval = n == 0 ? nil : .seconds(n) }
+        if let v = root["max_config_bytes"] {
+            guard let n = v.int, n >= 1 else { throw fail("max_config_bytes", "must be a whole number of bytes (1 or more)") }
+            config.maxConfigBytes = n
+        }
         if let w = root["watch"] {
             guard let array = w.array else { throw fail("watch", "must be a list of [[watch]] sections") }
             var sources: [WatchedSource] = []

@@ -13,6 +13,7 @@ public struct DaemonOverrides: Sendable, Hashable {
     public var watch: [WatchedSource] = []
     public var sampleInterval: Duration?
     public var processScanInterval: Duration?
+    public var maxConfigBytes: Int?
 
     /// No overrides.
     public init() {}
@@ -30,6 +31,7 @@ public struct DaemonOverrides: Sendable, Hashable {
         if let database { c.databasePath = database }
         if !watch.isEmpty { c.sources = watch }
         if let sampleInterval { c.sampleInterval = sampleInterval }
+        if let maxConfigBytes { c.maxConfigBytes = maxConfigBytes }
         if let processScanInterval { c.processScanInterval = processScanInterval == .zero ? nil : processScanInterval }
         return c
     }

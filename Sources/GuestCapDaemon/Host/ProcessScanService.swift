@@ -7,17 +7,19 @@ import ServiceLifecycle
 public final class ProcessScanService: Service {
     private let hostRoot: String
     private let interval: Duration
+    private let limits: ReadLimits
     private let inbox: AuditInbox
 
     /// A scanner.
-    public init(hostRoot: String, interval: Duration, inbox: AuditInbox) {
+    public init(hostRoot: String, interval: Duration, limits: ReadLimits = ReadLimits(), inbox: AuditInbox) {
         self.hostRoot = hostRoot
+        self.limits = limits
         self.interval = interval
         self.inbox = inbox
     }
 
     public func run() async {
-        let loader = GuestConfigLoader()
+        let loader = GuestConfigLoader(limits: limits)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do { try await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) } } catch { return }
             let found = loader.scanProcesses(hostRoot: hostRoot)

@@ -21,8 +21,8 @@ public enum Daemon {
         let policy: Policy
         do { policy = try DaemonOverrides.policy(for: config) } catch { throw StartError(description: error.description) }
 
-        let dbDir = (config.databasePath as NSString).deletingLastPathComponent
-        if !dbDir.isEmpty { try? FileManager.default.createDirectory(atPath: dbDir, withIntermediateDirectories: true) }
+        do { try HostRoot(config.hostRoot).check() } catch { throw StartError(description: error.description) }
+        // The store creates the database folder itself, 0700 (docs/history.md).
         let store: HistoryStore
         do { store = try HistoryStore(path: config.databasePath, backgroundCheckpoints: true) } catch { throw StartError(description: error.description) }
 
@@ -43,7 +43,7 @@ public enum Daemon {
         let auditor = Auditor(configuration: config, policy: policy, store: store, sink: sink, logger: logger,
                               version: version)
         let snapshot = HostProbe(root: HostRoot(config.hostRoot)).snapshot()
-        let processes = config.processScanInterval.map { _ in GuestConfigLoader().scanProcesses(hostRoot: config.hostRoot) }
+        let processes = config.processScanInterval.map { _ in GuestConfigLoader(limits: config.readLimits).scanProcesses(hostRoot: config.hostRoot) }
         do { try auditor.start(snapshot: snapshot, processes: processes) } catch {
             throw StartError(description: error.description)
         }
@@ -59,7 +59,8 @@ public enum Daemon {
                                    logger: logger)
         var services: [any Service] = [auditorService, sampler, watcher]
         if let interval = config.processScanInterval {
-            services.append(ProcessScanService(hostRoot: config.hostRoot, interval: interval, inbox: inbox))
+            services.append(ProcessScanService(hostRoot: config.hostRoot, interval: interval, limits: config.readLimits,
+                                               inbox: inbox))
         }
         services += [reload, notifier]
         notifier.ready(status: auditorService.status)

@@ -128,7 +128,7 @@ public struct FleetMerger: Sendable {
         }
 
         let s = c.score
-        if s.violating + s.openCritical + s.openError + s.unreadable > 0 {
+        if top > 0, s.violating + s.openCritical + s.openError + s.unreadable > 0 {
             if worst.count < top || FleetReport.HostScore.worse(s, worst[worst.count - 1]) {
                 let at = worst.firstIndex { FleetReport.HostScore.worse(s, $0) } ?? worst.count
                 worst.insert(s, at: at)

@@ -15,7 +15,7 @@ public enum LibvirtDomainParser {
     public static func parse(_ bytes: [UInt8], path: String,
                              sourceHint: GuestSource?, hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
         let root: XMLElement
-        // The loader already capped the size (limits.max_config_bytes); the XML parser must not refuse less.
+        // The loader already capped the size (max_config_bytes); the XML parser must not refuse less.
         let limits = XMLLimits(maxBytes: max(XMLLimits().maxBytes, bytes.count))
         do { root = try XMLDocumentParser.parse(bytes, limits: limits, keeping: selection) } catch {
             throw .malformed("cannot be parsed as XML: \(error)")

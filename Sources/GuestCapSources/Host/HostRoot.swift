@@ -1,3 +1,5 @@
+import Glibc
+
 /// A host as a directory tree: `/` on a real host, a prepared folder in tests and demos.
 /// Only host facts are re-rooted (contracts/host-root.md).
 public struct HostRoot: Sendable, Hashable, CustomStringConvertible {
@@ -20,4 +22,26 @@ public struct HostRoot: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { path }
+}
+
+extension HostRoot {
+    /// The files a host root is recognised by (contracts/host-root.md).
+    static let markers = ["proc/cpuinfo", "sys/devices/system/cpu/vulnerabilities", "dev/cpu",
+                          "sys/devices/system/cpu/online"]
+
+    /// Checks that this tree looks like a host: a real host has `/proc/cpuinfo` and the
+    /// vulnerabilities folder; a prepared folder has at least one of the host files.
+    /// - Throws: ``HostRootError`` naming what is missing.
+    public func check() throws(HostRootError) {
+        func exists(_ p: String) -> Bool { access(p, F_OK) == 0 }
+        if isRealHost {
+            let missing = Self.markers.prefix(2).map(resolve).filter { !exists($0) }
+            if !missing.isEmpty { throw HostRootError(root: path, missing: missing) }
+            return
+        }
+        guard exists(path) else { throw HostRootError(root: path, missing: [path]) }
+        if !Self.markers.contains(where: { exists(resolve($0)) }) {
+            throw HostRootError(root: path, missing: Self.markers.map(resolve))
+        }
+    }
 }

@@ -30,20 +30,7 @@ public enum SnapshotFile {
             return try decoder.decode(Wrapper.self, from: data).host.snapshot
         } catch {
             throw LoadError(path: path, reason: "is not a guestcap host snapshot (expected the output of "
-                + "'guestcap host --format json' or a guestcap.report/v1 document): \(Self.explain(error))")
-        }
-    }
-
-    private static func explain(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let ctx):
-            return "missing '\((ctx.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."))'"
-        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
-            return "wrong type at '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case DecodingError.dataCorrupted(let ctx):
-            return ctx.debugDescription
-        default:
-            return "\(error)"
+                + "'guestcap host --format json' or a guestcap.report/v1 document): \(DecodingProblem.describe(error, data: data))")
         }
     }
 }

@@ -35,25 +35,10 @@ enum HostSnapshotFile {
             }
             return .success(try decoder.decode(HostDocument.self, from: data).snapshot)
         } catch let error as DecodingError {
-            return .failure(.init(reason: "not a host snapshot: \(describe(error))"
+            return .failure(.init(reason: "not a host snapshot: \(DecodingProblem.describe(error))"
                                   + " (write one with 'guestcap host --format json')"))
         } catch {
-            return .failure(.init(reason: "not a host snapshot: \(error)"))
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-                .replacingOccurrences(of: ".[", with: "[")
-        }
-        switch error {
-        case .keyNotFound(let key, let c): return "missing '\(path(c.codingPath + [key]))'"
-        case .typeMismatch(_, let c): return "'\(path(c.codingPath))' has the wrong type"
-        case .valueNotFound(_, let c): return "'\(path(c.codingPath))' is null"
-        case .dataCorrupted(let c):
-            return c.codingPath.isEmpty ? c.debugDescription : "'\(path(c.codingPath))': \(c.debugDescription)"
-        @unknown default: return "\(error)"
+            return .failure(.init(reason: "not a host snapshot: \(DecodingProblem.describe(error))"))
         }
     }
 
