@@ -33,18 +33,12 @@ struct FleetCommand: ParsableCommand {
     @Option(help: "Output format: text, json or html.") var format: Format = .text
     @Option(help: ArgumentHelp("Write to this file (atomically, 0640) instead of standard output.", valueName: "file"))
     var output: String?
-<<<<<<< HEAD
-    @Option(help: "How many of the worst hosts to list.") var top: Int = 20
-    @Option(help: "Decoding threads (default: one per CPU).") var jobs: Int?
+    @Option(parsing: .unconditional, help: "How many of the worst hosts to list.") var top: Int = 20
+    @Option(parsing: .unconditional, help: "Decoding threads (default: one per CPU).") var jobs: Int?
     @Option(help: ArgumentHelp("Read the hosts from this journal folder (systemd-journal-remote's output) instead of exports.",
                                valueName: "dir"))
     var journal: String?
     @Argument(help: ArgumentHelp("Export files or folders of exports.", valueName: "path")) var paths: [String] = []
-=======
-    @Option(parsing: .unconditional, help: "How many of the worst hosts to list.") var top: Int = 20
-    @Option(parsing: .unconditional, help: "Decoding threads (default: one per CPU).") var jobs: Int?
-    @Argument(help: ArgumentHelp("Export files or folders of exports.", valueName: "path")) var paths: [String]
->>>>>>> i15
 
     func validate() throws {
         if journal != nil && !paths.isEmpty { throw ValidationError("name export files or --journal, not both") }

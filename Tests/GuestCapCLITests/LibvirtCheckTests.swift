@@ -23,15 +23,9 @@ struct LibvirtCheckTests {
         let start = try CLI.run(script, ["start", name], environment: env)
         try #require(start.status == 0, "virsh start: \(start.stderr)")
         let persistent = "/etc/libvirt/qemu/\(name).xml", live = "/run/libvirt/qemu/\(name).xml"
-<<<<<<< HEAD
         let hostArgs = hostRoot.map { ["--host-root", $0] } ?? []
-        let r = try CLI.guestcap(["check"] + hostArgs + ["--format", "json", persistent, live])
+        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide"] + hostArgs + ["--format", "json", persistent, live])
         #expect(r.status != 2, "\(r.stderr)")
-=======
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
-                                  "--format", "json", persistent, live])
-        #expect(r.status == 1, "the persistent config violates: \(r.stderr)")
->>>>>>> i15
         let v = try CLI.validate(r.stdout)
         #expect(v.status == 0, "\(v.stdout)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -42,7 +36,6 @@ struct LibvirtCheckTests {
         return (p, l)
     }
 
-<<<<<<< HEAD
     static let forcedMDS = """
         <cpu mode='custom' match='exact' check='none'>
           <model fallback='forbid'>Cascadelake-Server</model>
@@ -94,12 +87,6 @@ struct LibvirtCheckTests {
         #expect(pg["vmm"] as? String == "qemu-kvm")
         #expect(pg["bits"] as? [String] == lg["bits"] as? [String])
         #expect(pg["visible"] as? Bool == lg["visible"] as? Bool)
-=======
-        let text = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode",
-                                     persistent, live])
-        #expect(text.stdout.contains("CRITICAL unjustified-immunity [mds-no]"))
-        #expect(text.stdout.contains("claimed by <feature policy='force' name='mds-no'/>"))
->>>>>>> i15
     }
 
     @Test("a folder of libvirt's files: every defined domain is one guest, nothing else is listed")

@@ -58,11 +58,7 @@ struct StatusHistoryCommandTests {
         #expect(events[0].contains("opened") && events[0].contains("[its-no]") && events[0].contains("fc-its-template"))
         #expect(events[1].contains("resolved"))
         #expect(events[2].contains("opened"))
-<<<<<<< HEAD
-        let since = try CLI.guestcap(["history", "--database", db, "--guest", "fc-*",
-=======
-        let since = try CLI.guestcap(["history", "--wide", "--database", db, "--guest", "web-*",
->>>>>>> i15
+        let since = try CLI.guestcap(["history", "--wide", "--database", db, "--guest", "fc-*",
                                       "--since", ReportCoding.formatDate(t0 + 60)])
         let later = since.stdout.split(separator: "\n")
         #expect(later.count == 2, "the finding resolved, then opened again: \(since.stdout)")
