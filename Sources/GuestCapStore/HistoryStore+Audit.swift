@@ -298,7 +298,12 @@ extension HistoryStore {
         let provenance = cache.decode(v.provenance)
         return StoredConfigVersion(id: v.id!, began: v.beganAt, ended: v.endedAt, path: v.path, name: v.name,
                                    contentHash: v.contentSHA256, advertised: v.advertised.flatMap(CapabilitySet.parse(hex:)),
-                                   visible: v.visible, provenance: provenance)
+                                   visible: v.visible, provenance: provenance,
+                                   requested: v.requested.flatMap(CapabilitySet.parse(hex:)),
+                                   requestedVisible: v.requestedVisible,
+                                   requestedProvenance: v.requestedProvenance.map { cache.decode($0) },
+                                   dropped: v.dropped.flatMap(CapabilitySet.parse(hex:)),
+                                   vmm: v.vmm.flatMap(GuestVMM.init(rawValue:)))
     }
 }
 
@@ -313,6 +318,11 @@ struct ConfigVersionDraft: Sendable {
     let advertised: String?
     let visible: Bool?
     let provenance: String
+    let requested: String?
+    let requestedVisible: Bool?
+    let requestedProvenance: String?
+    let dropped: String?
+    let vmm: String?
 
     /// nil for a verdict without a configuration (unreadable): the last good version stays in force.
     init?(_ v: GuestVerdict) {
@@ -323,15 +333,27 @@ struct ConfigVersionDraft: Sendable {
         contentSHA256 = hash.count == 64 && hash.allSatisfy(\.isHexDigit) ? hash : nil
         advertised = v.advertised?.value.hex
         visible = v.advertised?.visible
+        provenance = v.advertised.map(Self.provenance) ?? "{}"
+        requested = v.values?.requested.value.hex
+        requestedVisible = v.values?.requested.visible
+        requestedProvenance = v.values.map { Self.provenance($0.requested) }
+        dropped = v.values?.dropped.hex
+        vmm = v.values?.vmm.rawValue
+    }
+
+    /// Bit name → origin, as a JSON object with sorted keys (equal values, equal texts).
+    static func provenance(_ value: AdvertisedValue) -> String {
         var names: [String: String] = [:]
-        for (bit, origin) in v.advertised?.provenance ?? [:] { names[ArchCapCatalog.bit(bit).name] = origin.description }
+        for (bit, origin) in value.provenance { names[ArchCapCatalog.bit(bit).name] = origin.description }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        provenance = (try? String(decoding: encoder.encode(names), as: UTF8.self)) ?? "{}"
+        return (try? String(decoding: encoder.encode(names), as: UTF8.self)) ?? "{}"
     }
 
     func row(guestID: Int64, beganAt: Date) -> ConfigVersionRow {
         ConfigVersionRow(id: nil, guestID: guestID, beganAt: beganAt, endedAt: nil, path: path, name: name,
-                         contentSHA256: contentSHA256, advertised: advertised, visible: visible, provenance: provenance)
+                         contentSHA256: contentSHA256, advertised: advertised, visible: visible, provenance: provenance,
+                         requested: requested, requestedVisible: requestedVisible,
+                         requestedProvenance: requestedProvenance, dropped: dropped, vmm: vmm)
     }
 }

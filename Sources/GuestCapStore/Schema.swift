@@ -12,7 +12,12 @@ enum Schema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
-        // Later migrations are appended here: migrator.registerMigration("v2") { … }
+        // Deferred foreign-key checks (GRDB's default): the finding table is rebuilt with
+        // foreign keys off, and GRDB checks every reference before it commits.
+        migrator.registerMigration("v2", foreignKeyChecks: .deferred) { db in
+            try db.execute(sql: v2)
+        }
+        // Later migrations are appended here: migrator.registerMigration("v3") { … }
         return migrator
     }
 
@@ -162,5 +167,89 @@ enum Schema {
         CREATE INDEX transition_host ON "transition"(host_snapshot_id);
         CREATE INDEX transition_config ON "transition"(config_version_id);
         CREATE INDEX transition_unsent ON "transition"(seq) WHERE sent = 0;
+        """
+
+    /// R beside G, and directions of migration findings (frozen).
+    ///
+    /// `finding.rule`'s CHECK names the rules, and SQLite cannot change a CHECK, so the table is
+    /// rebuilt (SQLite's documented way: new table, copy, drop, rename, indexes) keeping every
+    /// row and its id, which `transition.finding_row` references. Migration findings stored
+    /// before directions existed were outgoing: their finding id is the outgoing one.
+    /// `config_version` gains R (`requested`, `requested_visible`, `requested_provenance`),
+    /// what the VMM dropped and which VMM decides; NULL on rows from before.
+    static let v2 = """
+        CREATE TABLE finding_v2 (
+            id INTEGER PRIMARY KEY,
+            finding_id TEXT NOT NULL CHECK (length(finding_id) = 32 AND NOT finding_id GLOB '*[^0-9a-f]*'),
+            guest_id INTEGER REFERENCES guest(id),
+            subject TEXT NOT NULL CHECK (subject <> ''),
+            rule TEXT NOT NULL CHECK (rule IN (
+                'unjustified-immunity', 'unjustified-mitigation', 'hidden-disclosure', 'unsupported-control',
+                'reserved-bits', 'migration-unsafe', 'request-dropped', 'unknown-model', 'msr-hidden',
+                'missed-immunity', 'host-msr-inconsistent', 'host-msr-unreadable', 'kvm-default-differs',
+                'config-unreadable')),
+            severity TEXT NOT NULL CHECK (severity IN ('critical', 'error', 'warning', 'notice', 'info')),
+            bits TEXT NOT NULL
+                CHECK (length(bits) = 18 AND bits GLOB '0x*' AND NOT substr(bits, 3) GLOB '*[^0-9a-f]*'),
+            pool TEXT,
+            pool_host TEXT,
+            direction TEXT CHECK (direction IS NULL OR direction IN ('outgoing', 'incoming')),
+            state TEXT NOT NULL CHECK (state IN ('open', 'waived', 'resolved')),
+            message TEXT NOT NULL,
+            guest_name TEXT,
+            guest_uuid TEXT,
+            source TEXT CHECK (source IS NULL OR source IN ('libvirt', 'libvirt-live', 'qemu', 'firecracker')),
+            config_path TEXT,
+            waiver_reason TEXT,
+            waiver_expires TEXT,
+            guest_value TEXT
+                CHECK (guest_value IS NULL OR (length(guest_value) = 18 AND guest_value GLOB '0x*'
+                                               AND NOT substr(guest_value, 3) GLOB '*[^0-9a-f]*')),
+            justified_value TEXT
+                CHECK (justified_value IS NULL OR (length(justified_value) = 18 AND justified_value GLOB '0x*'
+                                                   AND NOT substr(justified_value, 3) GLOB '*[^0-9a-f]*')),
+            host_value TEXT
+                CHECK (host_value IS NULL OR (length(host_value) = 18 AND host_value GLOB '0x*'
+                                              AND NOT substr(host_value, 3) GLOB '*[^0-9a-f]*')),
+            origins TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(origins)),
+            opened_at TEXT NOT NULL
+                CHECK (opened_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]*'),
+            waived_at TEXT CHECK (waived_at IS NULL OR waived_at >= opened_at),
+            waiver_expired_at TEXT CHECK (waiver_expired_at IS NULL OR waiver_expired_at >= opened_at),
+            resolved_at TEXT CHECK (resolved_at IS NULL OR resolved_at >= opened_at),
+            CHECK ((state = 'resolved') = (resolved_at IS NOT NULL)),
+            CHECK (state <> 'waived' OR waived_at IS NOT NULL)
+        );
+        INSERT INTO finding_v2 (id, finding_id, guest_id, subject, rule, severity, bits, pool, pool_host, direction,
+                                state, message, guest_name, guest_uuid, source, config_path, waiver_reason,
+                                waiver_expires, guest_value, justified_value, host_value, origins, opened_at,
+                                waived_at, waiver_expired_at, resolved_at)
+            SELECT id, finding_id, guest_id, subject, rule, severity, bits, pool, pool_host,
+                   CASE WHEN rule = 'migration-unsafe' THEN 'outgoing' END,
+                   state, message, guest_name, guest_uuid, source, config_path, waiver_reason,
+                   waiver_expires, guest_value, justified_value, host_value, origins, opened_at,
+                   waived_at, waiver_expired_at, resolved_at
+            FROM finding;
+        DROP TABLE finding;
+        ALTER TABLE finding_v2 RENAME TO finding;
+        CREATE UNIQUE INDEX finding_active ON finding(finding_id) WHERE state <> 'resolved';
+        CREATE INDEX finding_guest ON finding(guest_id, opened_at);
+        CREATE INDEX finding_rule ON finding(rule, opened_at);
+        CREATE INDEX finding_resolved ON finding(resolved_at);
+
+        ALTER TABLE config_version ADD COLUMN requested TEXT
+            CHECK (requested IS NULL OR (length(requested) = 18 AND requested GLOB '0x*'
+                                         AND NOT substr(requested, 3) GLOB '*[^0-9a-f]*'));
+        ALTER TABLE config_version ADD COLUMN requested_visible INTEGER
+            CHECK (requested_visible IS NULL OR requested_visible IN (0, 1))
+            CHECK ((requested IS NULL) = (requested_visible IS NULL));
+        ALTER TABLE config_version ADD COLUMN requested_provenance TEXT
+            CHECK (requested_provenance IS NULL OR json_valid(requested_provenance))
+            CHECK (requested_provenance IS NULL OR requested IS NOT NULL);
+        ALTER TABLE config_version ADD COLUMN dropped TEXT
+            CHECK (dropped IS NULL OR (length(dropped) = 18 AND dropped GLOB '0x*'
+                                       AND NOT substr(dropped, 3) GLOB '*[^0-9a-f]*'));
+        ALTER TABLE config_version ADD COLUMN vmm TEXT
+            CHECK (vmm IS NULL OR vmm IN ('qemu-kvm', 'qemu-tcg', 'firecracker', 'libvirt-live', 'qemu-process'));
         """
 }

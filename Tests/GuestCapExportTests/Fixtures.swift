@@ -29,7 +29,12 @@ enum Fixtures {
 
     static func config(_ name: String, _ base: CPUBase, _ ops: [(CPUOperation.Step, String)] = [],
                        source: GuestSource = .libvirt, uuid: String? = nil) -> GuestConfig {
-        GuestConfig(source: source, path: "/etc/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
+        let path = switch source {
+        case .libvirtLive: "/run/libvirt/qemu/\(name).xml"
+        case .firecracker: "/etc/firecracker/\(name).json"
+        case .libvirt, .qemu: "/etc/libvirt/qemu/\(name).xml"
+        }
+        return GuestConfig(source: source, path: path, name: name, uuid: uuid,
                     cpu: GuestCPUConfig(base: base, baseOrigin: ConfigOrigin("<cpu>", line: 10),
                                         operations: ops.enumerated().map { i, op in
                                             CPUOperation(op.0, origin: ConfigOrigin(op.1, line: 11 + i)) }))
@@ -44,20 +49,24 @@ enum Fixtures {
         return Policy(pools: [pool], waivers: [waiver], path: "/etc/guestcap/policy.toml", sha256: SHA256.hex(of: "policy"))
     }()
 
-    /// Six guests: compliant, violating (immunity), violating (mitigation), hidden MSR, waived, unreadable.
+    /// Six guests: violating (migration; it also asks for a bit QEMU/KVM drops, so R and G differ),
+    /// violating (immunity), violating (mitigation), hidden MSR, waived, unreadable. The guests told
+    /// an unbacked bit are ones whose VMM passes it (policy-model §2): running guests whose libvirt
+    /// live status records it, and a Firecracker guest whose template writes it.
     static func verdicts(now: Date = period.to) -> (HostAssessment, [GuestVerdict], PolicyEngine) {
         let engine = PolicyEngine(policy: policy, now: now)
         let host = engine.assess(cascadeLake)
         let visible: (CPUOperation.Step, String) = (.visible(true), "<feature policy='require' name='arch-capabilities'/>")
         let configs = [
-            config("web-01", .kvmDefault(label: "host-model"), uuid: "0a000000-0000-4000-8000-000000000001"),
+            config("web-01", .kvmDefault(label: "host-model"), [(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
+                   uuid: "0a000000-0000-4000-8000-000000000001"),
             config("db-02", .model(name: "Cascadelake-Server"), [visible, (.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
-                   uuid: "0a000000-0000-4000-8000-000000000002"),
-            config("ci, \"nightly\" 03", .kvmDefault(label: "-cpu host"), [(.set(bits("fb-clear")), "-cpu host,+fb-clear")],
-                   source: .qemu),
+                   source: .libvirtLive, uuid: "0a000000-0000-4000-8000-000000000002"),
+            config("ci, \"nightly\" 03", .kvmDefault(label: "cpu_template: none"),
+                   [(.set(bits("fb-clear")), "msr_modifiers 0x10a bit 17 = 1")], source: .firecracker),
             config("=legacy-04", .qemuDefault, uuid: "0a000000-0000-4000-8000-000000000004"),
             config("waived-05", .kvmDefault(label: "host-model"), [(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
-                   uuid: "0a000000-0000-4000-8000-000000000005"),
+                   source: .libvirtLive, uuid: "0a000000-0000-4000-8000-000000000005"),
         ]
         var out = configs.map { c in
             engine.evaluate(c, identity: GuestIdentity(source: c.source, uuid: c.uuid, path: c.path), current: host)

@@ -9,7 +9,7 @@ extension FleetInput: Decodable {
     private enum Keys: String, CodingKey {
         case format, generatedAt = "generated_at", period, host, guests, hostFindings = "host_findings", summary
         case hostname, machineID = "machine_id", archCapabilities = "arch_capabilities", justified, status, value
-        case name, uuid, path, findings, visible, rule, severity, state, bits, pool, poolHost = "pool_host"
+        case name, uuid, path, findings, visible, rule, severity, state, bits, pool, poolHost = "pool_host", direction
     }
 
     public init(from decoder: any Decoder) throws {
@@ -30,6 +30,7 @@ extension FleetInput: Decodable {
                 out.bits = try f.decode([String].self, forKey: .bits)
                 out.pool = try f.decodeIfPresent(String.self, forKey: .pool)
                 out.poolHost = try f.decodeIfPresent(String.self, forKey: .poolHost)
+                out.direction = try f.decodeIfPresent(MigrationDirection.self, forKey: .direction)
             }
             return out
         }

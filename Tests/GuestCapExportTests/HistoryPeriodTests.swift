@@ -11,7 +11,8 @@ struct HistoryPeriodTests {
     static let t0 = Fixtures.date("2026-11-01T00:00:00Z")
     static func at(_ hours: Double) -> Date { t0.addingTimeInterval(hours * 3600) }
 
-    /// Per guest: from which hour its one finding (a forced taa-no) is waived (true) or open (false).
+    /// Per guest: from which hour its one finding (a forced taa-no that its live status records,
+    /// so the guest is told it) is waived (true) or open (false).
     static let schedule: [String: [(hour: Double, waived: Bool)]] = [
         "waived-05": [(1, false), (2, true), (5, false), (6, true), (7, false), (8, true)],
         // Opened already waived, then expired, then waived again much later.
@@ -35,7 +36,7 @@ struct HistoryPeriodTests {
                 let engine = PolicyEngine(policy: policy, now: at(hour))
                 let c = Fixtures.config(name, .kvmDefault(label: "host-model"),
                                         [(.set(Fixtures.bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
-                                        uuid: "0a000000-0000-4000-8000-00000000010\(i)")
+                                        source: .libvirtLive, uuid: "0a000000-0000-4000-8000-00000000010\(i)")
                 verdicts.append(engine.evaluate(c, identity: GuestIdentity(source: c.source, uuid: c.uuid, path: c.path),
                                                 current: engine.assess(Fixtures.cascadeLake)))
             }

@@ -15,6 +15,7 @@ struct RendererTests {
         #expect(report.summary.waived == 1)
         #expect(report.summary.unreadable == 1)
         #expect(report.guests.contains { $0.findings.contains { $0.rule == "migration-unsafe" } })
+        #expect(report.guests.contains { $0.archCapabilities?.dropped?.isEmpty == false }, "web-01 asks for more than it is told")
     }
 
     @Test("the JSON of a report with a period validates against the schema (Python jsonschema)")

@@ -27,7 +27,7 @@ enum FleetDecoder {
         case name, uuid, path, status, archCapabilities = "arch_capabilities", findings
     }
     private enum FindingKey: String, CaseIterable {
-        case rule, severity, state, bits, pool, poolHost = "pool_host"
+        case rule, severity, state, bits, pool, poolHost = "pool_host", direction
     }
     private enum SummaryKey: String, CaseIterable { case guests, compliant, violating, waived, unreadable }
 
@@ -42,6 +42,7 @@ enum FleetDecoder {
     private static let severities = JSONScanner.Keys<Severity>()
     private static let states = JSONScanner.Keys<FindingState>()
     private static let rules = JSONScanner.Keys<Rule>()
+    private static let directions = JSONScanner.Keys<MigrationDirection>()
 
     typealias Failure = JSONScanner.Failure
 
@@ -164,7 +165,7 @@ enum FleetDecoder {
     private static func finding(_ s: inout JSONScanner) throws(Failure) -> FleetInput.Finding {
         var rule: String?, severity: Severity?, state: FindingState?
         // Where bits and pool are: read only once the rule is known to be migration-unsafe.
-        var bitsAt: JSONScanner?, poolAt: JSONScanner?, poolHostAt: JSONScanner?
+        var bitsAt: JSONScanner?, poolAt: JSONScanner?, poolHostAt: JSONScanner?, directionAt: JSONScanner?
         try members(&s, findingKeys) { k, s throws(Failure) in
             switch k {
             case .rule: rule = try ruleName(&s)
@@ -173,6 +174,7 @@ enum FleetDecoder {
             case .bits: bitsAt = s; try s.skipValue()
             case .pool: poolAt = s; try s.skipValue()
             case .poolHost: poolHostAt = s; try s.skipValue()
+            case .direction: directionAt = s; try s.skipValue()
             }
         }
         var f = FleetInput.Finding(rule: try required(rule, "rule"), severity: try required(severity, "severity"),
@@ -182,6 +184,9 @@ enum FleetDecoder {
         do { f.bits = try array(&b) { (e: inout JSONScanner) throws(Failure) in try e.string() } } catch { throw error.at("bits") }
         do { f.pool = try poolAt?.optionalString() } catch { throw error.at("pool") }
         do { f.poolHost = try poolHostAt?.optionalString() } catch { throw error.at("pool_host") }
+        do {
+            if var d = directionAt, !d.null() { f.direction = try d.value(directions) }
+        } catch { throw error.at("direction") }
         return f
     }
 

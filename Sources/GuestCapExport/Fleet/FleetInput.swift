@@ -27,6 +27,8 @@ struct FleetInput: Equatable {
         var bits: [String] = []
         var pool: String?
         var poolHost: String?
+        /// `outgoing` or `incoming`; nil in exports from before directions (those were outgoing).
+        var direction: MigrationDirection?
     }
     struct Guest: Equatable {
         var name: String?

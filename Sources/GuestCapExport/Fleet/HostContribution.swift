@@ -76,8 +76,10 @@ struct HostContribution: Sendable {
             var seen: [String] = []
             for f in g.findings {
                 count(f, guest: g.name ?? g.path, guestOpen: &seen)
-                if f.rule == Rule.migrationUnsafe.rawValue, f.state != .resolved, let pool = f.pool,
-                   let poolHost = f.poolHost {
+                // The matrix is about moving a guest from its host to a pool host: outgoing findings
+                // (incoming ones, booted there and moved here, still count in the rule totals).
+                if f.rule == Rule.migrationUnsafe.rawValue, f.state != .resolved, f.direction != .incoming,
+                   let pool = f.pool, let poolHost = f.poolHost {
                     let bits = (try? CapabilitySet(names: f.bits))?.rawValue ?? 0
                     unsafe.append(Unsafe(pool: pool, poolHost: poolHost, guest: g.name ?? g.path,
                                          uuid: g.uuid.flatMap(Self.uuid), bits: bits))

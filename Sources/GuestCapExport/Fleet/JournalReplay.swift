@@ -23,7 +23,7 @@ struct JournalReplay {
     static let fieldNames = [
         "_MACHINE_ID", "_HOSTNAME", "GUESTCAP_EVENT", "GUESTCAP_RULE", "GUESTCAP_SEVERITY", "GUESTCAP_STATE",
         "GUESTCAP_GUEST_NAME", "GUESTCAP_GUEST_UUID", "GUESTCAP_SOURCE", "GUESTCAP_CONFIG_PATH",
-        "GUESTCAP_GUEST_VALUE", "GUESTCAP_BITS", "GUESTCAP_POOL", "GUESTCAP_POOL_HOST", "GUESTCAP_FINDING_ID",
+        "GUESTCAP_GUEST_VALUE", "GUESTCAP_BITS", "GUESTCAP_POOL", "GUESTCAP_POOL_HOST", "GUESTCAP_DIRECTION", "GUESTCAP_FINDING_ID",
         "GUESTCAP_TRANSITION_ID", "GUESTCAP_HOSTNAME", "GUESTCAP_MACHINE_ID", "GUESTCAP_MSR_STATUS",
         "GUESTCAP_HOST_VALUE", "GUESTCAP_JUSTIFIED_VALUE", "GUESTCAP_GUESTS",
     ]
@@ -36,6 +36,7 @@ struct JournalReplay {
         var bits: [String]
         var pool: String?
         var poolHost: String?
+        var direction: MigrationDirection?
     }
     private struct TrackedGuest {
         var name: String?
@@ -107,7 +108,8 @@ struct JournalReplay {
             : e["GUESTCAP_CONFIG_PATH"] ?? e["GUESTCAP_GUEST_UUID"] ?? e["GUESTCAP_GUEST_NAME"]
         let f = TrackedFinding(rule: rule, severity: severity, state: state, subject: subject,
                              bits: e["GUESTCAP_BITS"].map { $0.split(separator: ",").map(String.init) } ?? [],
-                             pool: e["GUESTCAP_POOL"], poolHost: e["GUESTCAP_POOL_HOST"])
+                             pool: e["GUESTCAP_POOL"], poolHost: e["GUESTCAP_POOL_HOST"],
+                             direction: e["GUESTCAP_DIRECTION"].flatMap(MigrationDirection.init(rawValue:)))
         var h = hosts[key]!
         hosts[key] = nil
         if h.findings[id] == nil { h.findingOrder.append(id) }
@@ -139,7 +141,7 @@ struct JournalReplay {
             func finding(_ id: String) -> FleetInput.Finding {
                 let f = h.findings[id]!
                 return FleetInput.Finding(rule: f.rule, severity: f.severity, state: f.state, bits: f.bits,
-                                          pool: f.pool, poolHost: f.poolHost)
+                                          pool: f.pool, poolHost: f.poolHost, direction: f.direction)
             }
             let guests = h.guestOrder.map { s -> FleetInput.Guest in
                 let g = h.guests[s]!

@@ -83,17 +83,20 @@ public struct ReportAssembler: Sendable {
             FindingDocument.WaiverDoc(reason: $0, expires: r.waiverExpires ?? "", active: state == .waived, bits: nil)
         }
         return FindingDocument(id: r.findingID, rule: r.rule.rawValue, severity: r.severity, bits: r.bits.names,
-                               pool: r.pool, poolHost: r.poolHost, message: r.message, state: state,
+                               pool: r.pool, poolHost: r.poolHost, direction: r.direction, message: r.message,
+                               state: state,
                                firstSeen: f.openedAt, lastSeen: f.lastSeen.map { min($0, period.to) },
                                resolvedAt: resolvedAt, waiver: waiver,
                                origins: r.origins.isEmpty ? nil : r.origins.map(\.description))
     }
 
-    /// Worst first, then by rule, pool host and bits. The keys are built once per finding, not
-    /// per comparison, and positions are sorted rather than the large documents (a guest of a
-    /// long period has hundreds of findings).
+    /// Worst first, then by rule, pool host, direction and bits (the order checks use). The keys
+    /// are built once per finding, not per comparison, and positions are sorted rather than the
+    /// large documents (a guest of a long period has hundreds of findings).
     static func sorted(_ findings: [FindingDocument]) -> [FindingDocument] {
-        let keys = findings.map { ($0.severity, $0.rule, $0.poolHost ?? "", $0.bits.joined(separator: ",")) }
+        let keys = findings.map {
+            ($0.severity, $0.rule, $0.poolHost ?? "", $0.direction?.rawValue ?? "", $0.bits.joined(separator: ","))
+        }
         return findings.indices.sorted { keys[$0] < keys[$1] }.map { findings[$0] }
     }
 }

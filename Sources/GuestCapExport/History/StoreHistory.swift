@@ -23,16 +23,24 @@ struct StoreHistory: ExportHistory {
     func guests(in period: ExportPeriod) throws -> [HistoryGuest] {
         try store.guestsSeen(from: period.from, to: period.to).map { g in
             let version = g.configVersions.last
-            let advertised = version.flatMap { v in
-                v.advertised.map {
-                    GuestDocument.Advertised(value: $0.hex, bits: $0.names, visible: v.visible ?? false,
-                                             provenance: v.provenance)
-                }
-            }
+            let advertised = version.flatMap(Self.advertised)
             return HistoryGuest(subject: g.identity.description, source: g.source, path: g.path, name: g.name,
                                 uuid: g.uuid, firstSeen: g.firstSeen, lastSeen: g.goneAt, advertised: advertised,
                                 error: g.error, worstStatus: g.worstStatus)
         }
+    }
+
+    /// G of a stored version, with R, what was dropped and the VMM when they were recorded
+    /// (versions stored before R was recorded have G only).
+    static func advertised(_ v: StoredConfigVersion) -> GuestDocument.Advertised? {
+        guard let told = v.advertised else { return nil }
+        let requested = v.requested.map {
+            GuestDocument.Requested(value: $0.hex, bits: $0.names, visible: v.requestedVisible ?? false,
+                                               provenance: v.requestedProvenance ?? [:])
+        }
+        return GuestDocument.Advertised(value: told.hex, bits: told.names, visible: v.visible ?? false,
+                                        provenance: v.provenance, requested: requested, dropped: v.dropped?.names,
+                                        vmm: v.vmm?.rawValue)
     }
 
     /// The store gives each episode's open time, the last transition before the period and the

@@ -9,10 +9,12 @@ import GuestCapCore
 /// guest) is prefixed with `'`, the usual defence against CSV injection.
 public enum CSVRenderer {
     /// The header, in order. The first nine are the columns issue 7 names; see docs/export.md.
+    /// The last three came with R and G (issue 13): appended, so the earlier columns keep their
+    /// places.
     public static let columns = [
         "host", "guest", "rule", "severity", "bits", "opened", "resolved", "state", "waiver",
         "waiver_expires", "guest_uuid", "guest_source", "guest_path", "pool", "pool_host", "last_seen",
-        "finding_id", "message",
+        "finding_id", "message", "direction", "guest_told", "guest_requested",
     ]
 
     /// The whole file.
@@ -44,12 +46,24 @@ public enum CSVRenderer {
 
     private static func row(host: String, guest: GuestDocument?, _ f: FindingDocument) -> String {
         let date = { (d: Date?) in d.map(ReportCoding.formatDate) ?? "" }
+        let values = guest?.archCapabilities.flatMap(toldAndRequested)
         return line([
             host, guest.map { $0.name ?? $0.path } ?? "", f.rule, f.severity.rawValue, f.bits.joined(separator: ","),
             date(f.firstSeen), date(f.resolvedAt), f.state.rawValue, f.waiver?.reason ?? "", f.waiver?.expires ?? "",
             guest?.uuid ?? "", guest?.source.rawValue ?? "", guest?.path ?? "", f.pool ?? "", f.poolHost ?? "",
-            date(f.lastSeen), f.id ?? "", f.message,
+            date(f.lastSeen), f.id ?? "", f.message, f.direction?.rawValue ?? "", values?.told ?? "",
+            values?.requested ?? "",
         ])
+    }
+
+    /// G and R as cells, only where they differ (empty otherwise): bit names, `none` for a
+    /// readable value without bits, `hidden` for a value the guest cannot read.
+    static func toldAndRequested(_ a: GuestDocument.Advertised) -> (told: String, requested: String)? {
+        guard let r = a.requested, r.value != a.value || r.visible != a.visible else { return nil }
+        func cell(_ bits: [String], visible: Bool) -> String {
+            !visible ? "hidden" : bits.isEmpty ? "none" : bits.joined(separator: ",")
+        }
+        return (cell(a.bits, visible: a.visible), cell(r.bits, visible: r.visible))
     }
 
     /// One record with its CRLF.

@@ -43,7 +43,7 @@ public enum HTMLRenderer {
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>guestcap report: \(esc(report.host.hostname)), \(esc(when))</title>
-            <style>\(css)</style></head>
+            <style>\(css)\(report.guests.contains { differingRequest($0) != nil } ? "\n" + requestCSS : "")</style></head>
             <body data-guests="\(s.guests)" data-compliant="\(s.compliant)" data-violating="\(s.violating)" \
             data-waived="\(s.waived)" data-unreadable="\(s.unreadable)" data-findings="\(total)" \
             data-open-findings="\(open)" data-waived-findings="\(waived)" data-resolved-findings="\(resolved)">
@@ -170,13 +170,26 @@ public enum HTMLRenderer {
     private static func matrix(_ p: inout HTMLPage, _ r: ReportDocument) {
         let j = Set(r.host.justified.bits)
         var columns = Set(r.host.justified.bits).union(r.host.archCapabilities.bits)
-        for g in r.guests { columns.formUnion(g.archCapabilities?.bits ?? []) }
+        var asks = false
+        for g in r.guests {
+            columns.formUnion(g.archCapabilities?.bits ?? [])
+            if let requested = Self.differingRequest(g) {
+                columns.formUnion(requested.bits)
+                asks = true
+            }
+        }
         let bits = ArchCapCatalog.all.filter { columns.contains($0.name) }
         p.raw("<section id=\"matrix\"><h2>Guests × bits</h2>")
         p.raw("<p class=\"legend\"><span class=\"cell ok\">✓</span> told, and the host backs it · ")
         p.raw("<span class=\"cell bad\">✗</span> told, and the host does <em>not</em> back it · ")
         p.raw("<span class=\"cell miss\">○</span> not told, though the host backs it (immunity) · ")
-        p.raw("<span class=\"cell hidden\">–</span> the guest cannot read the MSR</p>")
+        p.raw("<span class=\"cell hidden\">–</span> the guest cannot read the MSR")
+        if asks {
+            // Only pages with such a guest get the extra legend: others keep their bytes.
+            p.raw(" · <span class=\"cell drop\">↓</span> asked for by the configuration, dropped by the VMM ")
+            p.raw("(the <em>asks for</em> row under a guest told something else than it asks for)")
+        }
+        p.raw("</p>")
         guard !r.guests.isEmpty else {
             p.raw("<p>No guests.</p></section>\n")
             return
@@ -210,8 +223,37 @@ public enum HTMLRenderer {
                 }
             }
             p.raw("</tr>")
+            if let requested = Self.differingRequest(g) { requestRow(&p, adv, requested, bits: bits) }
         }
         p.raw("</tbody></table></div></section>\n")
+    }
+
+    /// R, when it differs from G (value or visibility): what the matrix and findings show besides G.
+    static func differingRequest(_ g: GuestDocument) -> GuestDocument.Requested? {
+        guard let a = g.archCapabilities, let r = a.requested, r.value != a.value || r.visible != a.visible
+        else { return nil }
+        return r
+    }
+
+    /// The row under a guest told something else than it asks for: what its configuration asks
+    /// for, each bit the VMM drops marked.
+    private static func requestRow(_ p: inout HTMLPage, _ told: GuestDocument.Advertised,
+                                   _ r: GuestDocument.Requested, bits: [ArchCapBit]) {
+        let vmm = told.vmm.map { " <span class=\"src\">\(esc($0))</span>" } ?? ""
+        p.raw("<tr class=\"requested\"><th class=\"gname ask\">asks for\(vmm)</th><td></td>")
+        let asked = Set(r.bits), passed = Set(told.bits)
+        for b in bits {
+            let tip = r.provenance[b.name].map { " title=\"\(esc($0))\"" } ?? ""
+            if !r.visible {
+                p.raw("<td class=\"cell hidden\"\(tip)>\(asked.contains(b.name) ? "–" : "")</td>")
+            } else if asked.contains(b.name) {
+                let dropped = !told.visible || !passed.contains(b.name)
+                p.raw("<td class=\"cell \(dropped ? "drop" : "asked")\"\(tip)>\(dropped ? "↓" : "✓")</td>")
+            } else {
+                p.raw("<td class=\"cell\"></td>")
+            }
+        }
+        p.raw("</tr>")
     }
 
     private static func findings(_ p: inout HTMLPage, _ r: ReportDocument) {
@@ -226,7 +268,7 @@ public enum HTMLRenderer {
         p.raw("<th>state</th><th>opened</th><th>resolved</th><th>waiver</th><th>message</th></tr></thead><tbody>")
         for (guest, f) in rows {
             p.raw("<tr class=\"finding \(f.state.rawValue)\"><td>\(esc(guest))</td><td>\(badge(f.severity))</td>")
-            p.raw("<td><code>\(esc(f.rule))</code>\(f.poolHost.map { "<br><span class=\"dim\">→ \(esc($0))</span>" } ?? "")</td>")
+            p.raw("<td><code>\(esc(f.rule))</code>\(f.poolHost.map { poolHost($0, f.direction) } ?? "")</td>")
             p.raw("<td>\(esc(f.bits.joined(separator: ", ")))</td><td>\(esc(f.state.rawValue))</td>")
             p.raw("<td>\(esc(f.firstSeen.map(ReportCoding.formatDate) ?? "-"))</td>")
             p.raw("<td>\(esc(f.resolvedAt.map(ReportCoding.formatDate) ?? "-"))</td>")
@@ -308,6 +350,14 @@ public enum HTMLRenderer {
         }
     }
 
+    /// The pool host of a migration finding and which way the guest moves: `→ host` (told here,
+    /// moved there; also findings from before directions existed), `← host` (booted there, moved here).
+    private static func poolHost(_ host: String, _ direction: MigrationDirection?) -> String {
+        direction == .incoming
+            ? "<br><span class=\"dim\" title=\"booted on \(esc(host)), moved here\">← \(esc(host)) (incoming)</span>"
+            : "<br><span class=\"dim\">→ \(esc(host))</span>"
+    }
+
     private static func mark(_ on: Bool) -> String { on ? "✓" : "" }
 
     private static func badge(_ s: Severity) -> String { "<span class=\"sev \(s.rawValue)\">\(s.rawValue)</span>" }
@@ -367,6 +417,12 @@ public enum HTMLRenderer {
         footer{margin-top:28px;color:var(--dim);font-size:12px;border-top:1px solid var(--line);padding-top:6px}
         @media print{body{margin:0;max-width:none;font-size:11px}.scroll{overflow:visible}h2{break-after:avoid}tr{break-inside:avoid}
         .cell.ok,.cell.bad,.sev,.st,.bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+        """
+
+    /// Styles for the *asks for* rows, only on pages that have one (the others keep their bytes).
+    static let requestCSS = """
+        th.ask{font-weight:400;font-style:italic;padding-left:14px}.cell.asked{color:#888;font-weight:400}
+        .cell.drop{background:#fff4e0;color:var(--warn)}
         """
 }
 

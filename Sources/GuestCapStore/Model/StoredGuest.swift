@@ -46,4 +46,35 @@ public struct StoredConfigVersion: Sendable, Equatable {
     public let visible: Bool?
     /// Bit name → what set it (`<feature policy='force' name='mds-no'/> (line 12)`).
     public let provenance: [String: String]
+    /// R, what the configuration asks for (nil when not evaluated, or recorded before R was).
+    public let requested: CapabilitySet?
+    /// Whether R makes the MSR readable.
+    public let requestedVisible: Bool?
+    /// R's bit name → the line that asked for it.
+    public let requestedProvenance: [String: String]?
+    /// Asked for, not passed by the VMM (`R \ G`).
+    public let dropped: CapabilitySet?
+    /// Which VMM decides what the guest is told.
+    public let vmm: GuestVMM?
+
+    /// Creates a version; R, dropped and the VMM default to unknown (rows from before they were recorded).
+    public init(id: Int64, began: Date, ended: Date?, path: String, name: String?, contentHash: String?,
+                advertised: CapabilitySet?, visible: Bool?, provenance: [String: String],
+                requested: CapabilitySet? = nil, requestedVisible: Bool? = nil,
+                requestedProvenance: [String: String]? = nil, dropped: CapabilitySet? = nil, vmm: GuestVMM? = nil) {
+        self.id = id
+        self.began = began
+        self.ended = ended
+        self.path = path
+        self.name = name
+        self.contentHash = contentHash
+        self.advertised = advertised
+        self.visible = visible
+        self.provenance = provenance
+        self.requested = requested
+        self.requestedVisible = requestedVisible
+        self.requestedProvenance = requestedProvenance
+        self.dropped = dropped
+        self.vmm = vmm
+    }
 }

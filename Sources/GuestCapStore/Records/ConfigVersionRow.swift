@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// A row of `config_version`: one distinct configuration of a guest (content, G, provenance)
-/// and the time it was in force.
+/// A row of `config_version`: one distinct configuration of a guest (content, G and R with
+/// their provenance, what the VMM dropped) and the time it was in force.
 struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "config_version"
     static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoreTime.encoding }
@@ -20,10 +20,20 @@ struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableR
     var visible: Bool?
     /// Bit name → what set it (JSON object).
     var provenance: String
+    /// R as hex; nil when not evaluated, or for rows from before R was recorded.
+    var requested: String? = nil
+    var requestedVisible: Bool? = nil
+    /// R's bit name → what asked for it (JSON object).
+    var requestedProvenance: String? = nil
+    /// `R \ G` as hex.
+    var dropped: String? = nil
+    /// Which VMM decides (`qemu-kvm`, …).
+    var vmm: String? = nil
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, guestID = "guest_id", beganAt = "began_at", endedAt = "ended_at", path, name,
-             contentSHA256 = "content_sha256", advertised, visible, provenance
+             contentSHA256 = "content_sha256", advertised, visible, provenance, requested,
+             requestedVisible = "requested_visible", requestedProvenance = "requested_provenance", dropped, vmm
     }
 
     enum Columns {
@@ -43,6 +53,8 @@ struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableR
     func sameConfiguration(as other: ConfigVersionRow) -> Bool {
         path == other.path && name == other.name && contentSHA256 == other.contentSHA256
             && advertised == other.advertised && visible == other.visible && provenance == other.provenance
+            && requested == other.requested && requestedVisible == other.requestedVisible
+            && requestedProvenance == other.requestedProvenance && dropped == other.dropped && vmm == other.vmm
     }
 }
 
@@ -52,5 +64,6 @@ extension ConfigVersionRow {
     init(row: Row) throws {
         id = row[0]; guestID = row[1]; beganAt = try StoreTime.date(row, 2); endedAt = try StoreTime.optionalDate(row, 3)
         path = row[4]; name = row[5]; contentSHA256 = row[6]; advertised = row[7]; visible = row[8]; provenance = row[9]
+        requested = row[10]; requestedVisible = row[11]; requestedProvenance = row[12]; dropped = row[13]; vmm = row[14]
     }
 }

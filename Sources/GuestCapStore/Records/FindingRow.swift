@@ -19,6 +19,8 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
     var bits: String
     var pool: String?
     var poolHost: String?
+    /// `outgoing` or `incoming`, for migration-unsafe.
+    var direction: String?
     var state: String
     var message: String
     var guestName: String?
@@ -39,7 +41,7 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, findingID = "finding_id", guestID = "guest_id", subject, rule, severity, bits, pool,
-             poolHost = "pool_host", state, message, guestName = "guest_name", guestUUID = "guest_uuid", source,
+             poolHost = "pool_host", direction, state, message, guestName = "guest_name", guestUUID = "guest_uuid", source,
              configPath = "config_path", waiverReason = "waiver_reason", waiverExpires = "waiver_expires",
              guestValue = "guest_value", justifiedValue = "justified_value", hostValue = "host_value", origins,
              openedAt = "opened_at", waivedAt = "waived_at", waiverExpiredAt = "waiver_expired_at",
@@ -83,6 +85,7 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
         severity = r.severity.rawValue
         pool = r.pool
         poolHost = r.poolHost
+        direction = r.direction?.rawValue
         message = r.message
         guestName = r.guestName
         guestUUID = r.guestUUID
@@ -108,7 +111,7 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
         FindingRecord(
             findingID: findingID, subject: subject, rule: Rule(rawValue: rule) ?? .configUnreadable,
             severity: Severity(rawValue: severity) ?? .warning, bits: CapabilitySet.parse(hex: bits) ?? .empty,
-            pool: pool, poolHost: poolHost, state: FindingState(rawValue: state) ?? .open, message: message,
+            pool: pool, poolHost: poolHost, direction: direction.flatMap(MigrationDirection.init(rawValue:)), state: FindingState(rawValue: state) ?? .open, message: message,
             guestName: guestName, guestUUID: guestUUID, source: source.flatMap(GuestSource.init(rawValue:)),
             configPath: configPath, waiverReason: waiverReason, waiverExpires: waiverExpires,
             guestValue: guestValue.flatMap(CapabilitySet.parse(hex:)),
@@ -129,10 +132,10 @@ extension FindingRow {
     /// several times slower, and exports read hundreds of thousands of rows).
     init(row: Row) throws {
         id = row[0]; findingID = row[1]; guestID = row[2]; subject = row[3]; rule = row[4]; severity = row[5]
-        bits = row[6]; pool = row[7]; poolHost = row[8]; state = row[9]; message = row[10]; guestName = row[11]
-        guestUUID = row[12]; source = row[13]; configPath = row[14]; waiverReason = row[15]; waiverExpires = row[16]
-        guestValue = row[17]; justifiedValue = row[18]; hostValue = row[19]; origins = row[20]
-        openedAt = try StoreTime.date(row, 21); waivedAt = try StoreTime.optionalDate(row, 22)
-        waiverExpiredAt = try StoreTime.optionalDate(row, 23); resolvedAt = try StoreTime.optionalDate(row, 24)
+        bits = row[6]; pool = row[7]; poolHost = row[8]; direction = row[9]; state = row[10]; message = row[11]
+        guestName = row[12]; guestUUID = row[13]; source = row[14]; configPath = row[15]; waiverReason = row[16]
+        waiverExpires = row[17]; guestValue = row[18]; justifiedValue = row[19]; hostValue = row[20]; origins = row[21]
+        openedAt = try StoreTime.date(row, 22); waivedAt = try StoreTime.optionalDate(row, 23)
+        waiverExpiredAt = try StoreTime.optionalDate(row, 24); resolvedAt = try StoreTime.optionalDate(row, 25)
     }
 }
