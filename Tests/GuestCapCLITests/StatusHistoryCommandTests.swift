@@ -16,7 +16,7 @@ struct StatusHistoryCommandTests {
         let assessed = engine.assess(snapshot)
         let (hostID, _) = try store.recordHost(snapshot, at: at)
         let loader = GuestConfigLoader()
-        let outcomes = guests.flatMap { loader.load(path: root + "/examples/guests/" + $0) }
+        let outcomes = guests.flatMap { loader.load(path: $0.hasPrefix("/") ? $0 : root + "/examples/guests/" + $0) }
         let result = CheckEvaluation(outcomes: outcomes, engine: engine, host: assessed)
         let current = result.verdicts.flatMap { FindingRecord.records(for: $0, host: assessed) }
         let drafts = AuditDiff.transitions(previous: try store.activeFindings(), current: current)
@@ -29,9 +29,15 @@ struct StatusHistoryCommandTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let db = dir + "/history.sqlite"
         let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        // The running guest's live status: it was told the forced taa-no when it booted (on the
+        // persistent file alone QEMU/KVM would drop the bit here, policy-model §2).
+        let web = dir + "/web-force-taa.xml"
+        let persistent = try String(contentsOfFile: CLI.packageRoot + "/examples/guests/web-force-taa.xml", encoding: .utf8)
+        try ("<domstatus state='running' reason='booted'>\n" + persistent + "</domstatus>\n")
+            .write(toFile: web, atomically: true, encoding: .utf8)
         do {
             let store = try HistoryStore(path: db)
-            try Self.audit(store, host: "cascadelake", at: t0, guests: ["web-force-taa.xml", "db-passthrough.xml"])
+            try Self.audit(store, host: "cascadelake", at: t0, guests: [web, "db-passthrough.xml"])
             try Self.audit(store, host: "cascadelake", at: t0 + 3600, guests: ["db-passthrough.xml"])
         }
         let s = try CLI.guestcap(["status", "--database", db])
@@ -40,7 +46,7 @@ struct StatusHistoryCommandTests {
 
         do {
             let store = try HistoryStore(path: db)
-            try Self.audit(store, host: "cascadelake", at: t0 + 7200, guests: ["web-force-taa.xml", "db-passthrough.xml"])
+            try Self.audit(store, host: "cascadelake", at: t0 + 7200, guests: [web, "db-passthrough.xml"])
         }
         let open = try CLI.guestcap(["status", "--database", db])
         #expect(open.status == 1)
