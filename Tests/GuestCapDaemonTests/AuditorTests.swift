@@ -12,11 +12,7 @@ import Testing
         let w = try DaemonWorld()
         let name = w.marker
         w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["taa-no"]))
-        var config = DaemonConfiguration()
-        config.hostRoot = w.hostRoot
-        config.databasePath = w.database
-        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
-        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let config = try w.auditorConfiguration()
         let snapshot = HostProbe(root: HostRoot(w.hostRoot)).snapshot()
 
         let down = Auditor(configuration: config, policy: .builtIn, store: try HistoryStore(path: w.database),
@@ -48,11 +44,7 @@ import Testing
         let w = try DaemonWorld()
         let name = w.marker
         w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["taa-no"], live: false))
-        var config = DaemonConfiguration()
-        config.hostRoot = w.hostRoot
-        config.databasePath = w.database
-        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
-        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let config = try w.auditorConfiguration()
         let store = try HistoryStore(path: w.database)
         let auditor = Auditor(configuration: config, policy: .builtIn, store: store,
                               sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test")
@@ -80,11 +72,7 @@ import Testing
         let (a, b) = (w.guests + "/a.xml", w.guests + "/b.xml")
         w.put("a.xml", DaemonWorld.domain(name: w.marker + "-a", uuid: u, force: ["taa-no"]))
         w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: u, force: ["taa-no"]))
-        var config = DaemonConfiguration()
-        config.hostRoot = w.hostRoot
-        config.databasePath = w.database
-        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
-        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let config = try w.auditorConfiguration()
         let store = try HistoryStore(path: w.database)
         let auditor = Auditor(configuration: config, policy: .builtIn, store: store,
                               sink: JournalSink(transport: JournalSinkTests.DownJournal(), logger: Logger(label: "t")),
@@ -138,11 +126,7 @@ import Testing
 
             """.write(toFile: policyFile, atomically: true, encoding: .utf8)
         let policy = try PolicyLoader().load(path: policyFile)
-        var config = DaemonConfiguration()
-        config.hostRoot = w.hostRoot
-        config.databasePath = w.database
-        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
-        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let config = try w.auditorConfiguration()
         let auditor = Auditor(configuration: config, policy: policy, store: try HistoryStore(path: w.database),
                               sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test",
                               clock: { Date().addingTimeInterval(offset) })

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import GuestCapDaemon
 
 /// `guestcap daemon` as a child process, as systemd would run it: a `$NOTIFY_SOCKET` of the
 /// test's own, stderr to a file.
@@ -100,6 +101,16 @@ struct DaemonWorld {
 
     func start(_ extra: [String] = [], environment: [String: String] = [:]) throws -> DaemonProcess {
         try DaemonProcess(arguments: arguments + extra, workDir: dir, environment: environment)
+    }
+
+    /// The configuration of an in-process auditor on this world (its database folder made).
+    func auditorConfiguration() throws -> DaemonConfiguration {
+        var config = DaemonConfiguration()
+        config.hostRoot = hostRoot
+        config.databasePath = database
+        config.sources = [WatchedSource(kind: .libvirt, directory: guests)]
+        try FileManager.default.createDirectory(atPath: dir + "/db", withIntermediateDirectories: true)
+        return config
     }
 
     /// A libvirt domain named `name` with a Cascadelake-Server-v2 CPU and the given forced features.
