@@ -54,7 +54,8 @@ struct StatusCommand: ParsableCommand {
             var t = TextTable(["SEVERITY", "RULE", "GUEST", "SOURCE", "BITS", "SINCE", "STATE"])
             for f in s.findings {
                 let r = f.record
-                t.add([r.severity.rawValue, r.rule.rawValue + (r.poolHost.map { " → \($0)" } ?? ""),
+                let arrow = r.direction == .incoming ? " ← " : " → "   // incoming: booted there, moved here
+                t.add([r.severity.rawValue, r.rule.rawValue + (r.poolHost.map { arrow + $0 } ?? ""),
                        r.guestName ?? r.configPath ?? r.subject, r.source?.rawValue ?? "host",
                        r.bits.names.joined(separator: ","), ReportCoding.formatDate(f.openedAt), r.state.rawValue])
             }
@@ -109,7 +110,7 @@ extension FindingDocument {
     /// A stored active finding, for `status` and `history`.
     init(record r: FindingRecord, openedAt: Date?, resolvedAt: Date? = nil) {
         self.init(id: r.findingID, rule: r.rule.rawValue, severity: r.severity, bits: r.bits.names, pool: r.pool,
-                  poolHost: r.poolHost, message: r.message, state: r.state, firstSeen: openedAt, lastSeen: nil,
+                  poolHost: r.poolHost, direction: r.direction, message: r.message, state: r.state, firstSeen: openedAt, lastSeen: nil,
                   resolvedAt: resolvedAt,
                   waiver: r.waiverReason.map { WaiverDoc(reason: $0, expires: r.waiverExpires ?? "", active: r.state == .waived, bits: nil) },
                   origins: r.origins.isEmpty ? nil : r.origins.map(\.description))

@@ -12,11 +12,7 @@ import Testing
         let w = try DaemonWorld()
         let name = w.marker
         w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["taa-no"]))
-        var config = DaemonConfiguration()
-        config.hostRoot = w.hostRoot
-        config.databasePath = w.database
-        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
-        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let config = try w.auditorConfiguration()
         let snapshot = HostProbe(root: HostRoot(w.hostRoot)).snapshot()
 
         let down = Auditor(configuration: config, policy: .builtIn, store: try HistoryStore(path: w.database),
@@ -41,6 +37,32 @@ import Testing
         down.stop()
     }
 
+    /// A persistent KVM domain forcing taa-no on a host whose KVM does not provide it: QEMU drops
+    /// the bit, so the guest is not told it. The journal gets `request-dropped` (not a claim), and
+    /// the store keeps R, G, the dropped bit and the VMM for the configuration version.
+    @Test func droppedRequestIsLoggedAndStoredWithRAndG() async throws {
+        let w = try DaemonWorld()
+        let name = w.marker
+        w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["taa-no"], live: false))
+        let config = try w.auditorConfiguration()
+        let store = try HistoryStore(path: w.database)
+        let auditor = Auditor(configuration: config, policy: .builtIn, store: store,
+                              sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test")
+        try auditor.start(snapshot: HostProbe(root: HostRoot(w.hostRoot)).snapshot(), processes: nil)
+        let found = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)",
+                                                  "MESSAGE_ID=\(MessageID.opened(.requestDropped).id)"], count: 1)
+        try #require(found.count == 1)
+        #expect(found[0]["GUESTCAP_RULE"] == "request-dropped" && found[0]["GUESTCAP_BITS"] == "taa-no")
+        #expect(found[0]["GUESTCAP_SOURCE"] == "libvirt" && found[0]["PRIORITY"] == "5")
+        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty)
+        let version = try #require(try store.knownGuests().first { $0.name == name }?.configVersions.first)
+        let taa = try CapabilitySet(names: ["taa-no"])
+        #expect(version.vmm == .qemuKVM && version.dropped == taa)
+        #expect(version.requested?.isSuperset(of: taa) == true && version.advertised?.isSuperset(of: taa) == false)
+        #expect(version.requestedProvenance?["taa-no"]?.contains("policy='force' name='taa-no'") == true)
+        auditor.stop()
+    }
+
     /// Two files claiming one UUID are each identified by path (policy-model §3). When one of
     /// them takes another UUID, the other file, unchanged and not re-read, is identified by its
     /// UUID again; and back to paths when the claim is shared once more.
@@ -50,11 +72,7 @@ import Testing
         let (a, b) = (w.guests + "/a.xml", w.guests + "/b.xml")
         w.put("a.xml", DaemonWorld.domain(name: w.marker + "-a", uuid: u, force: ["taa-no"]))
         w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: u, force: ["taa-no"]))
-        var config = DaemonConfiguration()
-        config.hostRoot = w.hostRoot
-        config.databasePath = w.database
-        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
-        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let config = try w.auditorConfiguration()
         let store = try HistoryStore(path: w.database)
         let auditor = Auditor(configuration: config, policy: .builtIn, store: store,
                               sink: JournalSink(transport: JournalSinkTests.DownJournal(), logger: Logger(label: "t")),
@@ -67,13 +85,13 @@ import Testing
             work.batch.changed = [w.guests: [path]]
             auditor.process(work)
         }
-        let byPath = Set([a, b].map { GuestIdentity(source: .libvirt, path: $0).description })
+        let byPath = Set([a, b].map { GuestIdentity(source: .libvirtLive, path: $0).description })
         #expect(try identities() == byPath)
         #expect(try openSubjects() == byPath)
 
         w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: v, force: ["taa-no"]))
         changed(b)
-        let byUUID = Set([GuestIdentity(source: .libvirt, uuid: u, path: a), GuestIdentity(source: .libvirt, uuid: v, path: b)]
+        let byUUID = Set([GuestIdentity(source: .libvirtLive, uuid: u, path: a), GuestIdentity(source: .libvirtLive, uuid: v, path: b)]
             .map(\.description))
         #expect(try identities() == byUUID)
         #expect(try openSubjects() == byUUID)
@@ -108,11 +126,7 @@ import Testing
 
             """.write(toFile: policyFile, atomically: true, encoding: .utf8)
         let policy = try PolicyLoader().load(path: policyFile)
-        var config = DaemonConfiguration()
-        config.hostRoot = w.hostRoot
-        config.databasePath = w.database
-        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
-        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let config = try w.auditorConfiguration()
         let auditor = Auditor(configuration: config, policy: policy, store: try HistoryStore(path: w.database),
                               sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test",
                               clock: { Date().addingTimeInterval(offset) })

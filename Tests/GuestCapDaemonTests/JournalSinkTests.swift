@@ -51,6 +51,29 @@ import Testing
         #expect(byBit.count == 1)
     }
 
+    /// A migration finding carries its direction (`journalctl GUESTCAP_DIRECTION=incoming`);
+    /// other findings have no such field.
+    @Test func migrationEntriesCarryTheirDirection() async throws {
+        let name = Shell.marker()
+        let sink = JournalSink(logger: Logger(label: "test"))
+        var f = try Self.finding(path: "/tmp/\(name).xml", name: name)
+        #expect(sink.send(.transition(.opened, finding: f, transitionID: "1")))
+        f.rule = .migrationUnsafe
+        f.severity = .error
+        f.pool = "maint"
+        f.poolHost = "kvm-02"
+        for (i, direction) in MigrationDirection.allCases.enumerated() {
+            f.direction = direction
+            #expect(sink.send(.transition(.opened, finding: f, transitionID: "\(i + 2)")))
+        }
+        let found = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)"], count: 3)
+        try #require(found.count == 3)
+        #expect(found.map { $0["GUESTCAP_DIRECTION"] } == [nil, "outgoing", "incoming"])
+        #expect(found[2]["MESSAGE_ID"] == MessageID.opened(.migrationUnsafe).id)
+        let incoming = try JournalReader.entries(["GUESTCAP_DIRECTION=incoming", "GUESTCAP_GUEST_NAME=\(name)"])
+        #expect(incoming.map { $0["GUESTCAP_TRANSITION_ID"] } == ["3"])
+    }
+
     @Test func resolvedAndWaivedUseTheSharedIDs() async throws {
         let name = Shell.marker()
         var f = try Self.finding(path: "/tmp/\(name).xml", name: name)

@@ -28,7 +28,10 @@ public struct GuestValues: Sendable, Hashable {
             // Firecracker writes the MSR and KVM keeps it; a live file records what QEMU gave.
             told = requested
             accelerator = nil
-        case .qemuKVM, .qemuProcess where config.accelerator != .tcg:
+        case .qemuKVM:
+            told = requested.restricted(to: host.qemuPasses)
+            accelerator = .kvm
+        case .qemuProcess where config.accelerator != .tcg:
             told = requested.restricted(to: host.qemuPasses)
             accelerator = .kvm
         case .qemuTCG, .qemuProcess:

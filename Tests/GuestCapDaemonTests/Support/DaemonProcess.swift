@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import GuestCapDaemon
 
 /// `guestcap daemon` as a child process, as systemd would run it: a `$NOTIFY_SOCKET` of the
 /// test's own, stderr to a file.
@@ -102,20 +103,38 @@ struct DaemonWorld {
         try DaemonProcess(arguments: arguments + extra, workDir: dir, environment: environment)
     }
 
-    /// A libvirt domain named `name` with a Cascadelake-Server-v2 CPU and the given forced features.
-    static func domain(name: String, uuid: String = UUID().uuidString.lowercased(), force: [String]) -> String {
-        """
-        <domain type='kvm'>
-          <name>\(name)</name>
-          <uuid>\(uuid)</uuid>
-          <memory unit='KiB'>65536</memory>
-          <cpu mode='custom' match='exact' check='partial'>
-            <model fallback='forbid'>Cascadelake-Server-v2</model>
-        \(force.map { "    <feature policy='force' name='\($0)'/>" }.joined(separator: "\n"))
-          </cpu>
-        </domain>
+    /// The configuration of an in-process auditor on this world (its database folder made).
+    func auditorConfiguration() throws -> DaemonConfiguration {
+        var config = DaemonConfiguration()
+        config.hostRoot = hostRoot
+        config.databasePath = database
+        config.sources = [WatchedSource(kind: .libvirt, directory: guests)]
+        try FileManager.default.createDirectory(atPath: dir + "/db", withIntermediateDirectories: true)
+        return config
+    }
 
-        """
+    /// A libvirt domain named `name` with a Cascadelake-Server-v2 CPU and the given forced features.
+    ///
+    /// By default its live status (`<domstatus>`): what a running guest was told when it booted,
+    /// so a forced bit this host does not back is a violation (policy-model §2: the host changed
+    /// under it). `live: false` gives the persistent `<domain>`, whose forced bits QEMU with KVM
+    /// drops at start when this host's KVM does not provide them (`request-dropped`).
+    static func domain(name: String, uuid: String = UUID().uuidString.lowercased(), force: [String],
+                       live: Bool = true) -> String {
+        let domain = """
+            <domain type='kvm'>
+              <name>\(name)</name>
+              <uuid>\(uuid)</uuid>
+              <memory unit='KiB'>65536</memory>
+              <cpu mode='custom' match='exact' check='partial'>
+                <model fallback='forbid'>Cascadelake-Server-v2</model>
+            \(force.map { "    <feature policy='force' name='\($0)'/>" }.joined(separator: "\n"))
+              </cpu>
+            </domain>
+
+            """
+        guard live else { return domain }
+        return "<domstatus state='running' reason='booted'>\n" + domain + "</domstatus>\n"
     }
 
     /// Writes a file the way libvirt does: a temporary name, then rename over the real one.
