@@ -6,7 +6,8 @@
  *   guestcap-probe visible=0 msr10a=none
  * visible is CPUID.(EAX=7,ECX=0):EDX[29]; MSR 0x10a is read only when it is set,
  * since rdmsr of an MSR the CPU does not enumerate faults. 32-bit protected mode,
- * no paging, no interrupts: what a multiboot loader (QEMU -kernel) hands over.
+ * no paging, no interrupts: what a multiboot loader (QEMU -kernel, libvirt <kernel>)
+ * and a PVH loader (Firecracker) both hand over.
  */
         .set MB_MAGIC, 0x1BADB002
         .set MB_FLAGS, 0
@@ -17,6 +18,13 @@
         .long MB_MAGIC
         .long MB_FLAGS
         .long -(MB_MAGIC + MB_FLAGS)
+
+        /* Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY = 18): how Firecracker boots an ELF in 32-bit mode. */
+        .section .note.Xen, "a", @note
+        .align 4
+        .long 4, 4, 18
+        .asciz "Xen"
+        .long _start
 
         .text
         .code32
@@ -65,6 +73,9 @@ done:
         movw    $0x604, %dx
         movw    $0x2000, %ax
         outw    %ax, %dx
+        /* Keyboard-controller reset: Firecracker stops, libvirt's <on_reboot>destroy ends the guest. */
+        movb    $0xfe, %al
+        outb    %al, $0x64
 halt:
         hlt
         jmp     halt
