@@ -149,15 +149,17 @@ public struct GuestProber: Sendable {
     }
 
     /// A program's message as one quoted line: "error: " prefixes, blank lines, virsh's line
-    /// naming our temporary file and, when there is an error besides them, QEMU's warnings dropped.
+    /// naming our temporary file and, when there is an error besides them, QEMU's warnings about
+    /// other features dropped.
     static func quote(_ text: String) -> String {
         var lines = text.split(whereSeparator: \.isNewline).map { line -> String in
             var l = line.trimmingCharacters(in: .whitespaces)
             while l.hasPrefix("error: ") { l.removeFirst("error: ".count) }
             return l
         }.filter { !$0.isEmpty && !$0.hasPrefix("Failed to create domain from ") }
-        let errors = lines.filter { !$0.contains("warning: ") }
-        if !errors.isEmpty { lines = errors }
+        // QEMU's warnings name each feature it cannot give; only those about MSR 0x10a matter here.
+        let errors = lines.filter { !$0.contains("warning: ") || $0.contains("arch-capabilities") || $0.contains("MSR(10AH)") }
+        if errors.contains(where: { !$0.contains("warning: ") }) { lines = errors }
         if lines.isEmpty { return "(no message)" }
         return "'" + lines.joined(separator: " / ") + "'"
     }
