@@ -65,7 +65,7 @@ PROBE_KERNEL   ?= $(GENDIR)/guestcap-probe.elf
 UNITS     := guestcap.service guestcap-export.service guestcap-export.timer
 # guestcap.toml comes with the daemon; installed when the repository has it.
 CONFIGS   := $(notdir $(wildcard etc/guestcap/policy.toml etc/guestcap/guestcap.toml))
-DOCS      := README.md $(wildcard docs/service.md docs/policy.md docs/install.md docs/daemon.md)
+DOCS      := README.md $(wildcard docs/service.md docs/policy.md docs/install.md docs/daemon.md docs/probe.md)
 SHIPPED_BIN    := /usr/bin/guestcap
 SHIPPED_DOCDIR := /usr/share/doc/guestcap
 
