@@ -67,6 +67,7 @@ struct ProbeCommand: ParsableCommand {
             session.pretendExtraBits = bits
         }
         let entries = session.run(paths: paths, engine: engine, host: host)
+        ProbeCleanup.shared.holdIfInterrupted()
         switch format {
         case .text: print(ProbeTextRenderer.render(entries), terminator: "")
         case .json: try printJSON(ProbeTextRenderer.Document(entries: entries))

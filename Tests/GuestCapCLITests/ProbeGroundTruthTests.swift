@@ -152,23 +152,34 @@ struct ProbeGroundTruthTests {
         let file = dir + "/g.xml"
         try CLI.run(ProbeSupport.domainScript, ["xml", "gcprobe14-sig", "none"]).stdout.write(toFile: file, atomically: true, encoding: .utf8)
 
+        func probeDomains() throws -> Set<String> {
+            Set(try CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--name"]).stdout
+                .split(separator: "\n").map(String.init).filter { $0.hasPrefix("guestcap-probe-") })
+        }
+        func probeFolders() -> Set<String> {
+            let tmp = FileManager.default.temporaryDirectory.path
+            return Set(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).filter { $0.hasPrefix("guestcap-probe-") })
+        }
+        let before = try probeDomains(), foldersBefore = probeFolders()
+        let log = dir + "/probe.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
         p.arguments = ["probe", "--kernel", silent, "--timeout", "120", file]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle(forWritingAtPath: log)
+        p.standardError = p.standardOutput
         try p.run()
-        var running: [String] = []
+        var running: Set<String> = []
         for _ in 0..<300 where running.isEmpty {
             usleep(100_000)
-            running = try CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--name"]).stdout
-                .split(separator: "\n").map(String.init).filter { $0.hasPrefix("guestcap-probe-") }
+            running = try probeDomains().subtracting(before)
         }
         try #require(!running.isEmpty, "the probe guest never appeared")
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
-        #expect(p.terminationStatus == 128 + SIGTERM)
+        #expect(p.terminationStatus == 128 + SIGTERM, "\(String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self))")
         let after = try CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--all", "--name"]).stdout
         for name in running { #expect(!after.contains(name), "\(name) is still there") }
+        #expect(probeFolders().subtracting(foldersBefore).isEmpty, "the probe's temporary folder is still there")
     }
 }

@@ -14,6 +14,7 @@ public final class ProbeCleanup: @unchecked Sendable {
     private var steps: [Int: @Sendable () -> Void] = [:]
     private var next = 0
     private var sources: [any DispatchSourceSignal] = []
+    private var interrupted = false
 
     /// Registers a step; returns its token for ``remove(_:)``.
     public func add(_ step: @escaping @Sendable () -> Void) -> Int {
@@ -40,6 +41,16 @@ public final class ProbeCleanup: @unchecked Sendable {
         for step in all { step() }
     }
 
+    /// Parks the calling thread for good once a signal has arrived, so that work the clean-up
+    /// cut short does not end the process with its own status before the handler exits with
+    /// 128 + the signal number.
+    public func holdIfInterrupted() {
+        lock.lock()
+        let stop = interrupted
+        lock.unlock()
+        while stop { pause() }
+    }
+
     /// Catches SIGINT, SIGTERM and SIGHUP: cleans up, then exits 128 + the signal number.
     public func installSignalHandlers() {
         lock.lock(); defer { lock.unlock() }
@@ -48,6 +59,7 @@ public final class ProbeCleanup: @unchecked Sendable {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
+                lock.lock(); interrupted = true; lock.unlock()
                 FileHandle.standardError.write(Data("guestcap: interrupted; removing the probe guest\n".utf8))
                 runAll()
                 exit(128 + sig)
