@@ -22,10 +22,10 @@ public struct QEMUProbeCommand: Sendable, Equatable {
             for part in bytes.split(separator: 0) { words.append(try ConfigText.decodeUTF8(Array(part))) }
         } else {
             words = try ShellWords.split(try ConfigText.decodeUTF8(bytes)).map(\.text)
-            // VAR=value assignments before the binary, as virsh prints them.
-            while let first = words.first, !first.hasPrefix("/"), first.contains("="), !first.hasPrefix("-") {
-                words.removeFirst()
-            }
+            // VAR=value assignments before the binary, as virsh prints them; skipped by index
+            // (removing them one by one from the front is quadratic).
+            let command = words.firstIndex { $0.hasPrefix("/") || !$0.contains("=") || $0.hasPrefix("-") } ?? words.endIndex
+            words = Array(words[command...])
         }
         guard let argv0 = words.first, QEMUCommandLineParser.isX86QEMU(argv0) else {
             throw .otherKind("not an x86 QEMU command line")
