@@ -7,7 +7,7 @@ enum ProbeSupport {
 
     /// The probe kernel, assembled by scripts/build-probe.sh into a fresh folder.
     static let kernel: String = {
-        let out = CLI.tempDir("guestcap-probe-kernel") + "/guestcap-probe.elf"
+        let out = CLI.tempDir("guestcap-test-kernel") + "/guestcap-probe.elf"
         let r = try? CLI.run(CLI.packageRoot + "/scripts/build-probe.sh", [out])
         precondition(r?.status == 0, "scripts/build-probe.sh failed: \(r?.stderr ?? "did not run")")
         return out
