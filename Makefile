@@ -4,6 +4,7 @@
 #   make install   [DESTDIR=…] [PREFIX=/usr/local]
 #   make uninstall [DESTDIR=…] [PREFIX=/usr/local]   (same variables as install)
 #   make deb                   dist/guestcap_<version>_<arch>.deb (dpkg-deb)
+#   make probe-kernel          the probe kernel `guestcap probe` boots (gcc + ld, docs/probe.md)
 #   make clean                 removes dist/ and the generated files
 #
 # Install an already-built binary without running swift build:
@@ -19,6 +20,7 @@ BINDIR         ?= $(PREFIX)/bin
 UNITDIR        ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR     ?= $(PREFIX)/lib/systemd/catalog
 MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+LIBDIR         ?= $(PREFIX)/lib/guestcap
 SYSCONFDIR     ?= /etc
 CONFDIR        ?= $(SYSCONFDIR)/guestcap
 MANDIR         ?= $(PREFIX)/share/man
@@ -58,19 +60,20 @@ GENDIR         ?= .build/guestcap-gen
 # Man page date: the last commit's, so that rebuilding the same commit gives the same page.
 MAN_DATE       ?= $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
 DIST           ?= dist
+PROBE_KERNEL   ?= $(GENDIR)/guestcap-probe.elf
 
 UNITS     := guestcap.service guestcap-export.service guestcap-export.timer
 # guestcap.toml comes with the daemon; installed when the repository has it.
 CONFIGS   := $(notdir $(wildcard etc/guestcap/policy.toml etc/guestcap/guestcap.toml))
 DOCS      := README.md $(wildcard docs/service.md docs/policy.md docs/install.md docs/daemon.md docs/fleet.md \
-             etc/prometheus/guestcap.rules.yml)
+             docs/probe.md etc/prometheus/guestcap.rules.yml)
 SHIPPED_BIN    := /usr/bin/guestcap
 SHIPPED_DOCDIR := /usr/share/doc/guestcap
 
 INSTALL   ?= install
 Q          = $(if $(V),,@)
 
-.PHONY: all build build-manual-tool generate install uninstall deb clean
+.PHONY: all build build-manual-tool generate probe-kernel install uninstall deb clean
 
 all: build
 
@@ -79,6 +82,10 @@ build:
 
 build-manual-tool:
 	$(SWIFT) build --scratch-path "$(SWIFT_SCRATCH)" -c $(CONFIGURATION) $(SWIFT_BUILD_FLAGS) --product generate-manual
+
+# Assembled every time: a few hundred bytes, and never stale.
+probe-kernel:
+	$(Q)scripts/build-probe.sh "$(PROBE_KERNEL)"
 
 # Always regenerated from $(BIN): cheap, and a stale man page is worse than none.
 generate: $(BUILD_BIN) $(BUILD_MANUAL_TOOL)
@@ -98,12 +105,13 @@ generate: $(BUILD_BIN) $(BUILD_MANUAL_TOOL)
 	$(Q)"$(BIN)" --generate-completion-script zsh >"$(GENDIR)/completions/_guestcap"
 	$(Q)"$(BIN)" --generate-completion-script fish >"$(GENDIR)/completions/guestcap.fish"
 
-install: generate
-	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(CATALOGDIR)" \
+install: generate probe-kernel
+	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(CATALOGDIR)" \
 	    "$(DESTDIR)$(MODULESLOADDIR)" "$(DESTDIR)$(CONFDIR)" "$(DESTDIR)$(MANDIR)/man8" \
 	    "$(DESTDIR)$(DOCDIR)" "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" \
 	    "$(DESTDIR)$(FISHCOMPDIR)"
 	$(INSTALL) -m 0755 "$(BIN)" "$(DESTDIR)$(BINDIR)/guestcap"
+	$(INSTALL) -m 0644 "$(PROBE_KERNEL)" "$(DESTDIR)$(LIBDIR)/guestcap-probe.elf"
 	$(INSTALL) -m 0644 $(addprefix $(GENDIR)/systemd/,$(UNITS)) "$(DESTDIR)$(UNITDIR)/"
 	$(INSTALL) -m 0644 "$(GENDIR)/systemd/guestcap.catalog" "$(DESTDIR)$(CATALOGDIR)/"
 	$(INSTALL) -m 0644 etc/modules-load.d/guestcap.conf "$(DESTDIR)$(MODULESLOADDIR)/"
@@ -132,7 +140,8 @@ ifeq ($(filter /usr/lib/systemd/catalog /usr/local/lib/systemd/catalog,$(CATALOG
 endif
 
 uninstall:
-	rm -f "$(DESTDIR)$(BINDIR)/guestcap"
+	rm -f "$(DESTDIR)$(BINDIR)/guestcap" "$(DESTDIR)$(LIBDIR)/guestcap-probe.elf"
+	-$(Q)rmdir "$(DESTDIR)$(LIBDIR)" 2>/dev/null
 	for u in $(UNITS); do rm -f "$(DESTDIR)$(UNITDIR)/$$u"; done
 	rm -f "$(DESTDIR)$(CATALOGDIR)/guestcap.catalog" "$(DESTDIR)$(MODULESLOADDIR)/guestcap.conf"
 	rm -f "$(DESTDIR)$(MANDIR)/man8/guestcap.8" "$(DESTDIR)$(MANDIR)"/man8/guestcap.*.8

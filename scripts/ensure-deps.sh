@@ -5,8 +5,8 @@
 #   GROUP: base (always), libvirt, browser, journal-tools, metrics, fleet, all
 #
 #   base          libsystemd-dev libsqlite3-dev libxml2-utils, systemd (journald,
-#                 journalctl), bsdutils (logger), sqlite3, make; plus the Python
-#                 jsonschema module
+#                 journalctl), bsdutils (logger), sqlite3, make, gcc + binutils (the
+#                 probe kernel, scripts/build-probe.sh); plus the Python jsonschema module
 #   libvirt       libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 #   browser       chromium
 #   journal-tools python3-systemd (for /usr/bin/python3 only) and gcc, for ad-hoc
@@ -51,7 +51,7 @@ say() { if [ "$verbose" = 1 ]; then echo "ensure-deps: $*" >&2; fi; }
 pkgs=()
 for g in "${groups[@]}"; do
     case "$g" in
-        base) pkgs+=(libsystemd-dev libsqlite3-dev libxml2-utils systemd bsdutils sqlite3 make) ;;
+        base) pkgs+=(libsystemd-dev libsqlite3-dev libxml2-utils systemd bsdutils sqlite3 make gcc binutils) ;;
         libvirt) pkgs+=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86) ;;
         browser) pkgs+=(chromium) ;;
         journal-tools) pkgs+=(python3-systemd gcc) ;;

@@ -8,7 +8,7 @@
 #
 # CPU_SNIPPET_FILE holds a <cpu>...</cpu> element that goes into the domain verbatim;
 # an empty file, `none` or /dev/null means no <cpu> element at all; `-` reads stdin.
-# The guest: <domain type='qemu'> (TCG; GUESTCAP_DOMAIN_TYPE=kvm for KVM), 64 MiB, 1 vCPU, machine 'pc',
+# The guest: <domain type='qemu'> (TCG; LIBVIRT_DOMAIN_TYPE=kvm for KVM), 64 MiB, 1 vCPU, machine 'pc',
 # no disk, no network, no graphics, no balloon/USB. QEMU starts and sits in SeaBIOS
 # ("no bootable device"), which is all the tests need: libvirt writes the live
 # /run/libvirt/qemu/NAME.xml and there is a qemu-system-x86_64 process with a -cpu.
@@ -16,7 +16,7 @@
 # destroy/undefine are idempotent (a domain already off / already gone is fine);
 # cleanup destroys and undefines every domain whose name starts with PREFIX.
 # Needs libvirtd running: scripts/start-libvirt.sh. env: LIBVIRT_URI (default
-# qemu:///system).
+# qemu:///system), LIBVIRT_DOMAIN_TYPE (default qemu; kvm for the probe tests' KVM cases).
 #
 # Timing here (2 cores, TCG, libvirt 9.0, QEMU 7.2, 5 runs): define 0.03-0.07 s,
 # start 0.42-0.71 s, destroy 1.3-2.1 s (libvirt waits for PID 1 to reap the exited
@@ -43,8 +43,12 @@ domain_xml() {
     case "$name" in
         *[!A-Za-z0-9._-]*|"") die "domain name '$name' must match [A-Za-z0-9._-]+" ;;
     esac
+    case "${LIBVIRT_DOMAIN_TYPE:-qemu}" in
+        qemu|kvm) ;;
+        *) die "LIBVIRT_DOMAIN_TYPE must be qemu or kvm, not '$LIBVIRT_DOMAIN_TYPE'" ;;
+    esac
     cat <<EOF
-<domain type='${GUESTCAP_DOMAIN_TYPE:-qemu}'>
+<domain type='${LIBVIRT_DOMAIN_TYPE:-qemu}'>
   <name>$name</name>
   <memory unit='MiB'>64</memory>
   <currentMemory unit='MiB'>64</currentMemory>

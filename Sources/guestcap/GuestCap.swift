@@ -20,7 +20,7 @@ struct GuestCap: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [HostCommand.self, CheckCommand.self, PolicyCommand.self, StatusCommand.self, HistoryCommand.self,
-                      DaemonCommand.self, ExportCommand.self, FleetCommand.self]
+                      DaemonCommand.self, ExportCommand.self, FleetCommand.self, ProbeCommand.self]
     )
 
     /// Runs the command; usage errors exit 2 (as every guestcap command promises), not 64.

@@ -102,6 +102,10 @@ struct InstallTests {
         // Docs: the catalog and the units point to service.md there.
         #expect(Self.fm.fileExists(atPath: d + "/usr/share/doc/guestcap/service.md"))
         #expect(Self.fm.fileExists(atPath: d + "/usr/share/doc/guestcap/README.md"))
+        #expect(Self.fm.fileExists(atPath: d + "/usr/share/doc/guestcap/probe.md"))
+        // The probe kernel, where the installed binary looks for it (../lib/guestcap).
+        let kernel = Self.fm.contents(atPath: d + "/usr/lib/guestcap/guestcap-probe.elf") ?? Data()
+        #expect(kernel.prefix(4) == Data([0x7f, 0x45, 0x4c, 0x46]), "guestcap-probe.elf missing or not an ELF")
 
         // Reinstall over an edited policy: the edit stays, the shipped file goes next to it.
         let policy = d + "/etc/guestcap/policy.toml"
@@ -203,7 +207,8 @@ struct InstallTests {
         for path in ["/lib/systemd/system/guestcap.service", "/lib/systemd/system/guestcap-export.timer",
                      "/usr/lib/systemd/catalog/guestcap.catalog", "/usr/lib/modules-load.d/guestcap.conf",
                      "/usr/share/man/man8/guestcap.8.gz", "/usr/share/doc/guestcap/service.md",
-                     "/usr/share/bash-completion/completions/guestcap", "/etc/guestcap/policy.toml"] {
+                     "/usr/share/bash-completion/completions/guestcap", "/etc/guestcap/policy.toml",
+                     "/usr/lib/guestcap/guestcap-probe.elf"] {
             #expect(Self.fm.fileExists(atPath: path), "\(path) not installed")
         }
 

@@ -16,7 +16,7 @@ struct LibvirtCheckTests {
         let name = "gce2e-" + UUID().uuidString.prefix(8).lowercased()
         let snippet = CLI.tempDir() + "/cpu.xml"
         try cpu.write(toFile: snippet, atomically: true, encoding: .utf8)
-        let env = ["GUESTCAP_DOMAIN_TYPE": type]
+        let env = ["LIBVIRT_DOMAIN_TYPE": type]
         defer { _ = try? CLI.run(script, ["cleanup", name]) }
         let define = try CLI.run(script, ["define", name, snippet], environment: env)
         try #require(define.status == 0, "virsh define: \(define.stderr)")
