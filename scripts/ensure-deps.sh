@@ -2,7 +2,7 @@
 # ensure-deps.sh — install what guestcap needs to build and test, idempotently.
 #
 # usage: scripts/ensure-deps.sh [-v] [GROUP...]
-#   GROUP: base (always), libvirt, browser, journal-tools, metrics, all
+#   GROUP: base (always), libvirt, browser, journal-tools, metrics, vm, all
 #
 #   base          libsystemd-dev libsqlite3-dev libxml2-utils, systemd (journald,
 #                 journalctl), bsdutils (logger); plus the Python jsonschema module
@@ -13,6 +13,7 @@
 #   metrics       prometheus, for promtool: the Prometheus tests run `promtool check
 #                 metrics` when it is installed (else they parse line by line only).
 #                 Opt-in: the package also ships a Prometheus server unit
+#   vm            debootstrap qemu-utils qemu-system-x86 e2fsprogs, for scripts/vm-e2e.sh
 #
 # Quiet when everything is present. `apt-get update` runs only when a package
 # is missing (and then once). Every package name here was checked with
@@ -25,7 +26,7 @@
 # scripts/start-libvirt.sh does the few things it would have done.
 set -euo pipefail
 
-usage() { echo "usage: $0 [-v] [base|libvirt|browser|journal-tools|metrics|all]..." >&2; exit 2; }
+usage() { echo "usage: $0 [-v] [base|libvirt|browser|journal-tools|metrics|vm|all]..." >&2; exit 2; }
 
 verbose=0
 groups=(base)
@@ -33,7 +34,7 @@ for a in "$@"; do
     case "$a" in
         -v|--verbose) verbose=1 ;;
         -h|--help) usage ;;
-        base|libvirt|browser|journal-tools|metrics) groups+=("$a") ;;
+        base|libvirt|browser|journal-tools|metrics|vm) groups+=("$a") ;;
         all) groups+=(libvirt browser journal-tools metrics) ;;
         *) echo "ensure-deps.sh: unknown group '$a'" >&2; usage ;;
     esac
@@ -49,6 +50,7 @@ for g in "${groups[@]}"; do
         browser) pkgs+=(chromium) ;;
         journal-tools) pkgs+=(python3-systemd gcc) ;;
         metrics) pkgs+=(prometheus) ;;
+        vm) pkgs+=(debootstrap qemu-utils qemu-system-x86 e2fsprogs) ;;
     esac
 done
 
