@@ -84,7 +84,7 @@ public final class AuditorService: Service, @unchecked Sendable {
         do {
             try auditor.writeTextfile(to: path)
         } catch {
-            logger.warning("cannot write the textfile export", metadata: ["path": "\(path)", "error": "\(error)"])
+            logger.error("cannot write the textfile export", metadata: ["path": "\(path)", "error": "\(error)"])
         }
     }
 }
