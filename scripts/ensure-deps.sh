@@ -2,7 +2,7 @@
 # ensure-deps.sh — install what guestcap needs to build and test, idempotently.
 #
 # usage: scripts/ensure-deps.sh [-v] [GROUP...]
-#   GROUP: base (always), libvirt, browser, journal-tools, metrics, fleet, all
+#   GROUP: base (always), libvirt, browser, journal-tools, metrics, fleet, vm, all
 #
 #   base          libsystemd-dev libsqlite3-dev libxml2-utils, systemd (journald,
 #                 journalctl), bsdutils (logger), sqlite3, make, gcc + binutils (the
@@ -18,6 +18,7 @@
 #   fleet         prometheus prometheus-node-exporter systemd-journal-remote, for
 #                 scripts/fleet-e2e.sh (servers started by hand in network namespaces;
 #                 journal-remote also ships systemd-journal-upload)
+#   vm            debootstrap qemu-utils qemu-system-x86 e2fsprogs, for scripts/vm-e2e.sh
 #
 # scripts/test-tools.txt lists which group brings each program a test runs.
 #
@@ -32,7 +33,7 @@
 # scripts/start-libvirt.sh does the few things it would have done.
 set -euo pipefail
 
-usage() { echo "usage: $0 [-v] [base|libvirt|browser|journal-tools|metrics|fleet|all]..." >&2; exit 2; }
+usage() { echo "usage: $0 [-v] [base|libvirt|browser|journal-tools|metrics|fleet|vm|all]..." >&2; exit 2; }
 
 verbose=0
 groups=(base)
@@ -40,8 +41,8 @@ for a in "$@"; do
     case "$a" in
         -v|--verbose) verbose=1 ;;
         -h|--help) usage ;;
-        base|libvirt|browser|journal-tools|metrics|fleet) groups+=("$a") ;;
-        all) groups+=(libvirt browser journal-tools metrics fleet) ;;
+        base|libvirt|browser|journal-tools|metrics|fleet|vm) groups+=("$a") ;;
+        all) groups+=(libvirt browser journal-tools metrics fleet vm) ;;
         *) echo "ensure-deps.sh: unknown group '$a'" >&2; usage ;;
     esac
 done
@@ -57,6 +58,7 @@ for g in "${groups[@]}"; do
         journal-tools) pkgs+=(python3-systemd gcc) ;;
         metrics) pkgs+=(prometheus) ;;
         fleet) pkgs+=(prometheus prometheus-node-exporter systemd-journal-remote) ;;
+        vm) pkgs+=(debootstrap qemu-utils qemu-system-x86 e2fsprogs) ;;
     esac
 done
 

@@ -79,6 +79,24 @@ public enum AtomicFile {
         }
     }
 
+    /// Makes the folder `dir` and any missing parent (mode 0700 before the umask), as a fresh
+    /// install needs for `/var/lib/guestcap/exports`: systemd's `StateDirectory=` makes only
+    /// the parent. A folder already there is left as it is.
+    /// - Throws: ``ExportError/write(path:step:errno:)`` naming the folder that could not be made.
+    public static func makeFolders(_ dir: String) throws(ExportError) {
+        var path = dir.hasPrefix("/") ? "" : "."
+        for part in dir.split(separator: "/") where part != "." {
+            path += "/" + part
+            if mkdir(path, 0o700) != 0 && errno != EEXIST {
+                throw .write(path: dir, step: "make the folder \(path)", errno: errno)
+            }
+        }
+        var st = stat()
+        guard stat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
+            throw .write(path: dir, step: "use it as a folder", errno: ENOTDIR)
+        }
+    }
+
     /// Writes every byte, retrying EINTR and short writes; nil on success.
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) -> ExportError? {
         var offset = 0

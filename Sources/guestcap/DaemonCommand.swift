@@ -44,7 +44,7 @@ struct DaemonCommand: AsyncParsableCommand {
                                valueName: "bytes"))
     var maxConfigBytes: Int?
 
-    @Option(help: "The daemon's own diagnostics on stderr: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: "The daemon's own diagnostics from this level up (trace, debug, info, notice, warning, error, critical): to the journal when systemd connects standard error to it, else to standard error.")
     var logLevel: String = "info"
 
     func validate() throws {
@@ -59,7 +59,11 @@ struct DaemonCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        // Under systemd, natively to the journal (PRIORITY from the level); systemd would file
+        // every standard error line at info.
+        let toJournal = JournalLogHandler.stderrIsJournal(environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
+            if toJournal { return JournalLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -46,7 +46,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("With --format all: the folder the three reports are written to.", valueName: "dir"))
+    @Option(help: ArgumentHelp("With --format all: the folder the three reports are written to (made, 0700, if missing).", valueName: "dir"))
     var outputDir: String?
 
     @Option(help: ArgumentHelp("Also write the Prometheus text to this file (0644), e.g. /var/lib/prometheus/node-exporter/guestcap.prom.",
@@ -127,6 +127,7 @@ struct ExportCommand: ParsableCommand {
         switch format {
         case .all:
             let dir = outputDir!
+            try AtomicFile.makeFolders(dir)
             let base = dir + "/" + ExportFileName.base(report)
             for format in [Format.json, .csv, .html] {
                 try Self.write(format, report, to: base + "." + format.rawValue)

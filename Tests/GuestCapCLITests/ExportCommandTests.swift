@@ -76,6 +76,24 @@ struct ExportCommandTests {
         #expect(v.status == 0, "\(v.stdout)")
     }
 
+    @Test("--output-dir that does not exist yet (a fresh install's exports/) is made 0700; a file in its place is an error naming it")
+    func missingOutputDir() throws {
+        let parent = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let out = parent + "/exports/daily"
+        let r = try CLI.run("sh", ["-c", "umask 077; exec \"$0\" \"$@\"", CLI.binary, "export", "--from-report", input,
+                                   "--format", "all", "--output-dir", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).count == 3)
+        let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
+        #expect(mode == 0o700)
+        let blocked = parent + "/blocked"
+        #expect(FileManager.default.createFile(atPath: blocked, contents: Data()))
+        let b = try CLI.guestcap(["export", "--from-report", input, "--format", "all", "--output-dir", blocked + "/sub"])
+        #expect(b.status == 2, "\(b.stderr)")
+        #expect(b.stderr.contains(blocked + "/sub: could not write"), "\(b.stderr)")
+    }
+
     @Test("the HTML page renders in headless Chromium with the guest and finding counts of the JSON", .needs(.chromium))
     func htmlInBrowser() throws {
         let out = CLI.tempDir()
@@ -227,15 +245,16 @@ struct ExportBadInputTests {
         }
     }
 
-    @Test("--output-dir that does not exist: the message names the folder, not a temporary file")
-    func missingOutputDir() throws {
+    @Test("--output-dir that cannot be made (a file stands in its path): the message names the folder, not a temporary file")
+    func blockedOutputDir() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CLI.exportExample(to: dir + "/r.json")
-        let missing = dir + "/no-such-folder"
-        let r = try CLI.guestcap(["export", "--from-report", dir + "/r.json", "--format", "all", "--output-dir", missing])
+        #expect(FileManager.default.createFile(atPath: dir + "/file", contents: Data()))
+        let blocked = dir + "/file/exports"
+        let r = try CLI.guestcap(["export", "--from-report", dir + "/r.json", "--format", "all", "--output-dir", blocked])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("the folder \(missing) does not exist"), "\(r.stderr)")
+        #expect(r.stderr.contains(blocked), "\(r.stderr)")
         #expect(!r.stderr.contains(".tmp"), "\(r.stderr)")
     }
 

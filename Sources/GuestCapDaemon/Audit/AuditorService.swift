@@ -84,7 +84,8 @@ public final class AuditorService: Service, @unchecked Sendable {
         do {
             try auditor.writeTextfile(to: path)
         } catch {
-            logger.warning("cannot write the textfile export", metadata: ["path": "\(path)", "error": "\(error)"])
+            // The reason in the message itself: `journalctl -p err` shows MESSAGE only.
+            logger.error("cannot write the textfile export: \(error)", metadata: ["path": "\(path)"])
         }
     }
 }
