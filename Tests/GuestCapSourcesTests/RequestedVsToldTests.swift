@@ -310,6 +310,40 @@ struct RequestedVsToldTests {
         #expect(config.cpu.baseOrigin.text == "<qemu:arg value='host,+taa-no'/>")
     }
 
+    @Test("a TCG guest's live file keeps host modes, but the guest reads nothing: G = 0")
+    func liveTCGHidesTheMSR() throws {
+        let xml = """
+            <domstatus state='running' pid='4243'>
+              <domain type='qemu'>
+                <name>tcg-max</name>
+                <os><type arch='x86_64' machine='pc'>hvm</type></os>
+                <cpu mode='maximum' check='none'/>
+              </domain>
+            </domstatus>
+            """
+        let v = Self.evaluate(try Self.libvirt(Array(xml.utf8)), on: TestHosts.cascadeLake)
+        #expect(v.values?.vmm == .libvirtLive)
+        #expect(v.values?.told.visible == false)
+        #expect(v.values?.told.value.isEmpty == true)
+    }
+
+    @Test("where KVM does not offer CPUID.7.0:EDX[29], no KVM guest reads the MSR")
+    func kvmWithoutTheCPUIDBit() throws {
+        var snapshot = TestHosts.cascadeLake.snapshot
+        snapshot.kvmOffersArchCapabilities = false
+        let host = HostAssessment(snapshot: snapshot)
+        let config = try Self.libvirt(Self.domain(cpu: Self.cascadeLakeForceTAA))
+        let v = Self.evaluate(config, on: host)
+        #expect(v.values?.told.visible == false)
+        #expect(v.values?.dropped == v.values?.requested.value)
+        #expect(Self.finding(v, .requestDropped)?.message.contains("CPUID.7.0:EDX[29]") == true)
+        #expect(Self.evaluate(config, on: TestHosts.cascadeLake).values?.told.visible == true)
+        // A snapshot keeps the fact for pool members and --host-snapshot.
+        let doc = HostDocument(host)
+        #expect(doc.kvm.archCapabilitiesCPUID == false)
+        #expect(doc.snapshot.kvmOffersArchCapabilities == false)
+    }
+
     @Test("microvm gives an unversioned model its latest version; pc and q35 give v1")
     func microvmLatest() throws {
         let pc = try Self.qemu("qemu-system-x86_64 -accel kvm -machine q35 -cpu Cascadelake-Server")

@@ -13,6 +13,8 @@ public struct GuestValues: Sendable, Hashable {
     public var accelerator: Accelerator?
     /// Where the configuration makes QEMU refuse to start rather than drop (`check='full'`, `enforce`).
     public var strictCheck: ConfigOrigin?
+    /// KVM on the boot host does not offer the arch-capabilities CPUID bit, so the MSR is hidden.
+    public var kvmHidesMSR = false
 
     /// Whether QEMU refuses to start the guest on this host instead of dropping bits.
     public var refusesToStart: Bool { strictCheck != nil && !dropped.isEmpty }
@@ -23,20 +25,28 @@ public struct GuestValues: Sendable, Hashable {
         self.requested = requested
         self.vmm = config.vmm
         self.strictCheck = config.cpu.strictCheck
+        let hidden = AdvertisedValue(value: .empty, visible: false, unknownModel: requested.unknownModel,
+                                     unknownModelOrigin: requested.unknownModelOrigin)
+        // Where KVM does not offer CPUID.7.0:EDX[29] (some nested backends), no KVM guest reads the MSR.
+        let kvmHides = host.snapshot.kvmOffersArchCapabilities == false
+        kvmHidesMSR = kvmHides && config.accelerator != .tcg
         switch config.vmm {
+        case .libvirtLive where config.accelerator == .tcg:
+            // libvirt keeps host modes in a TCG guest's live file, but TCG gives no bit and hides the MSR.
+            told = hidden
+            accelerator = .tcg
         case .firecracker, .libvirtLive:
             // Firecracker writes the MSR and KVM keeps it; a live file records what QEMU gave.
-            told = requested
+            told = kvmHides ? hidden : requested
             accelerator = nil
         case .qemuKVM:
-            told = requested.restricted(to: host.qemuPasses)
+            told = kvmHides ? hidden : requested.restricted(to: host.qemuPasses)
             accelerator = .kvm
         case .qemuProcess where config.accelerator != .tcg:
-            told = requested.restricted(to: host.qemuPasses)
+            told = kvmHides ? hidden : requested.restricted(to: host.qemuPasses)
             accelerator = .kvm
         case .qemuTCG, .qemuProcess:
-            told = AdvertisedValue(value: .empty, visible: false, unknownModel: requested.unknownModel,
-                                   unknownModelOrigin: requested.unknownModelOrigin)
+            told = hidden
             accelerator = .tcg
         }
         dropped = requested.visible ? requested.value.subtracting(told.value) : .empty
@@ -58,6 +68,9 @@ public struct GuestValues: Sendable, Hashable {
         let started = vmm == .qemuProcess ? "QEMU dropped" : "QEMU drops"
         var text: String
         switch accelerator {
+        case _ where kvmHidesMSR:
+            text = "asks for \(names), but KVM on this host does not offer the arch-capabilities CPUID bit "
+                + "(CPUID.7.0:EDX[29]), so the guest cannot read the MSR"
         case .tcg?:
             text = "asks for \(names), but QEMU with TCG passes no MSR 0x10a bit and hides the MSR: \(started) them at start"
         default:

@@ -20,13 +20,16 @@ public struct HostSnapshot: Sendable, Equatable {
     public var vmentryL1dFlush: String?
     /// What KVM_GET_MSRS on /dev/kvm returned, when it could be read.
     public var kvmReported: UInt64?
+    /// Whether KVM lets a vCPU have CPUID.7.0:EDX[29] (`KVM_GET_SUPPORTED_CPUID`); nil when unknown.
+    public var kvmOffersArchCapabilities: Bool?
     /// When this host state was first seen (set by the history store).
     public var since: Date?
 
     /// Creates a snapshot.
     public init(hostname: String, machineID: String? = nil, kernel: String? = nil, cpu: CPUIdentity = CPUIdentity(),
                 msr: [MSRReading] = [], msrProbeError: String? = nil, vulnerabilities: [String: String] = [:],
-                vmentryL1dFlush: String? = nil, kvmReported: UInt64? = nil, since: Date? = nil) {
+                vmentryL1dFlush: String? = nil, kvmReported: UInt64? = nil, kvmOffersArchCapabilities: Bool? = nil,
+                since: Date? = nil) {
         self.hostname = hostname
         self.machineID = machineID
         self.kernel = kernel
@@ -36,6 +39,7 @@ public struct HostSnapshot: Sendable, Equatable {
         self.vulnerabilities = vulnerabilities
         self.vmentryL1dFlush = vmentryL1dFlush
         self.kvmReported = kvmReported
+        self.kvmOffersArchCapabilities = kvmOffersArchCapabilities
         self.since = since
     }
 

@@ -36,6 +36,10 @@ public enum HostTextRenderer {
             }
         }
         out.append("QEMU with KVM passes at most:            \(host.qemuPasses)")
+        if s.kvmOffersArchCapabilities == false {
+            out.append("KVM does not offer guests the arch-capabilities CPUID bit (CPUID.7.0:EDX[29]): "
+                + "no KVM guest here can read MSR 0x10a")
+        }
         if !host.options.kvmSynthesis { out.append("Policy: KVM-synthesized bits are not counted as justified") }
         if !host.options.qemuFbClear { out.append("Policy: QEMU's synthesized fb-clear is not counted as justified") }
         out.append("")

@@ -36,7 +36,11 @@ public struct HostDocument: Codable, Sendable, Equatable {
     public struct KVMDoc: Codable, Sendable, Equatable {
         public var vmentryL1dFlush: String?
         public var reported: String?
-        enum CodingKeys: String, CodingKey { case vmentryL1dFlush = "vmentry_l1d_flush", reported }
+        /// Whether KVM offers guests the arch-capabilities CPUID bit; absent when unknown.
+        public var archCapabilitiesCPUID: Bool?
+        enum CodingKeys: String, CodingKey {
+            case vmentryL1dFlush = "vmentry_l1d_flush", reported, archCapabilitiesCPUID = "arch_capabilities_cpuid"
+        }
     }
 
     public var hostname: String
@@ -76,7 +80,8 @@ public struct HostDocument: Codable, Sendable, Equatable {
         for (n, src) in host.sources { sources[ArchCapCatalog.bit(n).name] = src }
         justified = JustifiedDoc(value: host.justified.hex, bits: host.justified.names, sources: sources)
         kvmDefault = ValueDoc(value: host.kvmDefaultComputed.hex, bits: host.kvmDefaultComputed.names)
-        kvm = KVMDoc(vmentryL1dFlush: s.vmentryL1dFlush, reported: s.kvmReported.map(CapabilitySet.hex))
+        kvm = KVMDoc(vmentryL1dFlush: s.vmentryL1dFlush, reported: s.kvmReported.map(CapabilitySet.hex),
+                     archCapabilitiesCPUID: s.kvmOffersArchCapabilities)
         since = s.since
         notes = host.notes.isEmpty ? nil : host.notes
     }
@@ -93,6 +98,7 @@ public struct HostDocument: Codable, Sendable, Equatable {
             hostname: hostname, machineID: machineID, kernel: kernel, cpu: cpu, msr: readings,
             msrProbeError: readings.isEmpty ? archCapabilities.error : nil, vulnerabilities: vulnerabilities,
             vmentryL1dFlush: kvm.vmentryL1dFlush, kvmReported: kvm.reported.flatMap(CapabilitySet.parse(hex:))?.rawValue,
+            kvmOffersArchCapabilities: kvm.archCapabilitiesCPUID,
             since: since)
     }
 

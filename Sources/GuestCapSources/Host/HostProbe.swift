@@ -18,7 +18,8 @@ public struct HostProbe: Sendable {
             msrProbeError: probeError, vulnerabilities: vulnerabilities(),
             vmentryL1dFlush: SmallFile.line(root.resolve("sys/module/kvm_intel/parameters/vmentry_l1d_flush"))?
                 .trimmedWhitespace,
-            kvmReported: root.isRealHost ? KVMFeatureMSR.read(index: ArchCapCatalog.msrIndex) : nil)
+            kvmReported: root.isRealHost ? KVMFeatureMSR.read(index: ArchCapCatalog.msrIndex) : nil,
+            kvmOffersArchCapabilities: root.isRealHost ? KVMFeatureMSR.offersArchCapabilities() : nil)
     }
 
     // MARK: - MSR
