@@ -71,7 +71,11 @@ public final class HistoryStore: Sendable {
             do {
                 let pool = try DatabasePool(path: path, configuration: config)
                 try pool.read { db in try Self.checkSchema(db, path: path, readOnly: false) }
+                let pending = try pool.read { db in try !Schema.migrator.hasCompletedMigrations(db) }
                 try Schema.migrator.migrate(pool)
+                // A migration can rewrite whole tables (v2 rebuilds finding): hand that WAL space back
+                // rather than keep it as a file the size of the copy.
+                if pending { try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
                 writer = pool
                 if backgroundCheckpoints { checkpointer = try BackgroundCheckpointer(path: path) }
             } catch {

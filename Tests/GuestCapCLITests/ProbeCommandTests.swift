@@ -1,11 +1,11 @@
 import Foundation
 import Testing
+import GuestCapTestSupport
 
 /// `guestcap probe` on QEMU command lines (the same qemu-system-x86_64, TCG and KVM), on inputs
 /// it must refuse, and its usage.
 @Suite("probe: QEMU command lines and refusals",
-       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/qemu-system-x86_64"),
-                "needs /usr/bin/qemu-system-x86_64: scripts/ensure-deps.sh libvirt (scripts/test.sh installs it)"))
+       .needs(.qemu))
 struct ProbeCommandTests {
     func args(_ line: String) throws -> String {
         let file = CLI.tempDir() + "/guest.args"
@@ -62,7 +62,7 @@ struct ProbeCommandTests {
     func firecrackerMissing() throws {
         let r = try CLI.guestcap(["probe", "--kernel", ProbeSupport.kernel, CLI.packageRoot + "/examples/guests/fc-t2s.json"],
                                  environment: ["PATH": "/usr/bin:/bin"])
-        try #require(!FileManager.default.isExecutableFile(atPath: "/usr/bin/firecracker"), "firecracker is installed here")
+        try #require(TestTool.firecracker.path == nil, "firecracker is installed here")
         #expect(r.status == 2)
         #expect(r.stdout.contains("needs Firecracker"), "\(r.stdout)")
     }

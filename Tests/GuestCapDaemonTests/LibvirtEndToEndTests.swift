@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GuestCapCore
 @testable import GuestCapDaemon
 
 /// The daemon against a real libvirtd: `virsh define`, `start`, `destroy`, `undefine` of a TCG
@@ -10,13 +11,16 @@ import Testing
                 "needs libvirtd: run scripts/test.sh (not --quick)"))
 struct LibvirtEndToEndTests {
     static let script = Shell.packageRoot + "/scripts/libvirt-domain.sh"
-    static let immunity = MessageID.opened(.unjustifiedImmunity).id
+    static let dropped = MessageID.opened(.requestDropped).id
+    static let hidden = MessageID.opened(.msrHidden).id
 
     func virsh(_ args: String...) throws {
         let r = try Shell.run(Self.script, args)
         #expect(r.status == 0, "libvirt-domain.sh \(args.joined(separator: " ")): \(r.stderr)")
     }
 
+    /// A TCG guest forcing taa-no: the persistent file asks for it and QEMU drops it
+    /// (request-dropped); the running guest reads no MSR at all (msr-hidden in the live file).
     @Test func defineStartDestroyUndefineDriveTheFindings() async throws {
         let w = try DaemonWorld()
         let name = "gcd-" + w.marker
@@ -30,39 +34,44 @@ struct LibvirtEndToEndTests {
                                                    "--watch", "libvirt-live=/run/libvirt/qemu"], workDir: w.dir)
         defer { _ = try? Shell.run(Self.script, ["cleanup", name]) }
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
-        func entries(_ id: String, _ source: String) throws -> [JournalReader.Entry] {
-            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(id)", "GUESTCAP_RULE=unjustified-immunity",
+        func entries(_ id: String, _ rule: Rule, _ source: String) throws -> [JournalReader.Entry] {
+            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(id)", "GUESTCAP_RULE=\(rule.rawValue)",
                                        "GUESTCAP_SOURCE=\(source)"])
         }
-        func wait(_ id: String, _ source: String, _ count: Int) async throws -> Int {
+        func wait(_ id: String, _ rule: Rule, _ source: String, _ count: Int) async throws -> Int {
             let deadline = ContinuousClock.now + .seconds(60)
-            var n = try entries(id, source).count
+            var n = try entries(id, rule, source).count
             while n < count && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
-                n = try entries(id, source).count
+                n = try entries(id, rule, source).count
             }
             return n
         }
 
         try virsh("define", name, snippet)
-        #expect(try await wait(Self.immunity, "libvirt", 1) == 1, "define opens the persistent finding; log: \(daemon.log)")
-        let opened = try entries(Self.immunity, "libvirt")
+        #expect(try await wait(Self.dropped, .requestDropped, "libvirt", 1) == 1,
+                "define opens request-dropped for the persistent file; log: \(daemon.log)")
+        let opened = try entries(Self.dropped, .requestDropped, "libvirt")
         #expect(opened.first?["GUESTCAP_CONFIG_PATH"] == "/etc/libvirt/qemu/\(name).xml")
         #expect(opened.first?.all("GUESTCAP_BIT") == ["taa-no"])
+        #expect(opened.first?["PRIORITY"] == "5")
+        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty,
+                "QEMU with TCG tells the guest nothing: no claim to report")
 
         try virsh("start", name)
-        #expect(try await wait(Self.immunity, "libvirt-live", 1) == 1, "start opens the live finding")
-        #expect(try entries(Self.immunity, "libvirt-live").first?["GUESTCAP_CONFIG_PATH"] == "/run/libvirt/qemu/\(name).xml")
+        #expect(try await wait(Self.hidden, .msrHidden, "libvirt-live", 1) == 1, "the running guest cannot read the MSR")
+        #expect(try entries(Self.hidden, .msrHidden, "libvirt-live").first?["GUESTCAP_CONFIG_PATH"] == "/run/libvirt/qemu/\(name).xml")
 
         try virsh("destroy", name)
-        #expect(try await wait(MessageID.resolved.id, "libvirt-live", 1) == 1, "destroy resolves the live finding")
-        #expect(try entries(MessageID.resolved.id, "libvirt").isEmpty, "the persistent one stays")
+        #expect(try await wait(MessageID.resolved.id, .msrHidden, "libvirt-live", 1) == 1, "destroy resolves the live finding")
+        #expect(try entries(MessageID.resolved.id, .requestDropped, "libvirt").isEmpty, "the persistent one stays")
 
         try virsh("undefine", name)
-        #expect(try await wait(MessageID.resolved.id, "libvirt", 1) == 1, "undefine resolves the persistent finding")
+        #expect(try await wait(MessageID.resolved.id, .requestDropped, "libvirt", 1) == 1, "undefine resolves the persistent finding")
         // Each state was logged exactly once.
-        #expect(try entries(Self.immunity, "libvirt").count == 1)
-        #expect(try entries(Self.immunity, "libvirt-live").count == 1)
+        #expect(try entries(Self.dropped, .requestDropped, "libvirt").count == 1)
+        #expect(try entries(Self.hidden, .msrHidden, "libvirt-live").count == 1)
+        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty)
         #expect(await daemon.stop() == 0)
     }
 }

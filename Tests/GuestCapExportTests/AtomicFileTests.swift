@@ -20,12 +20,12 @@ struct AtomicFileTests {
         #expect(try fm.contentsOfDirectory(atPath: dir).sorted() == ["guestcap.prom", "r.json"])
     }
 
-    @Test("a failure names the file and the step")
+    @Test("a failure names the folder that is missing, not a temporary file")
     func failure() {
         #expect {
             try AtomicFile.write(Data("x".utf8), to: "/nonexistent-dir/out.json", mode: AtomicFile.reportMode)
         } throws: { error in
-            "\(error)".contains("/nonexistent-dir/out.json") && "\(error)".contains("No such file")
+            "\(error)".contains("the folder /nonexistent-dir does not exist") && !"\(error)".contains(".tmp")
         }
     }
 

@@ -28,6 +28,10 @@ public struct TestTool: Sendable, CustomStringConvertible {
                                           paths: ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
     /// The SQLite shell (Debian `sqlite3`).
     public static let sqlite3 = TestTool("sqlite3", group: "base")
+    /// QEMU for x86 guests, which `guestcap probe` starts (Debian `qemu-system-x86`).
+    public static let qemu = TestTool("qemu-system-x86_64", group: "libvirt")
+    /// Firecracker is not a Debian package: tests check that `probe` says it is needed.
+    public static let firecracker = TestTool("firecracker", group: "none")
 
     public var description: String { name }
 
