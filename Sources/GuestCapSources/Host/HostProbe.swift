@@ -19,7 +19,7 @@ public struct HostProbe: Sendable {
             vmentryL1dFlush: SmallFile.line(root.resolve("sys/module/kvm_intel/parameters/vmentry_l1d_flush"))?
                 .trimmedWhitespace,
             kvmReported: root.isRealHost ? KVMFeatureMSR.read(index: ArchCapCatalog.msrIndex) : nil,
-            kvmOffersArchCapabilities: root.isRealHost ? KVMFeatureMSR.offersArchCapabilities() : nil)
+            kvmOffersArchCapabilities: root.isRealHost ? KVMFeatureMSR.offersArchCapabilitiesOnce : nil)
     }
 
     // MARK: - MSR

@@ -30,12 +30,17 @@ enum KVMFeatureMSR {
     private static let kvmSetCPUID2: UInt = 0x4008_AE90           // _IOW(0xAE, 0x90, struct kvm_cpuid2)
     private static let kvmGetCPUID2: UInt = 0xC008_AE91           // _IOWR(0xAE, 0x91, struct kvm_cpuid2)
 
+    /// ``offersArchCapabilities(device:)`` asked once per process: it creates a scratch VM, and
+    /// the answer changes only with the kvm module.
+    static let offersArchCapabilitiesOnce: Bool? = offersArchCapabilities()
+
     /// Whether a KVM vCPU keeps CPUID.7.0:EDX[29] (arch-capabilities): the bit must be in
     /// `KVM_GET_SUPPORTED_CPUID` and survive `KVM_SET_CPUID2` on a scratch vCPU, since some nested
     /// backends advertise it and clear it there. Then no guest can read MSR 0x10a whatever its
-    /// configuration asks. nil when /dev/kvm does not answer.
+    /// configuration asks. Read-only is enough (the service may open /dev/kvm only for reading).
+    /// nil when /dev/kvm does not answer.
     static func offersArchCapabilities(device: String = "/dev/kvm") -> Bool? {
-        let fd = open(device, O_RDWR | O_CLOEXEC)
+        let fd = open(device, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         guard var supported = cpuid(fd, request: kvmGetSupportedCPUID) else { return nil }
