@@ -51,11 +51,11 @@ struct ExampleFleet {
                      cpu: GuestCPUConfig(base: .model(name: "Cascadelake-Server"),
                                          baseOrigin: ConfigOrigin("<model>Cascadelake-Server</model>", line: 13),
                                          operations: [visible, op(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>", 15)])),
-            // Firecracker writes what its template says: told fb-clear.
-            Template(label: "firecracker +fb-clear", source: .firecracker,
-                     cpu: GuestCPUConfig(base: .kvmDefault(label: "Firecracker custom template"),
-                                         baseOrigin: ConfigOrigin("custom CPU template"),
-                                         operations: [op(.set(bits("fb-clear")), "msr_modifiers 0x10a set fb-clear", 3)])),
+            // A running guest booted with -cpu host,+fb-clear where QEMU passed it: its live file says so.
+            Template(label: "host,+fb-clear (running)", source: .libvirtLive,
+                     cpu: GuestCPUConfig(base: .kvmDefault(label: "host-passthrough"),
+                                         baseOrigin: ConfigOrigin("<cpu mode='host-passthrough'/>", line: 12),
+                                         operations: [op(.set(bits("fb-clear")), "<feature policy='require' name='fb-clear'/>", 13)])),
             Template(label: "default cpu", source: .libvirt,
                      cpu: GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("(no <cpu>)"))),
             Template(label: "icelake", source: .libvirt,

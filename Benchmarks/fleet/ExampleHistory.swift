@@ -42,7 +42,7 @@ extension ExampleFleet {
             try audit(9.5)
         }
         // 14:00 a new guest starts, told fb-clear by its QEMU command line.
-        configs.append(config(name: "vm-new-fc", template: Self.templates[3], g: count))
+        configs.append(config(name: "vm-new-live", template: Self.templates[3], g: count))
         try audit(14)
         // 18:00 a microcode update: a new host state.
         snapshot.cpu.microcode = "0x5003901"

@@ -171,7 +171,7 @@ struct ExportDatabaseTests {
         let immunity = (fixed["findings"] as! [[String: Any]]).first { $0["rule"] as? String == "unjustified-immunity" }
         #expect(immunity?["state"] as? String == "resolved")
         #expect(immunity?["resolved_at"] as? String == "2026-11-24T09:30:00Z")
-        let gone = try #require(guests.first { $0["name"] as? String == "vm-new-fc" })
+        let gone = try #require(guests.first { $0["name"] as? String == "vm-new-live" })
         #expect(gone["status"] as? String == "violating")
     }
 
