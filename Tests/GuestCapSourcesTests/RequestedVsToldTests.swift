@@ -22,6 +22,12 @@ struct RequestedVsToldTests {
             """.utf8)
     }
 
+    /// A running guest's live status file: the domain inside `<domstatus>`.
+    static func liveStatus(type: String = "kvm", cpu: String) -> [UInt8] {
+        Array("<domstatus state='running' pid='4242'>\n".utf8) + domain(type: type, cpu: cpu)
+            + Array("\n</domstatus>\n".utf8)
+    }
+
     static func libvirt(_ bytes: [UInt8], live: Bool = false) throws -> GuestConfig {
         try LibvirtDomainParser.parse(bytes, path: "/etc/libvirt/qemu/probe-me.xml", sourceHint: live ? .libvirtLive : nil)
     }
@@ -155,19 +161,12 @@ struct RequestedVsToldTests {
 
     @Test("a live status file records what QEMU gave: G = R of the nested <cpu>")
     func liveIsAsRecorded() throws {
-        let xml = """
-            <domstatus state='running' pid='4242'>
-              <domain type='kvm'>
-                <name>probe-me</name>
-                <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
-                <cpu mode='custom' match='exact' check='full'>
-                  <model fallback='forbid'>Cascadelake-Server-v2</model>
-                  <feature policy='disable' name='taa-no'/>
-                </cpu>
-              </domain>
-            </domstatus>
-            """
-        let config = try Self.libvirt(Array(xml.utf8))
+        let config = try Self.libvirt(Self.liveStatus(cpu: """
+            <cpu mode='custom' match='exact' check='full'>
+              <model fallback='forbid'>Cascadelake-Server-v2</model>
+              <feature policy='disable' name='taa-no'/>
+            </cpu>
+            """))
         #expect(config.vmm == .libvirtLive)
         let v = Self.evaluate(config, on: TestHosts.skylake)
         #expect(v.values?.told == v.values?.requested)
@@ -312,16 +311,8 @@ struct RequestedVsToldTests {
 
     @Test("a TCG guest's live file keeps host modes, but the guest reads nothing: G = 0")
     func liveTCGHidesTheMSR() throws {
-        let xml = """
-            <domstatus state='running' pid='4243'>
-              <domain type='qemu'>
-                <name>tcg-max</name>
-                <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                <cpu mode='maximum' check='none'/>
-              </domain>
-            </domstatus>
-            """
-        let v = Self.evaluate(try Self.libvirt(Array(xml.utf8)), on: TestHosts.cascadeLake)
+        let v = Self.evaluate(try Self.libvirt(Self.liveStatus(type: "qemu", cpu: "<cpu mode='maximum' check='none'/>")),
+                              on: TestHosts.cascadeLake)
         #expect(v.values?.vmm == .libvirtLive)
         #expect(v.values?.told.visible == false)
         #expect(v.values?.told.value.isEmpty == true)

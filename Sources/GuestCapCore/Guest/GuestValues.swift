@@ -27,27 +27,20 @@ public struct GuestValues: Sendable, Hashable {
         self.strictCheck = config.cpu.strictCheck
         let hidden = AdvertisedValue(value: .empty, visible: false, unknownModel: requested.unknownModel,
                                      unknownModelOrigin: requested.unknownModelOrigin)
-        // Where KVM does not offer CPUID.7.0:EDX[29] (some nested backends), no KVM guest reads the MSR.
-        let kvmHides = host.snapshot.kvmOffersArchCapabilities == false
-        kvmHidesMSR = kvmHides && config.accelerator != .tcg
+        // Which accelerator filters: QEMU's (a live file only under TCG, where libvirt keeps host
+        // modes the guest never sees); none for Firecracker and a KVM guest's live file.
         switch config.vmm {
-        case .libvirtLive where config.accelerator == .tcg:
-            // libvirt keeps host modes in a TCG guest's live file, but TCG gives no bit and hides the MSR.
-            told = hidden
-            accelerator = .tcg
-        case .firecracker, .libvirtLive:
-            // Firecracker writes the MSR and KVM keeps it; a live file records what QEMU gave.
-            told = kvmHides ? hidden : requested
-            accelerator = nil
-        case .qemuKVM:
-            told = kvmHides ? hidden : requested.restricted(to: host.qemuPasses)
-            accelerator = .kvm
-        case .qemuProcess where config.accelerator != .tcg:
-            told = kvmHides ? hidden : requested.restricted(to: host.qemuPasses)
-            accelerator = .kvm
-        case .qemuTCG, .qemuProcess:
-            told = hidden
-            accelerator = .tcg
+        case .qemuKVM, .qemuTCG, .qemuProcess: accelerator = config.accelerator == .tcg ? .tcg : .kvm
+        case .libvirtLive: accelerator = config.accelerator == .tcg ? .tcg : nil
+        case .firecracker: accelerator = nil
+        }
+        // Where KVM does not offer CPUID.7.0:EDX[29] (some nested backends), no KVM guest reads the MSR.
+        kvmHidesMSR = accelerator != .tcg && host.snapshot.kvmOffersArchCapabilities == false
+        switch accelerator {
+        case .tcg?: told = hidden
+        case _ where kvmHidesMSR: told = hidden
+        case .kvm?: told = requested.restricted(to: host.qemuPasses)
+        case nil: told = requested
         }
         dropped = requested.visible ? requested.value.subtracting(told.value) : .empty
     }

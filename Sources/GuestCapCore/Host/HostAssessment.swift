@@ -150,13 +150,8 @@ public struct HostAssessment: Sendable, Equatable {
     }
 
     private static func synthesize(_ s: HostSnapshot) -> (bits: CapabilitySet, sources: [Int: String]) {
-        var bits = CapabilitySet.empty
-        var sources: [Int: String] = [:]
-        func add(_ name: String, _ source: String) {
-            let b = ArchCapCatalog.bit(named: name)!
-            bits.insert(CapabilitySet(rawValue: b.mask))
-            sources[b.number] = source
-        }
+        var found = SourcedBits()
+        func add(_ name: String, _ source: String) { found.add(name, source) }
         add("pschange-mc-no", "kvm")
         if s.vmentryL1dFlush?.trimmingWhitespace() != "never" { add("skip-l1dfl-vmentry", "kvm") }
         for (name, file) in [("rdctl-no", "meltdown"), ("ssb-no", "spec_store_bypass"), ("mds-no", "mds"),
@@ -171,7 +166,19 @@ public struct HostAssessment: Sendable, Equatable {
            gds == "Not affected" || gds.hasPrefix("Mitigation: Microcode") {
             add("gds-no", "kernel:gather_data_sampling")
         }
-        return (bits, sources)
+        return (found.bits, found.sources)
+    }
+
+    /// Bits collected by name, each with where it came from.
+    struct SourcedBits {
+        var bits = CapabilitySet.empty
+        var sources: [Int: String] = [:]
+
+        mutating func add(_ name: String, _ source: String) {
+            let b = ArchCapCatalog.bit(named: name)!
+            bits.insert(CapabilitySet(rawValue: b.mask))
+            sources[b.number] = source
+        }
     }
 }
 
@@ -179,28 +186,19 @@ extension HostAssessment {
     /// The immunity bits whose flaw the host kernel reports exactly `Not affected` (policy-model
     /// §1, source `verdict`): true for a guest whether or not KVM synthesizes them.
     static func verdictImmunities(_ s: HostSnapshot) -> (bits: CapabilitySet, sources: [Int: String]) {
-        var bits = CapabilitySet.empty
-        var sources: [Int: String] = [:]
-        func add(_ name: String, _ file: String) {
-            let b = ArchCapCatalog.bit(named: name)!
-            bits.insert(CapabilitySet(rawValue: b.mask))
-            sources[b.number] = "kernel:\(file)"
+        var found = SourcedBits()
+        // The catalog's verdict table; spectre_v2 carries sub-verdicts ("…; BHI: Not affected;
+        // PBRSB-eIBRS: Not affected") and itlb_multihit is not a verdict KVM or §3 reads.
+        for (name, file) in ArchCapCatalog.verdictFile where file != "spectre_v2" && file != "itlb_multihit"
+            && notAffected(s.vulnerabilities[file]) {
+            found.add(name, "kernel:\(file)")
         }
-        for (name, file) in [("rdctl-no", "meltdown"), ("ssb-no", "spec_store_bypass"), ("mds-no", "mds"),
-                             ("taa-no", "tsx_async_abort"), ("rfds-no", "reg_file_data_sampling"),
-                             ("its-no", "indirect_target_selection"), ("gds-no", "gather_data_sampling"),
-                             ("sbdr-ssdp-no", "mmio_stale_data"), ("fbsdp-no", "mmio_stale_data"),
-                             ("psdp-no", "mmio_stale_data")]
-        where notAffected(s.vulnerabilities[file]) {
-            add(name, file)
-        }
-        // spectre_v2 carries sub-verdicts: "...; BHI: Not affected; PBRSB-eIBRS: Not affected".
         if let v2 = s.vulnerabilities["spectre_v2"] {
             let parts = v2.split(separator: ";").map { String($0).trimmingWhitespace() }
-            if parts.contains("BHI: Not affected") { add("bhi-no", "spectre_v2") }
-            if parts.contains("PBRSB-eIBRS: Not affected") { add("pbrsb-no", "spectre_v2") }
+            if parts.contains("BHI: Not affected") { found.add("bhi-no", "kernel:spectre_v2") }
+            if parts.contains("PBRSB-eIBRS: Not affected") { found.add("pbrsb-no", "kernel:spectre_v2") }
         }
-        return (bits, sources)
+        return (found.bits, found.sources)
     }
 }
 
