@@ -62,6 +62,25 @@ enum CLI {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs guestcap on a thread of its own; see ``run(_:_:stdin:environment:)-async``.
+    @discardableResult
+    static func guestcap(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await run(binary, args, stdin: stdin, environment: environment)
+    }
+
+    /// Runs any program on a thread of its own and waits without holding one of the
+    /// concurrency pool's threads (one per core): a long run (a QEMU guest, a package build)
+    /// held there would starve the in-process daemon tests, whose timers need the pool.
+    @discardableResult
+    static func run(_ program: String, _ args: [String], stdin: String? = nil,
+                    environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Result, any Error>) in
+            Thread {
+                c.resume(with: Swift.Result { try run(program, args, stdin: stdin, environment: environment) as Result })
+            }.start()
+        }
+    }
+
     /// Validates JSON against contracts/report.schema.json with the Python jsonschema validator.
     static func validate(_ json: String, definition: String? = nil) throws -> Result {
         let script = packageRoot + "/scripts/validate-json.py"

@@ -24,7 +24,7 @@ struct FleetJournalTests {
     /// A journal folder with two hosts' guestcap entries, including what this version does not
     /// know (a later rule, a later event, an unknown severity), a transition delivered twice, and
     /// another program's entry that looks like guestcap's.
-    static func journal() throws -> String {
+    static func journal() async throws -> String {
         let dir = CLI.tempDir("guestcap-fleet-journal")
         var s = Stream()
         let a = [("_MACHINE_ID", "0123456789abcdef0123456789abcdef"), ("_HOSTNAME", "journald-name-a"),
@@ -66,17 +66,17 @@ struct FleetJournalTests {
         s.entry(b + finding("opened", "host-msr-unreadable", "warning", "open", guest: nil, id: "f4", transition: "t6"))
         s.entry([("_MACHINE_ID", "fedcba9876543210fedcba9876543210"), ("SYSLOG_IDENTIFIER", "imitator")]
                 + finding("opened", "unjustified-immunity", "critical", "open", guest: "fake", id: "f9", transition: "t9"))
-        let r = try CLI.run(remote!, ["--output=\(dir)/remote-hosts.journal", "-"], stdin: s.text)
+        let r = try await CLI.run(remote!, ["--output=\(dir)/remote-hosts.journal", "-"], stdin: s.text)
         try #require(r.status == 0, "systemd-journal-remote: \(r.stderr)")
         return dir
     }
 
     @Test("JSON: hosts named as in their exports, findings replayed to their latest state, unknown rules counted, unknown entries skipped; exit 1",
           .enabled(if: remote != nil, "systemd-journal-remote is not installed: scripts/ensure-deps.sh fleet installs it"))
-    func json() throws {
-        let dir = try Self.journal()
+    func json() async throws {
+        let dir = try await Self.journal()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try CLI.guestcap(["fleet", "--format", "json", "--journal", dir])
+        let r = try await CLI.guestcap(["fleet", "--format", "json", "--journal", dir])
         #expect(r.status == 1, "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let inputs = doc["inputs"] as! [String: Any]
@@ -110,32 +110,32 @@ struct FleetJournalTests {
     }
 
     @Test("text and HTML say the report comes from the journal", .enabled(if: remote != nil, "systemd-journal-remote is not installed: scripts/ensure-deps.sh fleet installs it"))
-    func textAndHTML() throws {
-        let dir = try Self.journal()
+    func textAndHTML() async throws {
+        let dir = try await Self.journal()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let text = try CLI.guestcap(["fleet", "--journal", dir])
+        let text = try await CLI.guestcap(["fleet", "--journal", dir])
         #expect(text.status == 1)
         #expect(text.stdout.contains("2 hosts from the journal \(dir), 6 guests"), "\(text.stdout)")
         #expect(text.stdout.contains("request-dropped"))
         #expect(text.stdout.contains("kvm-clx-01 open now: db migration-unsafe (error)"), "\(text.stdout)")
-        let html = try CLI.guestcap(["fleet", "--format", "html", "--journal", dir])
+        let html = try await CLI.guestcap(["fleet", "--format", "html", "--journal", dir])
         #expect(html.stdout.contains("2 hosts from the journal"))
     }
 
     @Test("a folder without guestcap entries, a missing folder, a file, and --journal with exports: exit 2 with the reason")
-    func unusable() throws {
+    func unusable() async throws {
         let empty = CLI.tempDir("guestcap-fleet-journal-empty")
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        let r = try CLI.guestcap(["fleet", "--journal", empty])
+        let r = try await CLI.guestcap(["fleet", "--journal", empty])
         #expect(r.status == 2)
         #expect(r.stderr.contains(empty) && r.stderr.contains("no guestcap journal entries"), "\(r.stderr)")
-        let gone = try CLI.guestcap(["fleet", "--journal", empty + "/nonexistent"])
+        let gone = try await CLI.guestcap(["fleet", "--journal", empty + "/nonexistent"])
         #expect(gone.status == 2 && gone.stderr.contains(empty + "/nonexistent"), "\(gone.stderr)")
         let file = empty + "/x.journal"
         try Data("not a journal".utf8).write(to: URL(fileURLWithPath: file))
-        let notDir = try CLI.guestcap(["fleet", "--journal", file])
+        let notDir = try await CLI.guestcap(["fleet", "--journal", file])
         #expect(notDir.status == 2 && notDir.stderr.contains("not a folder"), "\(notDir.stderr)")
-        let both = try CLI.guestcap(["fleet", "--journal", empty, empty])
+        let both = try await CLI.guestcap(["fleet", "--journal", empty, empty])
         #expect(both.status == 2 && both.stderr.contains("not both"), "\(both.stderr)")
         for out in [r.stderr, gone.stderr, notDir.stderr] { #expect(!out.contains("Error("), "\(out)") }
     }

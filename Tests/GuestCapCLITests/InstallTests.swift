@@ -20,20 +20,20 @@ struct InstallTests {
 
     /// swift-argument-parser's generate-manual: $GUESTCAP_GENERATE_MANUAL, next to the binary,
     /// or built once in .build-tools.
-    static func generateManual() throws -> String {
+    static func generateManual() async throws -> String {
         if let env = ProcessInfo.processInfo.environment["GUESTCAP_GENERATE_MANUAL"] { return env }
         let beside = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("generate-manual").path
         if fm.isExecutableFile(atPath: beside) { return beside }
-        let r = try CLI.run("make", ["-s", "-C", CLI.packageRoot, "build-manual-tool", "CONFIGURATION=debug",
+        let r = try await CLI.run("make", ["-s", "-C", CLI.packageRoot, "build-manual-tool", "CONFIGURATION=debug",
                                      "SWIFT_SCRATCH=.build-tools", "SWIFT_BUILD_FLAGS="])
         try #require(r.status == 0, "building generate-manual: \(r.stdout)\(r.stderr)")
         return CLI.packageRoot + "/.build-tools/debug/generate-manual"
     }
 
-    static func make(_ target: String, destdir: String, prefix: String, tool: String? = nil) throws -> CLI.Result {
+    static func make(_ target: String, destdir: String, prefix: String, tool: String? = nil) async throws -> CLI.Result {
         var args = ["-C", CLI.packageRoot, target, "DESTDIR=\(destdir)", "PREFIX=\(prefix)"]
         if let tool { args += ["BIN=\(CLI.binary)", "GENERATE_MANUAL=\(tool)", "GENDIR=\(destdir).gen"] }
-        return try CLI.run("make", args)
+        return try await CLI.run("make", args)
     }
 
     static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
@@ -50,17 +50,17 @@ struct InstallTests {
     }
 
     @Test("make install PREFIX=/usr: the whole tree; an edited config survives a reinstall and the uninstall")
-    func installTree() throws {
-        let tool = try Self.generateManual()
+    func installTree() async throws {
+        let tool = try await Self.generateManual()
         let d = CLI.tempDir("guestcap-destdir")
         defer { try? Self.fm.removeItem(atPath: d); try? Self.fm.removeItem(atPath: d + ".gen") }
 
-        let install = try Self.make("install", destdir: d, prefix: "/usr", tool: tool)
+        let install = try await Self.make("install", destdir: d, prefix: "/usr", tool: tool)
         try #require(install.status == 0, "make install: \(install.stdout)\(install.stderr)")
 
         // The binary runs and is the one under test.
-        let version = try CLI.guestcap(["--version"]).stdout
-        let installed = try CLI.run(d + "/usr/bin/guestcap", ["--version"])
+        let version = try await CLI.guestcap(["--version"]).stdout
+        let installed = try await CLI.run(d + "/usr/bin/guestcap", ["--version"])
         #expect(installed.status == 0 && installed.stdout == version && !version.isEmpty)
 
         // Units run the installed binary; nothing else in them changed for PREFIX=/usr.
@@ -73,9 +73,9 @@ struct InstallTests {
         // The catalog is installed where journald looks, and compiles there: one entry per id.
         let catalog = d + "/usr/lib/systemd/catalog/guestcap.catalog"
         #expect(Self.read(catalog) == Self.read(CLI.packageRoot + "/systemd/guestcap.catalog"))
-        let update = try CLI.run("journalctl", ["--root=\(d)", "--update-catalog"])
+        let update = try await CLI.run("journalctl", ["--root=\(d)", "--update-catalog"])
         #expect(update.status == 0, "\(update.stderr)")
-        let list = try CLI.run("journalctl", ["--root=\(d)", "--list-catalog"])
+        let list = try await CLI.run("journalctl", ["--root=\(d)", "--list-catalog"])
         let ids = Self.read(CLI.packageRoot + "/systemd/message-ids.tsv")?.split(separator: "\n").count ?? -1
         #expect(list.stdout.split(separator: "\n").count == ids)
         #expect(list.stdout.contains(Self.catalogID + " guestcap: Guest @GUESTCAP_GUEST_NAME@ is told it is immune"))
@@ -111,14 +111,14 @@ struct InstallTests {
         let policy = d + "/etc/guestcap/policy.toml"
         let edited = (Self.read(policy) ?? "") + "\n# edited by the operator\n"
         try edited.write(toFile: policy, atomically: true, encoding: .utf8)
-        let again = try Self.make("install", destdir: d, prefix: "/usr", tool: tool)
+        let again = try await Self.make("install", destdir: d, prefix: "/usr", tool: tool)
         try #require(again.status == 0, "second make install: \(again.stdout)\(again.stderr)")
         #expect(Self.read(policy) == edited)
         #expect(Self.read(policy + ".dist") == Self.read(CLI.packageRoot + "/etc/guestcap/policy.toml"))
         #expect(again.stdout.contains("kept your edited /etc/guestcap/policy.toml; the shipped version is /etc/guestcap/policy.toml.dist"))
 
         // Uninstall removes everything it installed except the edited config.
-        let uninstall = try Self.make("uninstall", destdir: d, prefix: "/usr")
+        let uninstall = try await Self.make("uninstall", destdir: d, prefix: "/usr")
         try #require(uninstall.status == 0, "make uninstall: \(uninstall.stdout)\(uninstall.stderr)")
         #expect(uninstall.stdout.contains("kept your edited /etc/guestcap/policy.toml"))
         #expect(Self.files(under: d) == ["etc/guestcap/policy.toml"])
@@ -126,12 +126,12 @@ struct InstallTests {
     }
 
     @Test("make install PREFIX=/usr/local rewrites the units' and catalog's paths")
-    func installLocalPrefix() throws {
-        let tool = try Self.generateManual()
+    func installLocalPrefix() async throws {
+        let tool = try await Self.generateManual()
         let d = CLI.tempDir("guestcap-destdir")
         defer { try? Self.fm.removeItem(atPath: d); try? Self.fm.removeItem(atPath: d + ".gen") }
 
-        let install = try Self.make("install", destdir: d, prefix: "/usr/local", tool: tool)
+        let install = try await Self.make("install", destdir: d, prefix: "/usr/local", tool: tool)
         try #require(install.status == 0, "make install: \(install.stdout)\(install.stderr)")
         let units = d + "/usr/local/lib/systemd/system/"
         let service = Self.read(units + "guestcap.service") ?? ""
@@ -151,13 +151,13 @@ struct InstallTests {
         #expect(Self.fm.fileExists(atPath: d + "/usr/local/share/man/man8/guestcap.8"))
         // journalctl --update-catalog reads /usr/local/lib/systemd/catalog too: no note needed.
         #expect(!install.stdout.contains("note: journalctl --update-catalog"))
-        let update = try CLI.run("journalctl", ["--root=\(d)", "--update-catalog"])
+        let update = try await CLI.run("journalctl", ["--root=\(d)", "--update-catalog"])
         #expect(update.status == 0, "\(update.stderr)")
-        let list = try CLI.run("journalctl", ["--root=\(d)", "--list-catalog", Self.catalogID])
+        let list = try await CLI.run("journalctl", ["--root=\(d)", "--list-catalog", Self.catalogID])
         #expect(list.stdout.contains(Self.catalogID), "/usr/local/lib/systemd/catalog not compiled: \(list.stderr)")
         try? Self.fm.removeItem(atPath: d + "/var")
 
-        let uninstall = try Self.make("uninstall", destdir: d, prefix: "/usr/local")
+        let uninstall = try await Self.make("uninstall", destdir: d, prefix: "/usr/local")
         #expect(uninstall.status == 0)
         #expect(Self.files(under: d).isEmpty)
     }
@@ -167,9 +167,9 @@ struct InstallTests {
     @Test("the .deb installs, runs, explains its journal entries with the catalog, and purges cleanly",
           .enabled(if: ProcessInfo.processInfo.environment["GUESTCAP_TEST_DEB"] == "1",
                    "installs a package on this machine: run scripts/test.sh (sets GUESTCAP_TEST_DEB=1)"))
-    func debianPackage() throws {
+    func debianPackage() async throws {
         // Never replace a guestcap this machine has for another reason.
-        let before = try CLI.run("dpkg-query", ["-W", "-f=${db:Status-Status}", "guestcap"])
+        let before = try await CLI.run("dpkg-query", ["-W", "-f=${db:Status-Status}", "guestcap"])
         try #require(before.stdout != "installed" && !Self.fm.fileExists(atPath: "/usr/bin/guestcap"),
                      "guestcap is already installed here; remove it first (dpkg --purge guestcap)")
 
@@ -178,30 +178,30 @@ struct InstallTests {
             deb = prebuilt
         } else {
             let dist = CLI.tempDir("guestcap-dist")
-            let r = try CLI.run("make", ["-s", "-C", CLI.packageRoot, "deb", "SWIFT_SCRATCH=.build-deb", "DIST=\(dist)"])
+            let r = try await CLI.run("make", ["-s", "-C", CLI.packageRoot, "deb", "SWIFT_SCRATCH=.build-deb", "DIST=\(dist)"])
             try #require(r.status == 0, "make deb: \(r.stdout)\(r.stderr)")
             deb = try #require(r.stdout.split(separator: "\n").last.map(String.init))
         }
-        let version = try CLI.guestcap(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let arch = try CLI.run("dpkg", ["--print-architecture"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let version = try await CLI.guestcap(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let arch = try await CLI.run("dpkg", ["--print-architecture"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(deb.hasSuffix("/guestcap_\(version)_\(arch).deb"))
 
         // What the package says about itself.
-        let depends = try CLI.run("dpkg-deb", ["--field", deb, "Depends"]).stdout
+        let depends = try await CLI.run("dpkg-deb", ["--field", deb, "Depends"]).stdout
         #expect(depends.contains("libsystemd0") && depends.contains("libsqlite3-0"), "Depends: \(depends)")
-        let conffiles = try CLI.run("sh", ["-c", "dpkg-deb --ctrl-tarfile \"$0\" | tar -xOf - ./conffiles", deb]).stdout
+        let conffiles = try await CLI.run("sh", ["-c", "dpkg-deb --ctrl-tarfile \"$0\" | tar -xOf - ./conffiles", deb]).stdout
         #expect(conffiles.split(separator: "\n").map(String.init) == Self.shippedConfigs.sorted().map { "/etc/guestcap/" + $0 })
 
-        defer { _ = try? Self.dpkg(["--purge", "guestcap"]) }
-        let install = try Self.dpkg(["-i", deb])
+        defer { _ = try? CLI.run("dpkg", ["--purge", "guestcap"]) }
+        let install = try await Self.dpkg(["-i", deb])
         try #require(install.status == 0, "dpkg -i: \(install.stdout)\(install.stderr)")
 
         // Runs without the toolchain: the Swift runtime is linked in.
-        let ldd = try CLI.run("ldd", ["/usr/bin/guestcap"]).stdout
+        let ldd = try await CLI.run("ldd", ["/usr/bin/guestcap"]).stdout
         #expect(!ldd.contains("/opt/swift") && !ldd.contains("not found"), "\(ldd)")
-        let v = try CLI.run("/usr/bin/guestcap", ["--version"])
+        let v = try await CLI.run("/usr/bin/guestcap", ["--version"])
         #expect(v.status == 0 && v.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == version)
-        let host = try CLI.run("/usr/bin/guestcap", ["host"])
+        let host = try await CLI.run("/usr/bin/guestcap", ["host"])
         #expect(host.status == 0, "guestcap host: \(host.stderr)")
         #expect(host.stdout.contains("Justified (J), what a guest may be told:"))
         for path in ["/lib/systemd/system/guestcap.service", "/lib/systemd/system/guestcap-export.timer",
@@ -213,10 +213,10 @@ struct InstallTests {
         }
 
         // postinst compiled the catalog: journalctl -x explains a guestcap entry.
-        let journald = try CLI.run(CLI.packageRoot + "/scripts/start-journald.sh", [])
+        let journald = try await CLI.run(CLI.packageRoot + "/scripts/start-journald.sh", [])
         try #require(journald.status == 0, "\(journald.stderr)")
         let marker = "debtest-" + UUID().uuidString.prefix(8).lowercased()
-        let send = try CLI.run("logger", ["--journald"], stdin: """
+        let send = try await CLI.run("logger", ["--journald"], stdin: """
             MESSAGE_ID=\(Self.catalogID)
             MESSAGE=guestcap package test \(marker)
             SYSLOG_IDENTIFIER=guestcap-deb-test
@@ -226,8 +226,8 @@ struct InstallTests {
 
             """)
         try #require(send.status == 0, "logger: \(send.stderr)")
-        _ = try CLI.run("journalctl", ["--sync"])
-        let explained = try CLI.run("journalctl", ["-x", "--no-pager", "MESSAGE_ID=\(Self.catalogID)",
+        _ = try await CLI.run("journalctl", ["--sync"])
+        let explained = try await CLI.run("journalctl", ["-x", "--no-pager", "MESSAGE_ID=\(Self.catalogID)",
                                                    "GUESTCAP_GUEST_NAME=\(marker)"])
         #expect(explained.stdout.contains("guestcap package test \(marker)"), "entry not found: \(explained.stdout)")
         #expect(explained.stdout.contains("Subject: Guest \(marker) is told it is immune to a flaw this host has"),
@@ -238,11 +238,11 @@ struct InstallTests {
         try "# edited\n".write(toFile: "/etc/guestcap/policy.toml", atomically: false, encoding: .utf8)
         try Self.fm.createDirectory(atPath: "/var/lib/guestcap", withIntermediateDirectories: true)
         try "x".write(toFile: "/var/lib/guestcap/history.sqlite", atomically: false, encoding: .utf8)
-        let remove = try Self.dpkg(["--remove", "guestcap"])
+        let remove = try await Self.dpkg(["--remove", "guestcap"])
         try #require(remove.status == 0, "dpkg --remove: \(remove.stdout)\(remove.stderr)")
         #expect(!Self.fm.fileExists(atPath: "/usr/bin/guestcap"))
         #expect(Self.read("/etc/guestcap/policy.toml") == "# edited\n")
-        let purge = try Self.dpkg(["--purge", "guestcap"])
+        let purge = try await Self.dpkg(["--purge", "guestcap"])
         try #require(purge.status == 0, "dpkg --purge: \(purge.stdout)\(purge.stderr)")
         for path in ["/usr/bin/guestcap", "/lib/systemd/system/guestcap.service", "/lib/systemd/system/guestcap-export.service",
                      "/lib/systemd/system/guestcap-export.timer", "/usr/lib/systemd/catalog/guestcap.catalog",
@@ -252,18 +252,18 @@ struct InstallTests {
                      "/etc/guestcap", "/var/lib/guestcap"] {
             #expect(!Self.fm.fileExists(atPath: path), "\(path) left after purge")
         }
-        #expect(try CLI.run("dpkg-query", ["-W", "-f=${db:Status-Status}", "guestcap"]).stdout != "installed")
+        #expect(try await CLI.run("dpkg-query", ["-W", "-f=${db:Status-Status}", "guestcap"]).stdout != "installed")
         // postrm dropped the entries from the compiled catalog.
-        let listed = try CLI.run("journalctl", ["--list-catalog", Self.catalogID])
+        let listed = try await CLI.run("journalctl", ["--list-catalog", Self.catalogID])
         #expect(listed.status != 0 && !listed.stdout.contains(Self.catalogID), "catalog still has guestcap after purge")
     }
 
     /// dpkg, retried while another process (another developer's apt-get) holds its lock.
-    static func dpkg(_ args: [String]) throws -> CLI.Result {
-        var r = try CLI.run("dpkg", args)
+    static func dpkg(_ args: [String]) async throws -> CLI.Result {
+        var r = try await CLI.run("dpkg", args)
         for _ in 0..<60 where r.status != 0 && r.stderr.contains("lock") {
-            sleep(2)
-            r = try CLI.run("dpkg", args)
+            try await Task.sleep(for: .seconds(2))
+            r = try await CLI.run("dpkg", args)
         }
         return r
     }

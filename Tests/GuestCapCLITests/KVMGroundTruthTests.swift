@@ -22,22 +22,22 @@ struct KVMGroundTruthTests {
     }()
 
     @Test("KVM_SET_MSRS of each template's value, read back by a guest, equals G")
-    func firecrackerTemplates() throws {
+    func firecrackerTemplates() async throws {
         guard FileManager.default.isReadableFile(atPath: "/dev/kvm"), FileManager.default.isWritableFile(atPath: "/dev/kvm") else {
             try Test.cancel("/dev/kvm is missing or not readable and writable by this user: no KVM to ask")
         }
         let vmm = CLI.tempDir() + "/kvm-msr-vmm"
-        let cc = try CLI.run("gcc", ["-O2", "-Wall", "-o", vmm, CLI.packageRoot + "/Tests/GuestCapCLITests/kvm-msr-vmm.c"])
+        let cc = try await CLI.run("gcc", ["-O2", "-Wall", "-o", vmm, CLI.packageRoot + "/Tests/GuestCapCLITests/kvm-msr-vmm.c"])
         try #require(cc.status == 0, "gcc: \(cc.stderr)")
 
         var refused: [String] = [], cleared: [String] = [], compared = 0
         for file in Self.fixtures {
-            let check = try CLI.guestcap(["check", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake", "--format", "json", file])
+            let check = try await CLI.guestcap(["check", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake", "--format", "json", file])
             for guest in try ProbeSupport.guests(check.stdout) where guest["source"] as? String == "firecracker" {
                 let g = try #require(guest["arch_capabilities"] as? [String: Any], "\(file): no G")
                 let value = try #require(g["value"] as? String), visible = g["visible"] as? Bool == true
                 let label = "\((file as NSString).lastPathComponent) \(value)"
-                let run = try CLI.run(vmm, [visible ? value : "hidden"])
+                let run = try await CLI.run(vmm, [visible ? value : "hidden"])
                 let line = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 let fields = Dictionary(line.split(separator: " ").dropFirst().compactMap { f -> (String, String)? in
                     let kv = f.split(separator: "=", maxSplits: 1)

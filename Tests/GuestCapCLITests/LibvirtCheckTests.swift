@@ -12,19 +12,19 @@ struct LibvirtCheckTests {
 
     /// Defines and starts a guest, checks its persistent and live files with `--format json`, and
     /// returns (persistent guest, live guest).
-    func definedAndStarted(type: String, cpu: String, hostRoot: String?) throws -> (p: [String: Any], l: [String: Any]) {
+    func definedAndStarted(type: String, cpu: String, hostRoot: String?) async throws -> (p: [String: Any], l: [String: Any]) {
         let name = "gce2e-" + UUID().uuidString.prefix(8).lowercased()
         let snippet = CLI.tempDir() + "/cpu.xml"
         try cpu.write(toFile: snippet, atomically: true, encoding: .utf8)
         let env = ["LIBVIRT_DOMAIN_TYPE": type]
         defer { _ = try? CLI.run(script, ["cleanup", name]) }
-        let define = try CLI.run(script, ["define", name, snippet], environment: env)
+        let define = try await CLI.run(script, ["define", name, snippet], environment: env)
         try #require(define.status == 0, "virsh define: \(define.stderr)")
-        let start = try CLI.run(script, ["start", name], environment: env)
+        let start = try await CLI.run(script, ["start", name], environment: env)
         try #require(start.status == 0, "virsh start: \(start.stderr)")
         let persistent = "/etc/libvirt/qemu/\(name).xml", live = "/run/libvirt/qemu/\(name).xml"
         let hostArgs = hostRoot.map { ["--host-root", $0] } ?? []
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide"] + hostArgs + ["--format", "json", persistent, live])
+        let r = try await CLI.guestcap(["check", "--builtin-policy", "--wide"] + hostArgs + ["--format", "json", persistent, live])
         #expect(r.status != 2, "\(r.stderr)")
         let v = try CLI.validate(r.stdout)
         #expect(v.status == 0, "\(v.stdout)")
@@ -45,8 +45,8 @@ struct LibvirtCheckTests {
         """
 
     @Test("TCG: the persistent config asks for mds-no; G for it equals what QEMU gave (the live file): nothing")
-    func persistentVersusLiveTCG() throws {
-        let (p, l) = try definedAndStarted(type: "qemu", cpu: Self.forcedMDS,
+    func persistentVersusLiveTCG() async throws {
+        let (p, l) = try await definedAndStarted(type: "qemu", cpu: Self.forcedMDS,
                                            hostRoot: CLI.packageRoot + "/examples/hosts/skylake-oldmicrocode")
         let pg = try #require(p["arch_capabilities"] as? [String: Any])
         let lg = try #require(l["arch_capabilities"] as? [String: Any])
@@ -72,7 +72,7 @@ struct LibvirtCheckTests {
     @Test("KVM: G for the persistent file equals what QEMU with this host's KVM gave (the live file)",
           .enabled(if: KVMGuests.canStartWithArchCapabilities,
                    "needs a /dev/kvm whose KVM starts a guest with arch-capabilities (a nested PVM backend clears CPUID.7.0:EDX[29] and refuses the MSR); runs on a real KVM host"))
-    func persistentVersusLiveKVM() throws {
+    func persistentVersusLiveKVM() async throws {
         let cpu = """
             <cpu mode='custom' match='exact' check='none'>
               <model fallback='allow'>Cascadelake-Server-v2</model>
@@ -81,7 +81,7 @@ struct LibvirtCheckTests {
               <feature policy='force' name='gds-no'/>
             </cpu>
             """
-        let (p, l) = try definedAndStarted(type: "kvm", cpu: cpu, hostRoot: nil)
+        let (p, l) = try await definedAndStarted(type: "kvm", cpu: cpu, hostRoot: nil)
         let pg = try #require(p["arch_capabilities"] as? [String: Any])
         let lg = try #require(l["arch_capabilities"] as? [String: Any])
         #expect(pg["vmm"] as? String == "qemu-kvm")
@@ -90,13 +90,13 @@ struct LibvirtCheckTests {
     }
 
     @Test("a folder of libvirt's files: every defined domain is one guest, nothing else is listed")
-    func folderScan() throws {
+    func folderScan() async throws {
         let name = "gce2e-" + UUID().uuidString.prefix(8).lowercased()
         let snippet = CLI.tempDir() + "/cpu.xml"
         try "<cpu mode='custom'><model>Skylake-Client</model></cpu>".write(toFile: snippet, atomically: true, encoding: .utf8)
         defer { _ = try? CLI.run(script, ["cleanup", name]) }
-        try #require(try CLI.run(script, ["define", name, snippet]).status == 0)
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake",
+        try #require(try await CLI.run(script, ["define", name, snippet]).status == 0)
+        let r = try await CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake",
                                   "--format", "json", "/etc/libvirt/qemu"])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let guests = try #require(doc["guests"] as? [[String: Any]])

@@ -14,10 +14,10 @@ struct ProbeCommandTests {
     }
 
     /// probe's G is check's G for the file, and what the probe read equals it.
-    func expectGroundTruth(_ file: String, _ label: String) throws {
-        let check = try CLI.guestcap(["check", "--format", "json", file])
+    func expectGroundTruth(_ file: String, _ label: String) async throws {
+        let check = try await CLI.guestcap(["check", "--format", "json", file])
         let g = try #require(ProbeSupport.guests(check.stdout).first?["arch_capabilities"] as? [String: Any], "\(check.stdout)")
-        let probe = try ProbeSupport.probe([file])
+        let probe = try await ProbeSupport.probe([file])
         let entry = try #require(try ProbeSupport.guests(probe.stdout).first, "\(probe.stdout) \(probe.stderr)")
         let read = try #require(entry["probe"] as? [String: Any], "not probed: \(entry["error"] ?? "")")
         let told = entry["guestcap"] as? [String: Any]
@@ -34,33 +34,33 @@ struct ProbeCommandTests {
         "-machine pc,accel=tcg -cpu max",
         "-machine q35 -cpu Skylake-Client-v4",
     ])
-    func tcg(_ options: String) throws {
-        try expectGroundTruth(try args("/usr/bin/qemu-system-x86_64 -name guest=gcprobe14 \(options) -m 64"), options)
+    func tcg(_ options: String) async throws {
+        try await expectGroundTruth(try args("/usr/bin/qemu-system-x86_64 -name guest=gcprobe14 \(options) -m 64"), options)
     }
 
     @Test("a KVM command line without the MSR: G equals what the probe read")
-    func kvm() throws {
+    func kvm() async throws {
         guard FileManager.default.isWritableFile(atPath: "/dev/kvm") else {
             try Test.cancel("/dev/kvm is missing or not writable by this user")
         }
-        try expectGroundTruth(try args("/usr/bin/qemu-system-x86_64 -enable-kvm -cpu qemu64 -m 64"), "-enable-kvm -cpu qemu64")
+        try await expectGroundTruth(try args("/usr/bin/qemu-system-x86_64 -enable-kvm -cpu qemu64 -m 64"), "-enable-kvm -cpu qemu64")
     }
 
     @Test("QEMU refusing the CPU: exit 2 and QEMU's own message")
-    func refusal() throws {
-        let enforce = try ProbeSupport.probe([try args("/usr/bin/qemu-system-x86_64 -accel tcg -cpu Cascadelake-Server,+arch-capabilities,enforce")])
+    func refusal() async throws {
+        let enforce = try await ProbeSupport.probe([try args("/usr/bin/qemu-system-x86_64 -accel tcg -cpu Cascadelake-Server,+arch-capabilities,enforce")])
         #expect(enforce.status == 2)
         let error = try #require(try ProbeSupport.guests(enforce.stdout).first?["error"] as? String)
         #expect(error.contains("QEMU refused") && error.contains("arch-capabilities"), "\(error)")
 
-        let unknown = try ProbeSupport.probe([try args("/usr/bin/qemu-system-x86_64 -accel tcg -cpu NoSuchModel-v9")], format: "text")
+        let unknown = try await ProbeSupport.probe([try args("/usr/bin/qemu-system-x86_64 -accel tcg -cpu NoSuchModel-v9")], format: "text")
         #expect(unknown.status == 2)
         #expect(unknown.stdout.contains("NOT PROBED") && unknown.stdout.contains("NoSuchModel-v9"), "\(unknown.stdout)")
     }
 
     @Test("a Firecracker configuration without Firecracker on PATH: exit 2, saying it needs Firecracker")
-    func firecrackerMissing() throws {
-        let r = try CLI.guestcap(["probe", "--kernel", ProbeSupport.kernel, CLI.packageRoot + "/examples/guests/fc-t2s.json"],
+    func firecrackerMissing() async throws {
+        let r = try await CLI.guestcap(["probe", "--kernel", ProbeSupport.kernel, CLI.packageRoot + "/examples/guests/fc-t2s.json"],
                                  environment: ["PATH": "/usr/bin:/bin"])
         try #require(TestTool.firecracker.path == nil, "firecracker is installed here")
         #expect(r.status == 2)
@@ -68,13 +68,13 @@ struct ProbeCommandTests {
     }
 
     @Test("usage: no path, no kernel, a bad test override")
-    func usage() throws {
-        #expect(try CLI.guestcap(["probe"]).status == 2)
-        let noKernel = try CLI.guestcap(["probe", "--kernel", "/nonexistent/k.elf", try args("/usr/bin/qemu-system-x86_64 -cpu qemu64")])
+    func usage() async throws {
+        #expect(try await CLI.guestcap(["probe"]).status == 2)
+        let noKernel = try await CLI.guestcap(["probe", "--kernel", "/nonexistent/k.elf", try args("/usr/bin/qemu-system-x86_64 -cpu qemu64")])
         #expect(noKernel.status == 2)
         #expect(noKernel.stdout.contains("/nonexistent/k.elf cannot be read"), "\(noKernel.stdout)")
-        let bad = try ProbeSupport.probe(["/dev/null"], environment: ["GUESTCAP_TEST_PRETEND_BITS": "lots"])
+        let bad = try await ProbeSupport.probe(["/dev/null"], environment: ["GUESTCAP_TEST_PRETEND_BITS": "lots"])
         #expect(bad.status == 2 && bad.stderr.contains("is not a hexadecimal value"))
-        #expect(!(try CLI.guestcap(["probe", "--help"]).stdout.contains("ProbeCommand")))
+        #expect(!(try await CLI.guestcap(["probe", "--help"]).stdout.contains("ProbeCommand")))
     }
 }

@@ -51,33 +51,33 @@ struct ProbeGroundTruthTests {
                                        Config(label: "host-passthrough", cpu: "<cpu mode='host-passthrough' check='none'/>")]
 
     @Test("type='qemu' (TCG): G of the persistent and the live file equals what the probe read", arguments: configs)
-    func tcg(_ config: Config) throws {
-        try groundTruth(config, type: "qemu")
+    func tcg(_ config: Config) async throws {
+        try await groundTruth(config, type: "qemu")
     }
 
     @Test("type='kvm': G of the persistent and the live file equals what the probe read", arguments: kvmConfigs)
-    func kvm(_ config: Config) throws {
+    func kvm(_ config: Config) async throws {
         guard FileManager.default.fileExists(atPath: "/dev/kvm") else {
             try Test.cancel("this machine has no /dev/kvm: type='kvm' guests cannot start here")
         }
-        try groundTruth(config, type: "kvm")
+        try await groundTruth(config, type: "kvm")
     }
 
     /// Defines and starts a real guest, then compares `check`'s G with `probe`'s reading for both files.
-    func groundTruth(_ config: Config, type: String) throws {
+    func groundTruth(_ config: Config, type: String) async throws {
         let name = "gcprobe14-" + UUID().uuidString.prefix(8).lowercased()
         let snippet = CLI.tempDir() + "/cpu.xml"
         try config.cpu.write(toFile: snippet, atomically: true, encoding: .utf8)
         let env = ["LIBVIRT_DOMAIN_TYPE": type]
         defer { _ = try? CLI.run(ProbeSupport.domainScript, ["cleanup", name]) }
-        let define = try CLI.run(ProbeSupport.domainScript, ["define", name, snippet], environment: env)
+        let define = try await CLI.run(ProbeSupport.domainScript, ["define", name, snippet], environment: env)
         try #require(define.status == 0, "virsh define: \(define.stderr)")
         let persistent = "/etc/libvirt/qemu/\(name).xml", live = "/run/libvirt/qemu/\(name).xml"
 
-        let start = try CLI.run(ProbeSupport.domainScript, ["start", name], environment: env)
+        let start = try await CLI.run(ProbeSupport.domainScript, ["start", name], environment: env)
         if start.status != 0 {
             // libvirt (or QEMU under it) will not run this CPU here: the probe must say so, quoting it.
-            let probe = try ProbeSupport.probe([persistent])
+            let probe = try await ProbeSupport.probe([persistent])
             #expect(probe.status == 2, "probe: \(probe.stdout) \(probe.stderr)")
             let entry = try #require(ProbeSupport.guests(probe.stdout).first)
             #expect(entry["result"] as? String == "could-not-probe")
@@ -90,9 +90,9 @@ struct ProbeGroundTruthTests {
             return
         }
 
-        let check = try CLI.guestcap(["check", "--format", "json", persistent, live])
+        let check = try await CLI.guestcap(["check", "--format", "json", persistent, live])
         let checkGuests = try ProbeSupport.guests(check.stdout)
-        let probe = try ProbeSupport.probe([persistent, live])
+        let probe = try await ProbeSupport.probe([persistent, live])
         let probeGuests = try ProbeSupport.guests(probe.stdout)
         try #require(probeGuests.count == 2, "probe: \(probe.stdout) \(probe.stderr)")
         for (file, source) in [(persistent, "libvirt"), (live, "libvirt-live")] {
@@ -117,29 +117,29 @@ struct ProbeGroundTruthTests {
     }
 
     @Test("a G that the CPU contradicts (a model table gone wrong, simulated) gives DIFFER and exit 1")
-    func disagreement() throws {
+    func disagreement() async throws {
         let name = "gcprobe14-" + UUID().uuidString.prefix(8).lowercased()
         let snippet = CLI.tempDir() + "/cpu.xml"
         try "<cpu mode='custom' match='exact' check='none'><model fallback='forbid'>Skylake-Client</model></cpu>"
             .write(toFile: snippet, atomically: true, encoding: .utf8)
         let file = CLI.tempDir() + "/\(name).xml"
-        try CLI.run(ProbeSupport.domainScript, ["xml", name, snippet]).stdout.write(toFile: file, atomically: true, encoding: .utf8)
-        let honest = try ProbeSupport.probe([file])
+        try await CLI.run(ProbeSupport.domainScript, ["xml", name, snippet]).stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        let honest = try await ProbeSupport.probe([file])
         #expect(honest.status == 0, "without the pretence G and the CPU agree: \(honest.stdout) \(honest.stderr)")
-        let wrong = try ProbeSupport.probe([file], environment: ["GUESTCAP_TEST_PRETEND_BITS": "0x20"])
+        let wrong = try await ProbeSupport.probe([file], environment: ["GUESTCAP_TEST_PRETEND_BITS": "0x20"])
         #expect(wrong.status == 1, "\(wrong.stdout) \(wrong.stderr)")
         let entry = try #require(ProbeSupport.guests(wrong.stdout).first)
         #expect(entry["result"] as? String == "differ")
         #expect((entry["difference"] as? String)?.contains("CPUID hides it") == true)
-        let text = try ProbeSupport.probe([file], format: "text", environment: ["GUESTCAP_TEST_PRETEND_BITS": "0x20"])
+        let text = try await ProbeSupport.probe([file], format: "text", environment: ["GUESTCAP_TEST_PRETEND_BITS": "0x20"])
         #expect(text.status == 1)
         #expect(text.stdout.contains("DIFFER") && text.stdout.contains("they differ:"), "\(text.stdout)")
-        #expect(try CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--all", "--name"]).stdout
+        #expect(try await CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--all", "--name"]).stdout
             .split(separator: "\n").allSatisfy { !$0.hasPrefix("guestcap-probe-") }, "no probe domain is left")
     }
 
     @Test("SIGTERM while the probe guest runs: the transient domain and its folder are gone")
-    func cleanupOnSignal() throws {
+    func cleanupOnSignal() async throws {
         let dir = CLI.tempDir()
         // A kernel that never prints: the probe waits, so the signal arrives while the guest runs.
         let silent = dir + "/silent.elf"
@@ -150,17 +150,17 @@ struct ProbeGroundTruthTests {
         bytes[at] = UInt8(ascii: "x")
         try Data(bytes).write(to: URL(fileURLWithPath: silent))
         let file = dir + "/g.xml"
-        try CLI.run(ProbeSupport.domainScript, ["xml", "gcprobe14-sig", "none"]).stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        try await CLI.run(ProbeSupport.domainScript, ["xml", "gcprobe14-sig", "none"]).stdout.write(toFile: file, atomically: true, encoding: .utf8)
 
-        func probeDomains() throws -> Set<String> {
-            Set(try CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--name"]).stdout
+        func probeDomains() async throws -> Set<String> {
+            Set(try await CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--name"]).stdout
                 .split(separator: "\n").map(String.init).filter { $0.hasPrefix("guestcap-probe-") })
         }
         func probeFolders() -> Set<String> {
             let tmp = FileManager.default.temporaryDirectory.path
             return Set(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).filter { $0.hasPrefix("guestcap-probe-") })
         }
-        let before = try probeDomains(), foldersBefore = probeFolders()
+        let before = try await probeDomains(), foldersBefore = probeFolders()
         let log = dir + "/probe.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
@@ -171,14 +171,14 @@ struct ProbeGroundTruthTests {
         try p.run()
         var running: Set<String> = []
         for _ in 0..<300 where running.isEmpty {
-            usleep(100_000)
-            running = try probeDomains().subtracting(before)
+            try await Task.sleep(for: .milliseconds(100))
+            running = try await probeDomains().subtracting(before)
         }
         try #require(!running.isEmpty, "the probe guest never appeared")
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
         #expect(p.terminationStatus == 128 + SIGTERM, "\(String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self))")
-        let after = try CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--all", "--name"]).stdout
+        let after = try await CLI.run("virsh", ["-q", "-c", "qemu:///system", "list", "--all", "--name"]).stdout
         for name in running { #expect(!after.contains(name), "\(name) is still there") }
         #expect(probeFolders().subtracting(foldersBefore).isEmpty, "the probe's temporary folder is still there")
     }

@@ -14,8 +14,8 @@ enum ProbeSupport {
     }()
 
     /// `guestcap probe --kernel … --format FORMAT PATHS`.
-    static func probe(_ paths: [String], format: String = "json", environment: [String: String] = [:]) throws -> CLI.Result {
-        try CLI.guestcap(["probe", "--kernel", kernel, "--format", format] + paths, environment: environment)
+    static func probe(_ paths: [String], format: String = "json", environment: [String: String] = [:]) async throws -> CLI.Result {
+        try await CLI.guestcap(["probe", "--kernel", kernel, "--format", format] + paths, environment: environment)
     }
 
     /// The `guests` array of a probe or check JSON document.
