@@ -18,7 +18,8 @@
 #   fleet         prometheus prometheus-node-exporter systemd-journal-remote, for
 #                 scripts/fleet-e2e.sh (servers started by hand in network namespaces;
 #                 journal-remote also ships systemd-journal-upload)
-#   vm            debootstrap qemu-utils qemu-system-x86 e2fsprogs, for scripts/vm-e2e.sh
+#   vm            debootstrap qemu-utils qemu-system-x86 e2fsprogs, gcc and libc6-dev (a static
+#                 test VMM), for scripts/vm-e2e.sh
 #
 # scripts/test-tools.txt lists which group brings each program a test runs.
 #
@@ -58,7 +59,7 @@ for g in "${groups[@]}"; do
         journal-tools) pkgs+=(python3-systemd gcc) ;;
         metrics) pkgs+=(prometheus) ;;
         fleet) pkgs+=(prometheus prometheus-node-exporter systemd-journal-remote) ;;
-        vm) pkgs+=(debootstrap qemu-utils qemu-system-x86 e2fsprogs) ;;
+        vm) pkgs+=(debootstrap qemu-utils qemu-system-x86 e2fsprogs gcc libc6-dev) ;;
     esac
 done
 

@@ -162,4 +162,33 @@ import Testing
         var date: Date
         init(_ date: Date) { self.date = date }
     }
+
+    @Test("a textfile that cannot be written: an error naming the file and the reason, and the audit goes on")
+    func unwritableTextfileIsAnError() async throws {
+        let w = try DaemonWorld()
+        w.put("bad.xml", DaemonWorld.domain(name: "bad-\(w.marker)", force: ["taa-no"]))
+        var config = DaemonConfiguration()
+        config.hostRoot = w.hostRoot
+        config.databasePath = w.database
+        config.sources = [WatchedSource(kind: .libvirt, directory: w.guests)]
+        // The textfile's folder is a plain file: nothing can be written under it.
+        FileManager.default.createFile(atPath: w.dir + "/blocked", contents: Data())
+        config.textfilePath = w.dir + "/blocked/guestcap.prom"
+        try FileManager.default.createDirectory(atPath: w.dir + "/db", withIntermediateDirectories: true)
+        let capture = LogCapture()
+        let auditor = Auditor(configuration: config, policy: Policy(), store: try HistoryStore(path: w.database),
+                              sink: JournalSink(transport: NullJournal(), logger: capture.logger), logger: capture.logger,
+                              version: "test")
+        try auditor.start(snapshot: HostProbe(root: HostRoot(w.hostRoot)).snapshot(), processes: nil)
+        let inbox = AuditInbox()
+        let service = AuditorService(auditor: auditor, inbox: inbox, heartbeat: Heartbeat(),
+                                     notifier: NotifierService(heartbeat: Heartbeat(), logger: capture.logger),
+                                     logger: capture.logger)
+        inbox.finish()
+        await service.run()
+        let errors = capture.lines.filter { $0.hasPrefix("error cannot write the textfile export") }
+        try #require(!errors.isEmpty, "\(capture.lines)")
+        #expect(errors[0].contains("export \(w.dir)/blocked/guestcap.prom: ") && errors[0].contains("/blocked"), "\(errors[0])")
+        #expect(auditor.counts.violating == 1)
+    }
 }

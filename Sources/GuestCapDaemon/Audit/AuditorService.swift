@@ -84,8 +84,8 @@ public final class AuditorService: Service, @unchecked Sendable {
         do {
             try auditor.writeTextfile(to: path)
         } catch {
-            // The reason in the message itself: `journalctl -p err` shows MESSAGE only.
-            logger.error("cannot write the textfile export: \(error)", metadata: ["path": "\(path)"])
+            // The file and the reason in the message itself: `journalctl -p err` shows MESSAGE only.
+            logger.error("cannot write the textfile export \(path): \(error)", metadata: ["path": "\(path)"])
         }
     }
 }
