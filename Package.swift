@@ -88,7 +88,8 @@ let package = Package(
             path: "Benchmarks/store",
             swiftSettings: swiftSettings
         ),
-        // The programs tests run and the rule for them (TestTool); test targets only.
+        // What the test targets share: the programs tests run and the rule for them (TestTool),
+        // the process runner and temporary folders.
         .target(
             name: "GuestCapTestSupport",
             path: "Tests/GuestCapTestSupport",
@@ -101,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GuestCapSourcesTests",
-            dependencies: ["GuestCapCore", "GuestCapSources"],
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,12 +1,9 @@
 import Foundation
+import GuestCapTestSupport
 
 /// Runs the built `guestcap` binary (and other programs) the way an operator or a script would.
 enum CLI {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Result = ProcessOutput
 
     /// The package's root folder.
     static let packageRoot: String = {
@@ -34,51 +31,32 @@ enum CLI {
         try run(binary, args, stdin: stdin, environment: environment)
     }
 
-    /// Runs any program; waits for it.
+    /// Runs any program (a bare name through PATH); waits for it.
     @discardableResult
     static func run(_ program: String, _ args: [String], stdin: String? = nil,
                     environment: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/env")
-        p.arguments = program.hasPrefix("/") ? args : [program] + args
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try inp.fileHandleForWriting.close()
-        // Read both pipes concurrently so a large output cannot block the child.
-        nonisolated(unsafe) var errData = Data()
-        let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        errThread.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while errThread.isExecuting || !errThread.isFinished { usleep(1000) }
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let (exe, argv) = resolve(program, args)
+        return try Subprocess.run(exe, argv, stdin: stdin.map { Data($0.utf8) }, environment: environment)
     }
 
-    /// Runs guestcap on a thread of its own; see ``run(_:_:stdin:environment:)-async``.
+    /// Runs guestcap on a thread of its own; see ``Subprocess``.
     @discardableResult
     static func guestcap(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
         try await run(binary, args, stdin: stdin, environment: environment)
     }
 
-    /// Runs any program on a thread of its own and waits without holding one of the
-    /// concurrency pool's threads (one per core): a long run (a QEMU guest, a package build)
-    /// held there would starve the in-process daemon tests, whose timers need the pool.
+    /// Runs any program on a thread of its own, not holding one of the concurrency pool's
+    /// threads while it waits (see ``Subprocess``).
     @discardableResult
     static func run(_ program: String, _ args: [String], stdin: String? = nil,
                     environment: [String: String] = [:]) async throws -> Result {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Result, any Error>) in
-            Thread {
-                c.resume(with: Swift.Result { try run(program, args, stdin: stdin, environment: environment) as Result })
-            }.start()
-        }
+        let (exe, argv) = resolve(program, args)
+        return try await Subprocess.run(exe, argv, stdin: stdin.map { Data($0.utf8) }, environment: environment)
+    }
+
+    /// An absolute path as is; a bare name through env(1), which searches PATH.
+    private static func resolve(_ program: String, _ args: [String]) -> (String, [String]) {
+        program.hasPrefix("/") ? (program, args) : ("/usr/bin/env", [program] + args)
     }
 
     /// Validates JSON against contracts/report.schema.json with the Python jsonschema validator.
@@ -88,9 +66,5 @@ enum CLI {
     }
 
     /// A fresh temporary folder.
-    static func tempDir(_ prefix: String = "guestcap-test") -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func tempDir(_ prefix: String = "guestcap-test") -> String { TemporaryFolder.make(prefix) }
 }

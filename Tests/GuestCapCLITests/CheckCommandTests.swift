@@ -100,7 +100,7 @@ struct CheckCommandTests {
         #expect(r.stdout.contains("tsx_async_abort: 'Mitigation: Clear CPU buffers; SMT vulnerable'"))
     }
 
-    @Test("libvirt (KVM): Cascadelake-Server-v2 on a host whose KVM lacks ibrs-all → dropped, not claimed")
+    @Test("libvirt (KVM): Cascadelake-Server-noTSX on a host whose KVM lacks ibrs-all → dropped, not claimed")
     func libvirtMitigation() throws {
         let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json", guests + "web-force-taa.xml"])
         let j = try CheckJSON(r.stdout)
@@ -254,5 +254,23 @@ struct CheckCommandTests {
         let b = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
         #expect(try CheckJSON(a.stdout).findings("batch-worker").count == CheckJSON(b.stdout).findings("batch-worker").count)
         #expect(a.status == b.status)
+    }
+
+    @Test("--host-snapshot: a FIFO is refused at once (not waited on), a missing file and a partial one are named with the reason")
+    func snapshotNotUsable() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/fifo.json"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        // timeout(1) turns a reader blocked on the FIFO into exit 124.
+        let r = try CLI.run("/usr/bin/timeout", ["20", CLI.binary, "check", "--builtin-policy", "--host-snapshot", fifo, guests + "web-force-taa.xml"])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains(fifo + ": cannot be read (is not a regular file)"), "\(r.stderr)")
+        let missing = try CLI.guestcap(["check", "--builtin-policy", "--host-snapshot", dir + "/none.json", guests + "web-force-taa.xml"])
+        #expect(missing.status == 2 && missing.stderr.contains(dir + "/none.json: does not exist"), "\(missing.stderr)")
+        // A report-shaped file whose host lacks its CPUs: the reason is about the host member.
+        let partial = write(dir, "partial.json", #"{"host": {"hostname": "x"}}"#)
+        let p = try CLI.guestcap(["check", "--builtin-policy", "--host-snapshot", partial, guests + "web-force-taa.xml"])
+        #expect(p.status == 2 && p.stderr.contains("is not a guestcap host snapshot") && p.stderr.contains("host"), "\(p.stderr)")
     }
 }

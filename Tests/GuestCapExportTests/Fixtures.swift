@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 @testable import GuestCapCore
 @testable import GuestCapExport
 
@@ -112,30 +113,15 @@ enum Fixtures {
         // python3 through PATH, as scripts/ensure-deps.sh installs jsonschema for that one (see CLI.swift).
         let path = program == "python3" ? nil : ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + program }
             .first { FileManager.default.isExecutableFile(atPath: $0) } ?? (program.hasPrefix("/") ? program : nil)
-        let p = Process()
+        let r: ProcessOutput
         if let path {
-            p.executableURL = URL(fileURLWithPath: path)
-            p.arguments = args
+            r = try Subprocess.run(path, args, stdin: stdin)
         } else {
             // Not in the usual places (e.g. a pyenv python3): let env find it on PATH.
             guard program == "python3" else { return nil }
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [program] + args
+            r = try Subprocess.run("/usr/bin/env", [program] + args, stdin: stdin)
         }
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        if let stdin { inp.fileHandleForWriting.write(stdin) }
-        try inp.fileHandleForWriting.close()
-        nonisolated(unsafe) var errData = Data()
-        let t = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        t.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !t.isFinished { usleep(1000) }
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (r.status, r.stdout, r.stderr)
     }
 
     /// Validates a report with scripts/validate-json.py (Python jsonschema, JSON Schema 2020-12).
@@ -147,9 +133,5 @@ enum Fixtures {
         return try run("python3", [packageRoot + "/scripts/validate-json.py", "-"], stdin: data)!
     }
 
-    static func tempDir() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("guestcap-export-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func tempDir() -> String { TemporaryFolder.make("guestcap-export") }
 }

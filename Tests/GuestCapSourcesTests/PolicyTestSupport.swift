@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import GuestCapCore
 @testable import GuestCapSources
 
@@ -53,11 +54,7 @@ enum PolicyTestSupport {
     }
 
     /// A fresh folder under the system temporary directory.
-    static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "guestcap-policy-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryDirectory() -> String { TemporaryFolder.make("guestcap-policy") }
 
     /// A temporary folder holding `kvm-spr-01.json`, `kvm-cl-01.json` and `kvm-sky-01.json`.
     static func snapshotDirectory() -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import GuestCapCore
 @testable import GuestCapSources
 
@@ -69,11 +70,7 @@ func bits(_ names: String...) -> CapabilitySet {
 }
 
 /// A fresh folder under the system temporary directory, removed by the caller.
-func makeTempDirectory(_ label: String = "guestcap") -> String {
-    let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+func makeTempDirectory(_ label: String = "guestcap") -> String { TemporaryFolder.make(label) }
 
 /// Writes a text file.
 func write(_ text: String, to path: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import GuestCapCore
 @testable import GuestCapStore
 
@@ -39,20 +40,15 @@ final class Tmpfs: @unchecked Sendable {
 }
 
 enum Shell {
-    /// Runs a program and collects its output.
+    /// Runs a program and collects its output (exit 127 when it cannot be started).
     @discardableResult
     static func run(_ program: String, _ arguments: [String]) -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (127, "", "\(error)") }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        do {
+            let r = try Subprocess.run(program, arguments)
+            return (r.status, r.stdout, r.stderr)
+        } catch {
+            return (127, "", "\(error)")
+        }
     }
 
     /// The benchmark executable, which also has the helper modes these tests run as a child.

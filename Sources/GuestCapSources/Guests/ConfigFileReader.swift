@@ -55,7 +55,9 @@ struct ConfigFileReader: Sendable {
     }
 
     private func tooLarge(_ path: String, size: String) -> ConfigReadError {
-        ConfigReadError(path: path, reason: "is \(size) bytes, over the \(maxBytes)-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)")
+        // EFBIG marks the size refusal for callers that phrase it their own way.
+        ConfigReadError(path: path, reason: "is \(size) bytes, over the \(maxBytes)-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)",
+                        errno: EFBIG)
     }
 
     /// Turns a failed open into a reason an operator can act on.

@@ -1,5 +1,4 @@
 import Foundation
-import SystemPackage
 
 /// Reads the policy and the pool members' snapshot files: regular files only, bounded in size,
 /// failures as a short reason (`no such file`, `permission denied`, `is a directory`).
@@ -14,16 +13,19 @@ enum PolicyFileReader {
 
     /// The kind of a path (`stat`, so a symlink is judged by its target).
     static func kind(of path: String) -> Kind {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return .missing(reason(errno)) }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: return .regular
-        case S_IFDIR: return .directory
-        default: return .other
+        do {
+            switch try FilePathStat.stat(path) {
+            case .regular: return .regular
+            case .directory: return .directory
+            default: return .other
+            }
+        } catch {
+            return .missing(reason(error.rawValue))
         }
     }
 
-    /// The bytes of a regular file, or why they could not be read.
+    /// The bytes of a regular file, or why they could not be read: ``ConfigFileReader`` (no
+    /// blocking on a FIFO, the size checked on the open file), its refusals as short phrases.
     static func read(_ path: String) -> Result<[UInt8], ReadFailure> {
         switch kind(of: path) {
         case .missing(let why): return .failure(ReadFailure(reason: why))
@@ -32,22 +34,13 @@ enum PolicyFileReader {
         case .regular: break
         }
         do {
-            let fd = try FileDescriptor.open(FilePath(path), .readOnly)
-            defer { try? fd.close() }
-            var out: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 64 << 10)
-            while true {
-                let n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) }
-                if n == 0 { return .success(out) }
-                out += buffer[..<n]
-                if out.count > sizeLimit {
-                    return .failure(ReadFailure(reason: "is larger than \(sizeLimit >> 20) MiB"))
-                }
-            }
-        } catch let e as Errno {
-            return .failure(ReadFailure(reason: reason(e.rawValue)))
+            return .success(try ConfigFileReader(maxBytes: sizeLimit).read(path))
         } catch {
-            return .failure(ReadFailure(reason: "\(error)"))
+            switch error.errno {
+            case EFBIG?: return .failure(ReadFailure(reason: "is larger than \(sizeLimit >> 20) MiB"))
+            case let code?: return .failure(ReadFailure(reason: reason(code)))
+            case nil: return .failure(ReadFailure(reason: "is not a regular file"))
+            }
         }
     }
 

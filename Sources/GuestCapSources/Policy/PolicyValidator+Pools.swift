@@ -55,7 +55,7 @@ extension PolicyValidator {
         }
         var loaded: [(path: String, snapshot: HostSnapshot)] = []
         for (file, entry) in files {
-            switch HostSnapshotFile.read(file) {
+            switch SnapshotFile.readMember(file) {
             case .success(let snapshot): loaded.append((file, snapshot))
             case .failure(let f):
                 report(key, element: entry, file == absolute(entry) ? "'\(entry)': \(f.reason)" : "'\(file)': \(f.reason)")
