@@ -115,20 +115,8 @@ do_stop() {
         return 0
     fi
     say "stopping journald pid $pid"
-    kill -TERM "$pid" 2>/dev/null || true
-    kill -CONT "$pid" 2>/dev/null || true
     # It syncs and closes its files first; that took up to ~2 s here.
-    for _ in $(seq 1 100); do
-        [ -d "/proc/$pid" ] || break
-        # A zombie (not yet reaped by its parent) has no exe link: it is gone.
-        [ -e "/proc/$pid/exe" ] || break
-        sleep 0.1
-    done
-    if [ -e "/proc/$pid/exe" ]; then
-        say "journald pid $pid ignored SIGTERM for 10 s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 0.2
-    fi
+    stop_pid journald "$pid" 10
     rm -f "$PIDFILE"
 }
 

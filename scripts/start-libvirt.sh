@@ -74,17 +74,7 @@ stop_daemon() {
     pid=$(daemon_pid "$name")
     if [ -z "$pid" ]; then say "$name not running"; return 0; fi
     say "stopping $name pid $pid"
-    kill -TERM "$pid" 2>/dev/null || true
-    kill -CONT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do
-        [ -e "/proc/$pid/exe" ] || break   # gone, or a zombie awaiting reaping
-        sleep 0.1
-    done
-    if [ -e "/proc/$pid/exe" ]; then
-        say "$name pid $pid ignored SIGTERM for 15 s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 0.2
-    fi
+    stop_pid "$name" "$pid" 15
 }
 
 prepare_host() {

@@ -6,11 +6,7 @@ enum CLI {
     typealias Result = ProcessOutput
 
     /// The package's root folder.
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let packageRoot = PackageFiles.root
 
     /// The guestcap binary: $GUESTCAP_BIN, else next to the test bundle, else .build/debug.
     static let binary: String = {

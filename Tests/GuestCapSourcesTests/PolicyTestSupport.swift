@@ -128,11 +128,7 @@ enum PolicyTestSupport {
     static func date(_ text: String) -> Date { ReportCoding.parseDate(text)! }
 
     /// The package's root folder (for the shipped policy and the docs).
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let packageRoot = PackageFiles.root
 
     /// `Fixtures/policy/<name>` in the test bundle.
     static func fixture(_ name: String) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import GuestCapCore
+import GuestCapTestSupport
 @testable import GuestCapSources
 import Testing
 
@@ -263,10 +264,7 @@ struct RequestedVsToldTests {
         #expect(v.status == .compliant)
     }
 
-    static var examples: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/hosts").path
-    }
+    static var examples: String { PackageFiles.path("examples/hosts") }
 
     // MARK: - Scope and forms
 

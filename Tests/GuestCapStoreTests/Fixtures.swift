@@ -52,14 +52,7 @@ enum Shell {
     }
 
     /// The benchmark executable, which also has the helper modes these tests run as a child.
-    static var bench: String? {
-        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var candidates = [argv0.deletingLastPathComponent().appendingPathComponent("guestcap-store-bench").path]
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/guestcap-store-bench").path)
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var bench: String? { PackageFiles.builtProgram("guestcap-store-bench") }
 }
 
 /// Builders for hosts, guests and audits.

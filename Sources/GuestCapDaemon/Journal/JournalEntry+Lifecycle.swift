@@ -36,19 +36,20 @@ extension JournalEntry {
 
     /// The daemon finished its first audit.
     public static func daemonStarted(guests: Int, violating: Int, version: String) -> JournalEntry {
-        var e = JournalEntry(message: "guestcap \(version) started: \(guests) guests, \(violating) violating",
-                             priority: 6, messageID: .daemonStarted)
-        e.append("GUESTCAP_EVENT", "daemon-started")
-        e.append("GUESTCAP_GUESTS", String(guests))
-        e.append("GUESTCAP_VIOLATING", String(violating))
-        return e
+        counted("guestcap \(version) started", event: "daemon-started", id: .daemonStarted,
+                guests: guests, violating: violating)
     }
 
     /// The daemon is shutting down.
     public static func daemonStopping(guests: Int, violating: Int) -> JournalEntry {
-        var e = JournalEntry(message: "guestcap stopping: \(guests) guests, \(violating) violating",
-                             priority: 6, messageID: .daemonStopping)
-        e.append("GUESTCAP_EVENT", "daemon-stopping")
+        counted("guestcap stopping", event: "daemon-stopping", id: .daemonStopping, guests: guests, violating: violating)
+    }
+
+    /// A start or stop entry: the guest counts in the message and in their own fields.
+    private static func counted(_ what: String, event: String, id: MessageID, guests: Int, violating: Int)
+        -> JournalEntry {
+        var e = JournalEntry(message: "\(what): \(guests) guests, \(violating) violating", priority: 6, messageID: id)
+        e.append("GUESTCAP_EVENT", event)
         e.append("GUESTCAP_GUESTS", String(guests))
         e.append("GUESTCAP_VIOLATING", String(violating))
         return e

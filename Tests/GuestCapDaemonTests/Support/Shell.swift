@@ -6,11 +6,7 @@ enum Shell {
     typealias Result = ProcessOutput
 
     /// The package's root folder.
-    static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
-        return url.path
-    }()
+    static let packageRoot = PackageFiles.root
 
     /// Runs a program and waits for it.
     @discardableResult
