@@ -11,10 +11,10 @@ public struct CheckEvaluation: Sendable {
         var inputs: [GuestInput] = []
         var skipped: [(path: String, reason: String)] = []
         for o in outcomes {
-            switch o {
-            case .guest(let c): inputs.append(.config(c))
-            case .unreadable(let path, let source, let error): inputs.append(.unreadable(path: path, source: source, error: error))
-            case .skipped(let path, let reason): skipped.append((path, reason))
+            if let input = o.guestInput {
+                inputs.append(input)
+            } else if case .skipped(let path, let reason) = o {
+                skipped.append((path, reason))
             }
         }
         let ids = GuestInput.identities(inputs)

@@ -16,4 +16,13 @@ public enum LoadOutcome: Sendable {
         case .unreadable(let path, _, _), .skipped(let path, _): return path
         }
     }
+
+    /// The guest input it gives, nil when it is not a guest.
+    public var guestInput: GuestInput? {
+        switch self {
+        case .guest(let config): return .config(config)
+        case .unreadable(let path, let source, let error): return .unreadable(path: path, source: source, error: error)
+        case .skipped: return nil
+        }
+    }
 }
