@@ -116,6 +116,21 @@ struct AuditLedgerTests {
         #expect(ledger.guestCount == 2 && ledger.violatingCount == 2)
     }
 
+    @Test("a folder read again while one file is being written keeps that file's findings in force")
+    func fileBeingWrittenDuringRescanKeepsItsFindings() {
+        var ledger = Self.started().0
+        // c is being written: the rescan skips it; a and b are read as before.
+        var r = Self.round(full: [Self.config("a", uuid: Self.u), Self.config("b", uuid: Self.u)])
+        r.deferred = [Self.path("c")]
+        let result = Self.apply(r, to: &ledger)
+        #expect(result.transitions.isEmpty, "\(result.transitions.map { "\($0.kind) \($0.finding.subject)" })")
+        #expect(result.gone.isEmpty)
+        #expect(ledger.guestCount == 3 && ledger.violatingCount == 3)
+        // Written, then gone: now its findings resolve.
+        let removed = Self.apply(Self.round(changed: [("c", nil)]), to: &ledger)
+        #expect(Self.subjects(removed, .resolved) == [Self.byUUID(Self.v, "c").description])
+    }
+
     @Test("violating counts follow each guest's open violations")
     func violatingCounts() {
         var ledger = Self.started().0

@@ -115,22 +115,21 @@ public struct AuditLedger: Sendable {
         kinds = new
     }
 
-    /// Replaces a directory's guests, keeping files being written; returns identities that left it.
+    /// Replaces a directory's guests, keeping files being written as they were (their findings
+    /// stay in force: they are neither re-read nor gone); returns identities that left it.
     private mutating func rescan(_ dir: String, with inputs: [GuestInput], deferred: Set<String>,
                                  at now: Date) -> [GuestIdentity] {
-        let old = entries[dir] ?? [:]
-        var keep: [String: GuestEntry] = [:]
-        for path in deferred where path.hasPrefix(dir + "/") { if let e = old[path] { keep[path] = e } }
-        let read = inputs.filter { !deferred.contains($0.path) && keep[$0.path] == nil }
-        let removed = replace(dir, with: read, at: now)
-        for (path, e) in keep { put(e, dir: dir, path: path) }
-        return removed.filter { id in !keep.values.contains { $0.identity == id } }
+        let kept = Set(deferred.filter { $0.hasPrefix(dir + "/") && entries[dir]?[$0] != nil })
+        return replace(dir, with: inputs.filter { !deferred.contains($0.path) }, keeping: kept, at: now)
     }
 
-    /// Replaces a directory's guests with inputs; returns identities no longer there.
-    private mutating func replace(_ dir: String, with inputs: [GuestInput], at now: Date) -> [GuestIdentity] {
+    /// Replaces a directory's guests with inputs and the kept paths' old entries; returns
+    /// identities no longer there.
+    private mutating func replace(_ dir: String, with inputs: [GuestInput], keeping kept: Set<String> = [],
+                                  at now: Date) -> [GuestIdentity] {
         let old = entries[dir] ?? [:]
         var new: [String: GuestEntry] = [:]
+        for path in kept { new[path] = old[path] }
         for input in inputs { new[input.path] = update(old[input.path], with: input, dir: dir, at: now) }
         for (path, e) in old where new[path] == nil {
             roundOld += e.records
