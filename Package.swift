@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "GuestCapExport",
             dependencies: [
-                "GuestCapCore", "GuestCapStore", "CSystemd",
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "CSystemd",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings

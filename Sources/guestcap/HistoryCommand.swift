@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
+import GuestCapExport
 import GuestCapStore
 
 /// `guestcap history`: the timeline of findings and host changes.
@@ -50,47 +51,8 @@ struct HistoryCommand: ParsableCommand {
         let events: [HistoryEvent]
         do { events = try store.history(filter) } catch { throw fail(error.description) }
         switch format {
-        case .text:
-            if events.isEmpty { print("No events match.") }
-            for e in events { print(TextWrap.wrapLine(Self.line(e), width: width.columns ?? .max, continuation: 4)) }
-        case .json:
-            try printJSON(events.map(HistoryEventDocument.init))
+        case .text: print(HistoryTextRenderer.render(events, width: width.columns), terminator: "")
+        case .json: try printJSON(events.map(HistoryEventDocument.init))
         }
-    }
-
-    static func line(_ e: HistoryEvent) -> String {
-        let when = ReportCoding.formatDate(e.at)
-        if let h = e.hostChange {
-            return "\(when)  host-changed    \(h.current.snapshot.hostname): " + h.changes.joined(separator: "; ")
-                + (h.note.map { " (\($0))" } ?? "")
-        }
-        guard let r = e.finding else { return "\(when)  \(e.kind.rawValue)" }
-        let kind = e.kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
-        let who = r.guestName ?? r.configPath ?? r.subject
-        let bits = r.bits.isEmpty ? "" : " [\(r.bits.names.joined(separator: ","))]"
-        return "\(when)  \(kind) \(r.severity.rawValue) \(r.rule.rawValue)\(bits)  \(who) (\(r.source?.rawValue ?? "host")): \(r.message)"
-    }
-}
-
-/// One history event in JSON.
-struct HistoryEventDocument: Encodable {
-    let at: Date
-    let event: String
-    let id: String
-    let finding: FindingDocument?
-    let guest: String?
-    let source: String?
-    let path: String?
-    let changes: [String]?
-
-    init(_ e: HistoryEvent) {
-        at = e.at
-        event = e.kind.rawValue
-        id = e.id
-        finding = e.finding.map { FindingDocument(record: $0, openedAt: nil) }
-        guest = e.finding?.guestName
-        source = e.finding?.source?.rawValue
-        path = e.finding?.configPath
-        changes = e.hostChange?.changes
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
+import GuestCapExport
 import GuestCapSources
 
 /// `guestcap policy`: work with policy files.
@@ -34,31 +35,7 @@ struct PolicyCommand: ParsableCommand {
             do {
                 policy = try PolicyLoader().load(path: file)
             } catch {
-                if format == .json {
-                    struct Invalid: Encodable {
-                        let valid = false
-                        let file: String
-                        let problems: [Problem]
-                    }
-                    struct Problem: Encodable {
-                        let file: String
-                        /// A number, or null when the problem is not on one line.
-                        let line: Int?
-                        let key: String
-                        let message: String
-                        func encode(to encoder: any Encoder) throws {
-                            var c = encoder.container(keyedBy: CodingKeys.self)
-                            try c.encode(file, forKey: .file)
-                            try c.encode(line, forKey: .line)
-                            try c.encode(key, forKey: .key)
-                            try c.encode(message, forKey: .message)
-                        }
-                        enum CodingKeys: String, CodingKey { case file, line, key, message }
-                    }
-                    try printJSON(Invalid(file: error.file, problems: error.problems.map {
-                        Problem(file: $0.file, line: $0.line, key: $0.key, message: $0.message)
-                    }))
-                }
+                if format == .json { try printJSON(PolicyProblemsDocument(error)) }
                 printError(error.description)
                 throw ExitCode(2)
             }

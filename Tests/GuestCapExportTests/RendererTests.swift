@@ -137,7 +137,7 @@ struct RendererTests {
         #expect(page.contains("class=\"cell bad\""), "an unbacked claim is marked")
         #expect(page.contains("id=\"timeline\""))
         #expect(page.contains("2026-11-24T15:30:00Z"), "the resolution is on the timeline")
-        #expect(HTMLRenderer.esc("<a href='x'>&") == "&lt;a href=&#39;x&#39;&gt;&amp;")
+        #expect(HTML(escaping: "<a href='x'>&").text == "&lt;a href=&#39;x&#39;&gt;&amp;")
     }
 
     @Test("file names: guestcap-HOST-FROM--TO, host name made safe")

@@ -1,25 +1,24 @@
 import Foundation
 import GuestCapCore
 
-/// `guestcap fleet --format html`: the fleet report as one self-contained page.
+/// `guestcap fleet --format html`: the fleet report as one self-contained page; every value goes
+/// in through ``HTML``, so it is escaped.
 public enum FleetHTMLRenderer {
     /// The page; lists stop at `limit` rows (the JSON form has them all).
     public static func render(_ r: FleetReport, limit: Int = 500) -> String {
-        let esc = HTMLRenderer.esc
         let t = r.totals
         var p = HTMLPage()
         let when = r.period.map { "\(ReportCoding.formatDate($0.from)) to \(ReportCoding.formatDate($0.to))" } ?? ""
-        p.raw("""
+        p.write("""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>guestcap fleet report</title>
-            <style>\(HTMLRenderer.css)</style></head>
+            <style>\(raw: HTMLRenderer.css)</style></head>
             <body data-hosts="\(r.inputs.hosts)" data-guests="\(t.guests)" data-violating="\(t.violating)">
-            <header><h1>guestcap fleet report</h1><p class="sub">\(esc(r.inputs.sourceText))\
-            \(when.isEmpty ? "" : " · " + esc(when))</p></header>
+            <header><h1>guestcap fleet report</h1><p class="sub">\(r.inputs.sourceText)\(when.isEmpty ? "" : " · " + when)</p></header>
             <section id="summary"><h2>Summary</h2><div class="cards">
             """)
         func card(_ id: String, _ label: String, _ n: Int, _ cls: String = "") {
-            p.raw("<div class=\"card \(cls)\"><span class=\"n\" id=\"count-\(id)\">\(n)</span><span>\(label)</span></div>")
+            p.write("<div class=\"card \(cls)\"><span class=\"n\" id=\"count-\(id)\">\(n)</span><span>\(label)</span></div>")
         }
         card("hosts", "hosts", r.inputs.hosts)
         card("hosts-violating", "hosts with violations", t.hostsWithViolations, t.hostsWithViolations > 0 ? "bad" : "")
@@ -29,9 +28,9 @@ public enum FleetHTMLRenderer {
         card("unreadable", "unreadable", t.unreadable)
         card("compliant", "compliant", t.compliant, "good")
         card("migrated", "on several hosts", r.migratedGuests.count)
-        p.raw("</div>")
-        for u in r.inputs.unreadable { p.raw("<p class=\"note bad-t\">unreadable: \(esc(u.path)): \(esc(u.reason))</p>") }
-        p.raw("</section>\n")
+        p.write("</div>")
+        for u in r.inputs.unreadable { p.write("<p class=\"note bad-t\">unreadable: \(u.path): \(u.reason)</p>") }
+        p.write("</section>\n")
 
         table(&p, id: "worst", title: "Worst hosts",
               header: ["host", "violating", "open critical", "open error", "unreadable", "guests", "J", "file"],
@@ -53,42 +52,42 @@ public enum FleetHTMLRenderer {
         }
         table(&p, id: "migrated", title: "Guests on several hosts",
               header: ["guest", "uuid", "told differently", "host", "told", "visible", "status"], rows: mig, limit: limit)
-        p.raw("<section id=\"matrix\"><h2>Migration matrix</h2>")
-        if r.migrationMatrix.isEmpty { p.raw("<p>No migration-unsafe findings.</p>") }
+        p.write("<section id=\"matrix\"><h2>Migration matrix</h2>")
+        if r.migrationMatrix.isEmpty { p.write("<p>No migration-unsafe findings.</p>") }
         for pool in r.migrationMatrix {
-            p.raw("<h3>pool \(esc(pool.pool))</h3><div class=\"scroll\"><table class=\"matrix\"><thead><tr><th class=\"gname\">guest</th><th>on</th>")
-            for h in pool.poolHosts { p.raw("<th>\(esc(h))<br><span class=\"dim\">\(pool.guestsUnsafeByHost[h] ?? 0)</span></th>") }
-            p.raw("</tr></thead><tbody>")
+            p.write("<h3>pool \(pool.pool)</h3><div class=\"scroll\"><table class=\"matrix\"><thead><tr><th class=\"gname\">guest</th><th>on</th>")
+            for h in pool.poolHosts { p.write("<th>\(h)<br><span class=\"dim\">\(pool.guestsUnsafeByHost[h] ?? 0)</span></th>") }
+            p.write("</tr></thead><tbody>")
             for row in pool.rows.prefix(limit) {
-                p.raw("<tr><th class=\"gname\">\(esc(row.guest))</th><td>\(esc(row.host))</td>")
+                p.write("<tr><th class=\"gname\">\(row.guest)</th><td>\(row.host)</td>")
                 for h in pool.poolHosts {
                     if let bits = row.unsafe[h] {
-                        p.raw("<td class=\"cell bad\">\(esc(bits.joined(separator: ", ")))</td>")
+                        p.write("<td class=\"cell bad\">\(bits.joined(separator: ", "))</td>")
                     } else {
-                        p.raw("<td class=\"cell ok\">✓</td>")
+                        p.write("<td class=\"cell ok\">✓</td>")
                     }
                 }
-                p.raw("</tr>")
+                p.write("</tr>")
             }
-            p.raw("</tbody></table></div>")
-            if pool.rowCount > limit { p.raw("<p class=\"note\">… and \(pool.rowCount - limit) more guests.</p>") }
+            p.write("</tbody></table></div>")
+            if pool.rowCount > limit { p.write("<p class=\"note\">… and \(pool.rowCount - limit) more guests.</p>") }
         }
-        p.raw("</section>\n<footer>\(FleetReport.formatName) · generated \(esc(ReportCoding.formatDate(r.generatedAt)))</footer></body></html>\n")
+        p.write("</section>\n<footer>\(FleetReport.formatName) · generated \(ReportCoding.formatDate(r.generatedAt))</footer></body></html>\n")
         return p.text
     }
 
     private static func table(_ p: inout HTMLPage, id: String, title: String, header: [String], rows: [[String]],
                               limit: Int) {
-        let esc = HTMLRenderer.esc
-        p.raw("<section id=\"\(id)\"><h2>\(esc(title)) (\(rows.count))</h2>")
+        p.write("<section id=\"\(id)\"><h2>\(title) (\(rows.count))</h2>")
         guard !rows.isEmpty else {
-            p.raw("<p>None.</p></section>\n")
+            p.write("<p>None.</p></section>\n")
             return
         }
-        p.raw("<table class=\"grid\"><thead><tr>" + header.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead><tbody>")
-        for row in rows.prefix(limit) { p.raw("<tr>" + row.map { "<td>\(esc($0))</td>" }.joined() + "</tr>") }
-        p.raw("</tbody></table>")
-        if rows.count > limit { p.raw("<p class=\"note\">… and \(rows.count - limit) more.</p>") }
-        p.raw("</section>\n")
+        let th = header.map { h -> HTML in "<th>\(h)</th>" }.joined()
+        p.write("<table class=\"grid\"><thead><tr>\(th)</tr></thead><tbody>")
+        for row in rows.prefix(limit) { p.write("<tr>\(row.map { cell -> HTML in "<td>\(cell)</td>" }.joined())</tr>") }
+        p.write("</tbody></table>")
+        if rows.count > limit { p.write("<p class=\"note\">… and \(rows.count - limit) more.</p>") }
+        p.write("</section>\n")
     }
 }

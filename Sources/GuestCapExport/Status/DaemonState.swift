@@ -5,17 +5,18 @@ import GuestCapStore
 
 /// The last daemon run of a database, and whether it still runs: its PID and start time
 /// against /proc, so a crashed daemon is told apart from a running one.
-struct DaemonState: Encodable {
-    let pid: Int32
-    let version: String
-    let started: Date
-    let ended: Date?
+public struct DaemonState: Encodable, Sendable {
+    public let pid: Int32
+    public let version: String
+    public let started: Date
+    public let ended: Date?
     /// `running`, `stopped` or `ended-abruptly`.
-    let state: String
+    public let state: String
     /// Why it is taken to have ended abruptly.
-    let reason: String?
+    public let reason: String?
 
-    init(_ run: DaemonRun) {
+    /// The state of `run`; `liveness` is asked only for a run that recorded no end.
+    public init(_ run: DaemonRun, liveness: (DaemonRun) -> ProcessStartTime.Liveness = DaemonState.liveness) {
         pid = run.pid
         version = run.version
         started = run.started
@@ -23,7 +24,7 @@ struct DaemonState: Encodable {
         if run.ended != nil {
             (state, reason) = ("stopped", nil)
         } else {
-            switch ProcessStartTime.liveness(pid: Int(run.pid), started: run.started) {
+            switch liveness(run) {
             case .running: (state, reason) = ("running", nil)
             case .gone: (state, reason) = ("ended-abruptly", "no process \(run.pid) runs now")
             case .reused: (state, reason) = ("ended-abruptly", "pid \(run.pid) now belongs to a process started later")
@@ -31,8 +32,13 @@ struct DaemonState: Encodable {
         }
     }
 
+    /// Whether `run`'s process still runs on this host, from /proc.
+    public static func liveness(_ run: DaemonRun) -> ProcessStartTime.Liveness {
+        ProcessStartTime.liveness(pid: Int(run.pid), started: run.started)
+    }
+
     /// The state as the text output says it.
-    var sentence: String {
+    public var sentence: String {
         switch state {
         case "stopped": return "stopped " + (ended.map(ReportCoding.formatDate) ?? "")
         case "running": return "running"
