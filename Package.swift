@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "GuestCapDaemon",
             dependencies: [
-                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapExport", "CSystemd",
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapReport", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -60,7 +60,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "GuestCapExport",
+            name: "GuestCapReport",
             dependencies: [
                 "GuestCapCore", "GuestCapSources", "GuestCapStore", "CSystemd",
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "guestcap",
             dependencies: [
-                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapExport",
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,7 +78,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "guestcap-fleet-gen",
-            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapExport"],
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapReport"],
             path: "Benchmarks/fleet",
             swiftSettings: swiftSettings
         ),
@@ -113,13 +113,13 @@ let package = Package(
         ),
         .testTarget(
             name: "GuestCapDaemonTests",
-            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapExport",
+            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapReport",
                            "GuestCapTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "GuestCapExportTests",
-            dependencies: ["GuestCapCore", "GuestCapStore", "GuestCapExport", "GuestCapTestSupport"],
+            name: "GuestCapReportTests",
+            dependencies: ["GuestCapCore", "GuestCapStore", "GuestCapReport", "GuestCapTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,6 @@
 import Foundation
 import GuestCapCore
-import GuestCapExport
+import GuestCapReport
 
 // guestcap-fleet-gen: writes synthetic host exports (guestcap.report/v1) for `guestcap fleet`,
 // its tests and its benchmark.

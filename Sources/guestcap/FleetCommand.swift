@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
-import GuestCapExport
+import GuestCapReport
 
 /// `guestcap fleet`: many hosts' JSON exports merged into one fleet report.
 struct FleetCommand: ParsableCommand {

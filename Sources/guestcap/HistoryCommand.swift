@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
-import GuestCapExport
+import GuestCapReport
 import GuestCapStore
 
 /// `guestcap history`: the timeline of findings and host changes.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GuestCapCore
 import GuestCapDaemon
-import GuestCapExport
+import GuestCapReport
 import GuestCapSources
 import GuestCapStore
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
-import GuestCapExport
+import GuestCapReport
 import GuestCapSources
 
 /// `guestcap policy`: work with policy files.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuestCapCore
-import GuestCapExport
+import GuestCapReport
 import GuestCapStore
 
 /// `guestcap status`: what the daemon's database says now.

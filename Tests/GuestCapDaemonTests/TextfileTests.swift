@@ -1,6 +1,6 @@
 import Foundation
 import GuestCapCore
-import GuestCapExport
+import GuestCapReport
 import GuestCapSources
 import GuestCapStore
 import Logging

@@ -1,6 +1,6 @@
 import Foundation
 import GuestCapCore
-import GuestCapExport
+import GuestCapReport
 
 extension Auditor {
     /// The Prometheus metrics of the state after the last round, from memory (no database read).

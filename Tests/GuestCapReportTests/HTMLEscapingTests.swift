@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 /// Every string a report or fleet document carries is text on the HTML page, never markup:
 /// each one in turn is replaced with markup and the page must show it escaped.

@@ -2,7 +2,7 @@ import Foundation
 import GuestCapTestSupport
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 @Suite("CSV, HTML and Prometheus renderers")
 struct RendererTests {

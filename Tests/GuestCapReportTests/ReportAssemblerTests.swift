@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 /// An in-memory history: what the store returns, without a database.
 struct MemoryHistory: ExportHistory {

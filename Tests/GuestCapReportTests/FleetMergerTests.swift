@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 @Suite("Fleet report")
 struct FleetMergerTests {

@@ -2,7 +2,7 @@ import Foundation
 import GuestCapStore
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 /// R beside G and the direction of migration findings, from the history database to every
 /// export format (policy-model §2-§3).

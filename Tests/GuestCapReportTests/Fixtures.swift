@@ -1,7 +1,7 @@
 import Foundation
 import GuestCapTestSupport
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 /// Hand-built hosts, guests and reports, evaluated by the real policy engine.
 enum Fixtures {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 @Suite("Atomic writes and periods")
 struct AtomicFileTests {

@@ -2,7 +2,7 @@ import Foundation
 import GuestCapStore
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 /// Exports of earlier periods from a real history database in which findings were waived and
 /// un-waived several times: each period must show the states the findings had *then*.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 /// `JSONDecoder`'s reading of an export, as the fleet report did it before ``FleetDecoder``:
 /// the reference the fast decoder is compared with.

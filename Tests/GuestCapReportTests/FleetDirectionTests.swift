@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 
 /// Exports made since R and directions were recorded (issue 13), read by the fleet report.
 @Suite("Fleet: directions of migration findings and the new guest members")

@@ -1,6 +1,6 @@
 import Foundation
 import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 import Testing
 
 /// The shipped alerting rules (etc/prometheus/guestcap.rules.yml): valid for Prometheus, their

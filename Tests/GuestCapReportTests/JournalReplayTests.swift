@@ -1,6 +1,6 @@
 import Foundation
 import GuestCapCore
-@testable import GuestCapExport
+@testable import GuestCapReport
 import Testing
 
 /// How guestcap's journal entries become each host's state (``JournalReplay``), without a journal.
