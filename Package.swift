@@ -3,13 +3,13 @@ import PackageDescription
 
 /// One list of settings for every target, so all code is compiled the same way.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "guestcap",
     products: [
-        .executable(name: "guestcap", targets: ["guestcap"]),
+        .executable(name: "guestcap", targets: ["guestcap"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -113,8 +113,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GuestCapDaemonTests",
-            dependencies: ["GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapReport",
-                           "GuestCapTestSupport"],
+            dependencies: [
+                "GuestCapCore", "GuestCapSources", "GuestCapStore", "GuestCapDaemon", "GuestCapReport",
+                "GuestCapTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

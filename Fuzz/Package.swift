@@ -10,7 +10,7 @@ import PackageDescription
 // input files, which is how a crash artifact is reproduced without the sanitizers.
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -37,13 +37,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "FuzzSupport", swiftSettings: swiftSettings),
-        .executableTarget(name: "FuzzLibvirt", dependencies: ["GuestCapSources", "FuzzSupport"],
-                          swiftSettings: swiftSettings),
-        .executableTarget(name: "FuzzQEMU", dependencies: ["GuestCapSources", "FuzzSupport"],
-                          swiftSettings: swiftSettings),
-        .executableTarget(name: "FuzzFirecracker", dependencies: ["GuestCapSources", "FuzzSupport"],
-                          swiftSettings: swiftSettings),
-        .executableTarget(name: "FuzzPolicy", dependencies: ["GuestCapSources", "FuzzSupport"],
-                          swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzLibvirt", dependencies: ["GuestCapSources", "FuzzSupport"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzQEMU", dependencies: ["GuestCapSources", "FuzzSupport"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzFirecracker", dependencies: ["GuestCapSources", "FuzzSupport"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzPolicy", dependencies: ["GuestCapSources", "FuzzSupport"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -40,54 +40,79 @@ struct ExampleFleet {
         func bits(_ names: String...) -> CapabilitySet { try! CapabilitySet(names: names) }
         let visible = op(.visible(true), "<feature policy='require' name='arch-capabilities'/>", 14)
         return [
-            Template(label: "host-model", source: .libvirt,
-                     cpu: GuestCPUConfig(base: .kvmDefault(label: "host-model"),
-                                         baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 12))),
-            Template(label: "host-passthrough", source: .libvirtLive,
-                     cpu: GuestCPUConfig(base: .kvmDefault(label: "host-passthrough"),
-                                         baseOrigin: ConfigOrigin("<cpu mode='host-passthrough'/>", line: 12))),
+            Template(
+                label: "host-model", source: .libvirt,
+                cpu: GuestCPUConfig(
+                    base: .kvmDefault(label: "host-model"),
+                    baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 12))),
+            Template(
+                label: "host-passthrough", source: .libvirtLive,
+                cpu: GuestCPUConfig(
+                    base: .kvmDefault(label: "host-passthrough"),
+                    baseOrigin: ConfigOrigin("<cpu mode='host-passthrough'/>", line: 12))),
             // A running guest's live status: told taa-no (on a persistent file QEMU/KVM would drop it).
-            Template(label: "cascadelake+taa-no", source: .libvirtLive,
-                     cpu: GuestCPUConfig(base: .model(name: "Cascadelake-Server"),
-                                         baseOrigin: ConfigOrigin("<model>Cascadelake-Server</model>", line: 13),
-                                         operations: [visible, op(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>", 15)])),
+            Template(
+                label: "cascadelake+taa-no", source: .libvirtLive,
+                cpu: GuestCPUConfig(
+                    base: .model(name: "Cascadelake-Server"),
+                    baseOrigin: ConfigOrigin("<model>Cascadelake-Server</model>", line: 13),
+                    operations: [visible, op(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>", 15)])),
             // A running guest booted with -cpu host,+fb-clear where QEMU passed it: its live file says so.
-            Template(label: "host,+fb-clear (running)", source: .libvirtLive,
-                     cpu: GuestCPUConfig(base: .kvmDefault(label: "host-passthrough"),
-                                         baseOrigin: ConfigOrigin("<cpu mode='host-passthrough'/>", line: 12),
-                                         operations: [op(.set(bits("fb-clear")), "<feature policy='require' name='fb-clear'/>", 13)])),
-            Template(label: "default cpu", source: .libvirt,
-                     cpu: GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("(no <cpu>)"))),
-            Template(label: "icelake", source: .libvirt,
-                     cpu: GuestCPUConfig(base: .model(name: "Icelake-Server"),
-                                         baseOrigin: ConfigOrigin("<model>Icelake-Server</model>", line: 13),
-                                         operations: [visible])),
-            Template(label: "host-model+sbdr-ssdp-no", source: .libvirt,
-                     cpu: GuestCPUConfig(base: .kvmDefault(label: "host-model"),
-                                         baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 12),
-                                         operations: [op(.set(bits("sbdr-ssdp-no")), "<feature policy='force' name='sbdr-ssdp-no'/>", 15)])),
-            Template(label: "firecracker T2S", source: .firecracker,
-                     cpu: GuestCPUConfig(base: .fixed(value: CapabilitySet(rawValue: 0x0800_20eb), label: "T2S"),
-                                         baseOrigin: ConfigOrigin("\"cpu_template\": \"T2S\"", line: 4))),
+            Template(
+                label: "host,+fb-clear (running)", source: .libvirtLive,
+                cpu: GuestCPUConfig(
+                    base: .kvmDefault(label: "host-passthrough"),
+                    baseOrigin: ConfigOrigin("<cpu mode='host-passthrough'/>", line: 12),
+                    operations: [op(.set(bits("fb-clear")), "<feature policy='require' name='fb-clear'/>", 13)])),
+            Template(
+                label: "default cpu", source: .libvirt,
+                cpu: GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("(no <cpu>)"))),
+            Template(
+                label: "icelake", source: .libvirt,
+                cpu: GuestCPUConfig(
+                    base: .model(name: "Icelake-Server"),
+                    baseOrigin: ConfigOrigin("<model>Icelake-Server</model>", line: 13),
+                    operations: [visible])),
+            Template(
+                label: "host-model+sbdr-ssdp-no", source: .libvirt,
+                cpu: GuestCPUConfig(
+                    base: .kvmDefault(label: "host-model"),
+                    baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 12),
+                    operations: [op(.set(bits("sbdr-ssdp-no")), "<feature policy='force' name='sbdr-ssdp-no'/>", 15)])),
+            Template(
+                label: "firecracker T2S", source: .firecracker,
+                cpu: GuestCPUConfig(
+                    base: .fixed(value: CapabilitySet(rawValue: 0x0800_20eb), label: "T2S"),
+                    baseOrigin: ConfigOrigin("\"cpu_template\": \"T2S\"", line: 4))),
         ]
     }()
 
     /// Loads the example hosts and builds a policy with two migration pools and one waiver.
     init(examples: String, period: ReportDocument.Period) {
-        let names: [(String, String)] = [("cascadelake", "clx"), ("graniterapids", "gnr"),
-                                         ("skylake-oldmicrocode", "skx"), ("mixed-microcode", "mix")]
-        kinds = names.map { Kind(name: $0.0, prefix: $0.1, snapshot: HostProbe(root: HostRoot(examples + "/" + $0.0)).snapshot()) }
-        let member = { (k: Kind) in MigrationPool.Member(name: k.snapshot.hostname, path: "/etc/guestcap/pools/\(k.name).json", snapshot: k.snapshot) }
+        let names: [(String, String)] = [
+            ("cascadelake", "clx"), ("graniterapids", "gnr"),
+            ("skylake-oldmicrocode", "skx"), ("mixed-microcode", "mix"),
+        ]
+        kinds = names.map {
+            Kind(name: $0.0, prefix: $0.1, snapshot: HostProbe(root: HostRoot(examples + "/" + $0.0)).snapshot())
+        }
+        let member = { (k: Kind) in
+            MigrationPool.Member(
+                name: k.snapshot.hostname, path: "/etc/guestcap/pools/\(k.name).json", snapshot: k.snapshot)
+        }
         let pools = [
             MigrationPool(name: "clx-gnr", members: [member(kinds[0]), member(kinds[1])], guests: .everyGuest),
-            MigrationPool(name: "legacy", members: [member(kinds[2])],
-                          guests: GuestSelector(patterns: [try! Glob("*-l*")])),
+            MigrationPool(
+                name: "legacy", members: [member(kinds[2])],
+                guests: GuestSelector(patterns: [try! Glob("*-l*")])),
         ]
-        let waiver = Waiver(guests: GuestSelector(patterns: [try! Glob("*-w*")]), rule: .unjustifiedImmunity,
-                            reason: "CHG-4411: SBDR exposure accepted until the December maintenance",
-                            expires: Date(timeIntervalSince1970: 1_806_451_200), expiresText: "2027-03-31")
-        policy = Policy(pools: pools, waivers: [waiver], path: "/etc/guestcap/policy.toml",
-                        sha256: SHA256.hex(of: "example fleet policy"))
+        let waiver = Waiver(
+            guests: GuestSelector(patterns: [try! Glob("*-w*")]), rule: .unjustifiedImmunity,
+            reason: "CHG-4411: SBDR exposure accepted until the December maintenance",
+            expires: Date(timeIntervalSince1970: 1_806_451_200), expiresText: "2027-03-31")
+        policy = Policy(
+            pools: pools, waivers: [waiver], path: "/etc/guestcap/policy.toml",
+            sha256: SHA256.hex(of: "example fleet policy"))
         engine = PolicyEngine(policy: policy, now: period.to)
         self.period = period
     }
@@ -114,13 +139,16 @@ struct ExampleFleet {
             guests.append(guest(name: name, uuid: uuid, template: t, kind: kind, host: host, seed: g))
         }
         let hostFindings = engine.hostFindings(host).map(FindingDocument.init)
-        return ReportDocument(generatedAt: period.to, period: period,
-                              policy: .init(path: policy.path, sha256: policy.sha256), host: HostDocument(host),
-                              guests: guests, hostFindings: hostFindings, hostSnapshots: [HostDocument(host)])
+        return ReportDocument(
+            generatedAt: period.to, period: period,
+            policy: .init(path: policy.path, sha256: policy.sha256), host: HostDocument(host),
+            guests: guests, hostFindings: hostFindings, hostSnapshots: [HostDocument(host)])
     }
 
-    private mutating func guest(name: String, uuid: String?, template t: Template, kind: Kind, host: HostAssessment,
-                                seed: Int) -> GuestDocument {
+    private mutating func guest(
+        name: String, uuid: String?, template t: Template, kind: Kind, host: HostAssessment,
+        seed: Int
+    ) -> GuestDocument {
         let path = t.path(for: name)
         let config = GuestConfig(source: t.source, path: path, name: name, uuid: uuid, cpu: t.cpu)
         let identity = GuestIdentity(source: t.source, uuid: uuid, path: path)

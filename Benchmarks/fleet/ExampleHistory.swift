@@ -25,13 +25,17 @@ extension ExampleFleet {
         func audit(_ hours: Double, gone: [GuestIdentity] = []) throws {
             let host = engine.assess(snapshot)
             let verdicts = configs.map {
-                engine.evaluate($0, identity: GuestIdentity(source: $0.source, uuid: $0.uuid, path: $0.path), current: host)
+                engine.evaluate(
+                    $0, identity: GuestIdentity(source: $0.source, uuid: $0.uuid, path: $0.path), current: host)
             }
-            let current = verdicts.flatMap { FindingRecord.records(for: $0, host: host) }
+            let current =
+                verdicts.flatMap { FindingRecord.records(for: $0, host: host) }
                 + FindingRecord.records(hostFindings: engine.hostFindings(host), host: host)
             let transitions = AuditDiff.transitions(previous: previous, current: current)
-            _ = try store.commit(AuditCommit(at: at(hours), hostSnapshotID: hostID, verdicts: verdicts, gone: gone,
-                                             transitions: transitions, runID: run))
+            _ = try store.commit(
+                AuditCommit(
+                    at: at(hours), hostSnapshotID: hostID, verdicts: verdicts, gone: gone,
+                    transitions: transitions, runID: run))
             previous = current
         }
         try audit(-24)

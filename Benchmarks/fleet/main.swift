@@ -17,7 +17,10 @@ import GuestCapReport
 var args = CommandLine.arguments.dropFirst()
 var out: String?
 var history: String?
-var hosts = 10_000, guests = 100, pretty = false, firstHost = 0
+var hosts = 10_000
+var guests = 100
+var pretty = false
+var firstHost = 0
 var examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("examples/hosts").path
 while let a = args.popFirst() {
@@ -30,15 +33,21 @@ while let a = args.popFirst() {
     case "--from-host": firstHost = Int(args.popFirst() ?? "") ?? 0
     case "--history": history = args.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: guestcap-fleet-gen (--out DIR | --history FILE) [--hosts N] [--guests N] [--examples DIR] [--pretty]\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "usage: guestcap-fleet-gen (--out DIR | --history FILE) [--hosts N] [--guests N] [--examples DIR] [--pretty]\n"
+                    .utf8))
         exit(2)
     }
 }
-let period = ReportDocument.Period(from: ReportCoding.parseDate("2026-11-24T00:00:00Z")!,
-                                   to: ReportCoding.parseDate("2026-11-25T00:00:00Z")!)
+let period = ReportDocument.Period(
+    from: ReportCoding.parseDate("2026-11-24T00:00:00Z")!,
+    to: ReportCoding.parseDate("2026-11-25T00:00:00Z")!)
 if let history {
     try ExampleFleet(examples: examples, period: period).writeHistory(path: history, guests: guests)
-    print("wrote the history of one host over \(ReportCoding.formatDate(period.from)) – \(ReportCoding.formatDate(period.to)) to \(history)")
+    print(
+        "wrote the history of one host over \(ReportCoding.formatDate(period.from)) – \(ReportCoding.formatDate(period.to)) to \(history)"
+    )
     exit(0)
 }
 guard let out else {
@@ -59,4 +68,6 @@ for i in firstHost..<hosts {
     bytes += data.count
     try data.write(to: URL(fileURLWithPath: out + "/" + ExportFileName.base(report) + ".json"))
 }
-print("wrote \(hosts - firstHost) exports of \(guests) guests (\(bytes / 1_048_576) MiB) to \(out) in \(Int(Date().timeIntervalSince(start))) s")
+print(
+    "wrote \(hosts - firstHost) exports of \(guests) guests (\(bytes / 1_048_576) MiB) to \(out) in \(Int(Date().timeIntervalSince(start))) s"
+)

@@ -7,8 +7,8 @@ import GuestCapStore
 struct Benchmark {
     var guests = 1000
     var days = 365
-    var editRate = 0.024      // per guest per simulated hour
-    var waiverRate = 0.002    // per guest per simulated hour
+    var editRate = 0.024  // per guest per simulated hour
+    var waiverRate = 0.002  // per guest per simulated hour
     var hostEveryDays = 30
     var path = "/var/tmp/guestcap-store-bench/history.sqlite"
     /// Time the queries on the database already at `path` (no build, no prune).
@@ -24,7 +24,9 @@ struct Benchmark {
             case "--days": days = Int(it.next() ?? "") ?? days
             case "--edit-rate": editRate = Double(it.next() ?? "") ?? editRate
             case "--path": path = it.next() ?? path
-            case "--reuse": reuse = true; prune = false
+            case "--reuse":
+                reuse = true
+                prune = false
             case "--no-prune": prune = false
             default: fail("unknown argument \(a)")
             }
@@ -51,7 +53,9 @@ struct Benchmark {
 
         print("guestcap-store-bench: \(guests) guests, \(days) days, one audit per simulated hour")
         let started = Date()
-        var commits = 0, transitions = 0, hostChanges = 0
+        var commits = 0
+        var transitions = 0
+        var hostChanges = 0
         var host = try store.recordHost(sim.hostSnapshot(), at: t0).id
         var hours = 0
         while true {
@@ -63,23 +67,27 @@ struct Benchmark {
                 sim.epoch += 1
                 host = try store.recordHost(sim.hostSnapshot(), at: at).id
                 hostChanges += 1
-                changed = Set(0..<guests)   // a host change re-evaluates every guest
+                changed = Set(0..<guests)  // a host change re-evaluates every guest
                 note = "every guest re-evaluated"
             } else {
                 changed = sim.events(editRate: editRate, waiverRate: waiverRate)
             }
             if !changed.isEmpty {
                 let (verdicts, drafts) = sim.audit(changed.sorted())
-                let committed = try store.commit(AuditCommit(at: at, hostSnapshotID: host, verdicts: verdicts,
-                                                             transitions: drafts, hostTransition: drafts.isEmpty ? nil : note,
-                                                             runID: run))
+                let committed = try store.commit(
+                    AuditCommit(
+                        at: at, hostSnapshotID: host, verdicts: verdicts,
+                        transitions: drafts, hostTransition: drafts.isEmpty ? nil : note,
+                        runID: run))
                 try store.markSent(committed.map(\.id))
                 commits += 1
                 transitions += committed.count
             }
             hours += 1
             if hours % (24 * 30) == 0 {
-                print("  day \(hours / 24): \(transitions) transitions, \(String(format: "%.0f", Date().timeIntervalSince(started))) s")
+                print(
+                    "  day \(hours / 24): \(transitions) transitions, \(String(format: "%.0f", Date().timeIntervalSince(started))) s"
+                )
             }
         }
         try store.endRun(run, at: end)
@@ -89,8 +97,9 @@ struct Benchmark {
         let stats = try store.statistics()
 
         print("")
-        print("build: \(transitions) transitions in \(commits) commits, \(hostChanges) host changes: \(secs(buildTime))"
-              + " (\(Int(Double(transitions) / buildTime)) transitions/s)")
+        print(
+            "build: \(transitions) transitions in \(commits) commits, \(hostChanges) host changes: \(secs(buildTime))"
+                + " (\(Int(Double(transitions) / buildTime)) transitions/s)")
         print("database: \(mib(stats.bytes)) (\(stats.bytes / Int64(max(1, transitions))) bytes per transition)")
         print("rows: " + stats.rows.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
@@ -101,8 +110,9 @@ struct Benchmark {
         let reader = try HistoryStore(path: path, readOnly: true)
         let year = (t0, end)
         let status = try time("status()", repeat: 5) { () throws(StoreError) in try reader.status() }
-        print("   → \(status.counts.guests) guests, \(status.findings.count) active findings, "
-              + "\(status.counts.violating) violating")
+        print(
+            "   → \(status.counts.guests) guests, \(status.findings.count) active findings, "
+                + "\(status.counts.violating) violating")
         let one = try time("history(guest: vm-0500, one year)", repeat: 5) { () throws(StoreError) in
             try reader.history(HistoryFilter(guest: "vm-0500", since: year.0, until: year.1))
         }
@@ -117,7 +127,8 @@ struct Benchmark {
             }
             print("   → \(all.count) events")
         }
-        let rule = try time("history(rule: unjustified-immunity, one year, limit 1000)", repeat: 5) { () throws(StoreError) in
+        let rule = try time("history(rule: unjustified-immunity, one year, limit 1000)", repeat: 5) {
+            () throws(StoreError) in
             try reader.history(HistoryFilter(rule: .unjustifiedImmunity, since: year.0, until: year.1, limit: 1000))
         }
         print("   → \(rule.count) events")
@@ -128,7 +139,9 @@ struct Benchmark {
         let lifecycles = try time("findingLifecycles(one year)", repeat: 1) { () throws(StoreError) in
             try reader.findingLifecycles(from: year.0, to: year.1)
         }
-        print("   → \(lifecycles.count) finding episodes, \(lifecycles.reduce(0) { $0 + $1.transitions.count }) transitions")
+        print(
+            "   → \(lifecycles.count) finding episodes, \(lifecycles.reduce(0) { $0 + $1.transitions.count }) transitions"
+        )
         let episodes = try time("findingEpisodes(one year)", repeat: 1) { () throws(StoreError) in
             try reader.findingEpisodes(from: year.0, to: year.1)
         }
@@ -151,8 +164,9 @@ struct Benchmark {
         }
         try store.checkpoint()
         let after = try store.statistics()
-        print("   → \(pruned) finding episodes removed; \(after.rows["transition"] ?? 0) transitions left; "
-              + "file \(mib(after.bytes)) (pages are reused, not returned)")
+        print(
+            "   → \(pruned) finding episodes removed; \(after.rows["transition"] ?? 0) transitions left; "
+                + "file \(mib(after.bytes)) (pages are reused, not returned)")
     }
 
     private func time<T>(_ label: String, repeat n: Int, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {

@@ -18,17 +18,25 @@ enum Helpers {
                 for j in 0..<batch {
                     let path = "/etc/libvirt/qemu/g\(i)-\(j).xml"
                     let identity = GuestIdentity(source: .libvirt, uuid: nil, path: path)
-                    let finding = Finding(subject: identity.description, rule: .reservedBits, severity: .warning,
-                                          bits: CapabilitySet(rawValue: 1 << 40), message: "reserved bit 40")
-                    verdicts.append(GuestVerdict(identity: identity, source: .libvirt, path: path, name: "g\(i)-\(j)",
-                                                 uuid: nil, status: .compliant,
-                                                 advertised: AdvertisedValue(value: CapabilitySet(rawValue: 1 << 40),
-                                                                             visible: true),
-                                                 findings: [finding]))
-                    drafts.append(TransitionDraft(kind: .opened, finding: FindingRecord(
-                        findingID: finding.id, subject: identity.description, rule: .reservedBits, severity: .warning,
-                        bits: finding.bits, state: .open, message: finding.message, guestName: "g\(i)-\(j)",
-                        source: .libvirt, configPath: path)))
+                    let finding = Finding(
+                        subject: identity.description, rule: .reservedBits, severity: .warning,
+                        bits: CapabilitySet(rawValue: 1 << 40), message: "reserved bit 40")
+                    verdicts.append(
+                        GuestVerdict(
+                            identity: identity, source: .libvirt, path: path, name: "g\(i)-\(j)",
+                            uuid: nil, status: .compliant,
+                            advertised: AdvertisedValue(
+                                value: CapabilitySet(rawValue: 1 << 40),
+                                visible: true),
+                            findings: [finding]))
+                    drafts.append(
+                        TransitionDraft(
+                            kind: .opened,
+                            finding: FindingRecord(
+                                findingID: finding.id, subject: identity.description, rule: .reservedBits,
+                                severity: .warning,
+                                bits: finding.bits, state: .open, message: finding.message, guestName: "g\(i)-\(j)",
+                                source: .libvirt, configPath: path)))
                 }
                 _ = try store.commit(AuditCommit(at: at, hostSnapshotID: host, verdicts: verdicts, transitions: drafts))
                 FileHandle.standardOutput.write(Data("committed \(i)\n".utf8))

@@ -29,11 +29,14 @@ struct Simulation {
         let value: UInt64 = 0x0000_0000_0c0a_e0eb ^ UInt64(epoch % 4) << 2
         return HostSnapshot(
             hostname: "kvm-host-01", machineID: "0123456789abcdef0123456789abcdef", kernel: "6.1.0-\(18 + epoch)-amd64",
-            cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 106, stepping: 6,
-                             microcode: String(format: "0x%x", 0x0d0003a5 + epoch), modelName: "Intel Xeon",
-                             flags: ["arch_capabilities", "rtm"]),
+            cpu: CPUIdentity(
+                vendor: "GenuineIntel", family: 6, model: 106, stepping: 6,
+                microcode: String(format: "0x%x", 0x0d00_03a5 + epoch), modelName: "Intel Xeon",
+                flags: ["arch_capabilities", "rtm"]),
             msr: (0..<4).map { MSRReading(cpu: $0, status: .ok, value: value) },
-            vulnerabilities: ["mds": "Not affected", "retbleed": epoch % 2 == 0 ? "Not affected" : "Mitigation: Enhanced IBRS"])
+            vulnerabilities: [
+                "mds": "Not affected", "retbleed": epoch % 2 == 0 ? "Not affected" : "Mitigation: Enhanced IBRS",
+            ])
     }
 
     /// Which guests change this hour: edits and waiver changes.
@@ -76,32 +79,42 @@ struct Simulation {
         let subject = identity.description
         let claimed = immunity[g.variant % immunity.count]
         let missed = immunity[(g.variant + epoch) % immunity.count]
-        let origin = ConfigOrigin("<feature policy='force' name='\(ArchCapCatalog.bit(claimed).name)'/>", line: 20 + g.variant % 7)
+        let origin = ConfigOrigin(
+            "<feature policy='force' name='\(ArchCapCatalog.bit(claimed).name)'/>", line: 20 + g.variant % 7)
         let value = CapabilitySet(bits: [claimed])
         var findings = [
-            Finding(subject: subject, rule: .unjustifiedImmunity, severity: .critical, bits: CapabilitySet(bits: [claimed]),
-                    message: "the guest is told \(ArchCapCatalog.bit(claimed).name) but the host is affected",
-                    state: g.waived ? .waived : .open, origins: [origin]),
-            Finding(subject: subject, rule: .missedImmunity, severity: .info, bits: CapabilitySet(bits: [missed]),
-                    message: "the guest mitigates what it need not"),
+            Finding(
+                subject: subject, rule: .unjustifiedImmunity, severity: .critical, bits: CapabilitySet(bits: [claimed]),
+                message: "the guest is told \(ArchCapCatalog.bit(claimed).name) but the host is affected",
+                state: g.waived ? .waived : .open, origins: [origin]),
+            Finding(
+                subject: subject, rule: .missedImmunity, severity: .info, bits: CapabilitySet(bits: [missed]),
+                message: "the guest mitigates what it need not"),
         ]
         if g.variant % 3 == 0 {
-            findings.append(Finding(subject: subject, rule: .hiddenDisclosure, severity: .error,
-                                    bits: try! CapabilitySet(names: ["rrsba"]), message: "rrsba is not told"))
+            findings.append(
+                Finding(
+                    subject: subject, rule: .hiddenDisclosure, severity: .error,
+                    bits: try! CapabilitySet(names: ["rrsba"]), message: "rrsba is not told"))
         }
         if g.variant % 5 == 1 {
-            findings.append(Finding(subject: subject, rule: .reservedBits, severity: .warning,
-                                    bits: CapabilitySet(bits: [reserved[g.variant % reserved.count]]),
-                                    message: "a reserved bit is set"))
+            findings.append(
+                Finding(
+                    subject: subject, rule: .reservedBits, severity: .warning,
+                    bits: CapabilitySet(bits: [reserved[g.variant % reserved.count]]),
+                    message: "a reserved bit is set"))
         }
-        let config = GuestConfig(source: .libvirt, path: path, name: name, uuid: uuid,
-                                 cpu: GuestCPUConfig(base: .model(name: "Cascadelake-Server"),
-                                                     baseOrigin: ConfigOrigin("<model>Cascadelake-Server</model>", line: 18)),
-                                 contentHash: SHA256.hex(of: "\(name) variant \(g.variant)"))
-        return GuestVerdict(identity: identity, source: .libvirt, path: path, name: name, uuid: uuid,
-                            status: GuestStatus.of(findings),
-                            advertised: AdvertisedValue(value: value, visible: true, provenance: [claimed: origin]),
-                            findings: findings, config: config)
+        let config = GuestConfig(
+            source: .libvirt, path: path, name: name, uuid: uuid,
+            cpu: GuestCPUConfig(
+                base: .model(name: "Cascadelake-Server"),
+                baseOrigin: ConfigOrigin("<model>Cascadelake-Server</model>", line: 18)),
+            contentHash: SHA256.hex(of: "\(name) variant \(g.variant)"))
+        return GuestVerdict(
+            identity: identity, source: .libvirt, path: path, name: name, uuid: uuid,
+            status: GuestStatus.of(findings),
+            advertised: AdvertisedValue(value: value, visible: true, provenance: [claimed: origin]),
+            findings: findings, config: config)
     }
 }
 

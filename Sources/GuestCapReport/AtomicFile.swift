@@ -23,8 +23,10 @@ public enum AtomicFile {
     /// such as the daemon's textfile) neither the file nor the directory is fsynced: readers
     /// still never see part of it, but a power loss may leave the previous version.
     /// - Throws: ``ExportError/write(path:step:errno:)`` naming the file and the step that failed.
-    public static func write(_ data: some DataProtocol, to path: String, mode: mode_t,
-                             sync: Bool = true) throws(ExportError) {
+    public static func write(
+        _ data: some DataProtocol, to path: String, mode: mode_t,
+        sync: Bool = true
+    ) throws(ExportError) {
         let bytes = Array(data)
         do {
             try write(to: path, mode: mode, sync: sync) { chunk in try chunk(bytes) }
@@ -39,8 +41,10 @@ public enum AtomicFile {
     /// chunks as it likes (for outputs too large to build in memory first).
     /// - Throws: ``ExportError/write(path:step:errno:)``, or what `body` throws (the file is then
     ///   left as it was).
-    public static func write(to path: String, mode: mode_t, sync: Bool = true,
-                             _ body: ((_ chunk: [UInt8]) throws -> Void) throws -> Void) throws {
+    public static func write(
+        to path: String, mode: mode_t, sync: Bool = true,
+        _ body: ((_ chunk: [UInt8]) throws -> Void) throws -> Void
+    ) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"

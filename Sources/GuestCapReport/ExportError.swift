@@ -32,12 +32,15 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .write(path, step, code):
             return "\(path): could not write the file (\(step): \(String(cString: strerror(code))))"
         case let .folder(path, code):
-            return code == ENOENT ? "the folder \(path) does not exist: create it first, or choose another"
+            return code == ENOENT
+                ? "the folder \(path) does not exist: create it first, or choose another"
                 : "cannot write into the folder \(path): \(String(cString: strerror(code)))"
         case let .badDate(option, value):
-            return "\(option) '\(value)' is not a date: use RFC 3339 (2026-11-25T06:00:00Z) or a date (2026-11-25, midnight UTC)"
+            return
+                "\(option) '\(value)' is not a date: use RFC 3339 (2026-11-25T06:00:00Z) or a date (2026-11-25, midnight UTC)"
         case let .emptyPeriod(from, to):
-            return "the period is empty: --since \(ReportCoding.formatDate(from)) is not before --until \(ReportCoding.formatDate(to))"
+            return
+                "the period is empty: --since \(ReportCoding.formatDate(from)) is not before --until \(ReportCoding.formatDate(to))"
         case let .unreadableReport(path, reason):
             return "\(path): not a readable guestcap.report/v1 document (\(reason))"
         case let .policy(path, reason):
@@ -47,7 +50,8 @@ public enum ExportError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .historyUnavailable(path, reason):
             return "\(path): cannot read the history database (\(reason))"
         case let .noHistory(period):
-            return "the history database has no host snapshot up to \(ReportCoding.formatDate(period.to)): has guestcap.service run an audit yet?"
+            return
+                "the history database has no host snapshot up to \(ReportCoding.formatDate(period.to)): has guestcap.service run an audit yet?"
         }
     }
 }

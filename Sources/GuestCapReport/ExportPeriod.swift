@@ -22,7 +22,8 @@ public struct ExportPeriod: Sendable, Equatable {
     /// - Throws: ``ExportError/badDate(option:value:)`` or ``ExportError/emptyPeriod(from:to:)``.
     public static func parse(since: String?, until: String?, now: Date) throws(ExportError) -> ExportPeriod {
         let to = try until.map { v throws(ExportError) in try date(v, option: "--until") } ?? now
-        let from = try since.map { v throws(ExportError) in try date(v, option: "--since") }
+        let from =
+            try since.map { v throws(ExportError) in try date(v, option: "--since") }
             ?? to.addingTimeInterval(-defaultLength)
         return try ExportPeriod(from: from, to: to)
     }

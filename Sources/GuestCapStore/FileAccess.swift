@@ -20,11 +20,13 @@ enum FileAccess {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty, access(folder, F_OK) != 0 {
             do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
             } catch {
-                throw failure(path: path, operation: "create the folder of", errno: errno,
-                              detail: "cannot create \(folder)")
+                throw failure(
+                    path: path, operation: "create the folder of", errno: errno,
+                    detail: "cannot create \(folder)")
             }
         }
         if isFolder(path) { throw StoreError(kind: .folder, path: path, operation: "open", detail: "a folder") }
@@ -94,13 +96,14 @@ enum FileAccess {
 
     /// An error for a failed system call on the database's files.
     static func failure(path: String, operation: String, errno e: Int32, detail: String) -> StoreError {
-        let kind: StoreError.Kind = switch e {
-        case EACCES, EPERM: .permission
-        case EROFS: .readOnly
-        case ENOSPC, EDQUOT: .diskFull
-        case ENOENT: .missing
-        default: .other
-        }
+        let kind: StoreError.Kind =
+            switch e {
+            case EACCES, EPERM: .permission
+            case EROFS: .readOnly
+            case ENOSPC, EDQUOT: .diskFull
+            case ENOENT: .missing
+            default: .other
+            }
         return StoreError(kind: kind, path: path, operation: operation, detail: detail)
     }
 }

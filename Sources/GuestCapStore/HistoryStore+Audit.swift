@@ -37,35 +37,43 @@ extension HistoryStore {
                 let subject = draft.finding.subject
                 var guestID = guestIDs[subject]
                 if guestID == nil, !subject.hasPrefix("host:") {
-                    guestID = try Int64.fetchOne(db, sql: "SELECT id FROM guest WHERE identity = ?", arguments: [subject])
+                    guestID = try Int64.fetchOne(
+                        db, sql: "SELECT id FROM guest WHERE identity = ?", arguments: [subject])
                     guestIDs[subject] = guestID
                 }
                 var versionID: Int64?
                 if let guestID {
                     versionID = versionIDs[guestID]
                     if versionID == nil {
-                        versionID = try Int64.fetchOne(db, sql: """
-                            SELECT id FROM config_version WHERE guest_id = ? ORDER BY began_at DESC, id DESC LIMIT 1
-                            """, arguments: [guestID])
+                        versionID = try Int64.fetchOne(
+                            db,
+                            sql: """
+                                SELECT id FROM config_version WHERE guest_id = ? ORDER BY began_at DESC, id DESC LIMIT 1
+                                """, arguments: [guestID])
                         versionIDs[guestID] = versionID
                     }
                 }
                 guard let finding = try Self.apply(db, draft, guestID: guestID, at: at) else { continue }
                 var row = TransitionRow(
                     seq: nil, id: UUID().uuidString.lowercased(), at: at, kind: draft.kind.rawValue,
-                    findingRow: finding.id!, hostSnapshotID: audit.hostSnapshotID, configVersionID: versionID, sent: false)
+                    findingRow: finding.id!, hostSnapshotID: audit.hostSnapshotID, configVersionID: versionID,
+                    sent: false)
                 try row.insert(db)
-                var record = draft.finding   // as given: no need to decode what was just written
+                var record = draft.finding  // as given: no need to decode what was just written
                 record.state = FindingState(rawValue: finding.state) ?? record.state
-                out.append(TransitionRecord(id: row.id, at: at, kind: draft.kind, finding: record,
-                                            hostSnapshotID: row.hostSnapshotID, configVersionID: versionID, sent: false))
+                out.append(
+                    TransitionRecord(
+                        id: row.id, at: at, kind: draft.kind, finding: record,
+                        hostSnapshotID: row.hostSnapshotID, configVersionID: versionID, sent: false))
             }
             if let note = audit.hostTransition {
-                try db.execute(sql: "UPDATE host_snapshot SET change_note = ? WHERE id = ? AND change_note IS NOT ?",
-                               arguments: [note, audit.hostSnapshotID, note])
+                try db.execute(
+                    sql: "UPDATE host_snapshot SET change_note = ? WHERE id = ? AND change_note IS NOT ?",
+                    arguments: [note, audit.hostSnapshotID, note])
             }
             if let run = audit.runID {
-                try db.execute(sql: "UPDATE run SET last_audit_at = max(?, started_at) WHERE id = ?", arguments: [at.stored, run])
+                try db.execute(
+                    sql: "UPDATE run SET last_audit_at = max(?, started_at) WHERE id = ?", arguments: [at.stored, run])
             }
             return out
         }
@@ -75,7 +83,8 @@ extension HistoryStore {
     /// - Throws: ``StoreError``.
     public func unsentTransitions(limit: Int = 1000) throws(StoreError) -> [TransitionRecord] {
         try read { db in
-            let rows = try TransitionRow.filter(sql: "sent = 0").order(TransitionRow.Columns.seq).limit(limit).fetchAll(db)
+            let rows = try TransitionRow.filter(sql: "sent = 0").order(TransitionRow.Columns.seq).limit(limit).fetchAll(
+                db)
             return try Self.transitionRecords(db, rows)
         }
     }
@@ -99,9 +108,11 @@ extension HistoryStore {
                 let chunk = Array(ids[start..<min(start + 500, ids.count)])
                 let marks = databaseQuestionMarks(count: chunk.count)
                 let args = StatementArguments(chunk)
-                try db.execute(sql: "UPDATE \"transition\" SET sent = 1 WHERE sent = 0 AND id IN (\(marks))", arguments: args)
-                try db.execute(sql: "UPDATE host_snapshot SET sent = 1 WHERE sent = 0 AND change_id IN (\(marks))",
-                               arguments: args)
+                try db.execute(
+                    sql: "UPDATE \"transition\" SET sent = 1 WHERE sent = 0 AND id IN (\(marks))", arguments: args)
+                try db.execute(
+                    sql: "UPDATE host_snapshot SET sent = 1 WHERE sent = 0 AND change_id IN (\(marks))",
+                    arguments: args)
             }
         }
     }
@@ -121,8 +132,9 @@ extension HistoryStore {
         let uuid = v.uuid.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         let lookup = try db.cachedStatement(sql: "SELECT \(GuestRow.columnsSQL) FROM guest WHERE identity = ?")
         guard var row = try GuestRow.fetchOne(lookup, arguments: [identity]) else {
-            var row = GuestRow(id: nil, identity: identity, source: v.source.rawValue, uuid: uuid, path: v.path,
-                               name: v.name, status: status, error: v.error, firstSeenAt: at, goneAt: nil)
+            var row = GuestRow(
+                id: nil, identity: identity, source: v.source.rawValue, uuid: uuid, path: v.path,
+                name: v.name, status: status, error: v.error, firstSeenAt: at, goneAt: nil)
             try row.insert(db)
             return row.id!
         }
@@ -141,11 +153,12 @@ extension HistoryStore {
     /// - Returns: the version in force, or nil when the guest has none (never read).
     static func upsertVersion(_ db: Database, guestID: Int64, _ draft: ConfigVersionDraft?, at: Date) throws -> Int64? {
         let current = try ConfigVersionRow.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT \(ConfigVersionRow.columnsSQL) FROM config_version WHERE guest_id = ? AND ended_at IS NULL
-                """),
+            db.cachedStatement(
+                sql: """
+                    SELECT \(ConfigVersionRow.columnsSQL) FROM config_version WHERE guest_id = ? AND ended_at IS NULL
+                    """),
             arguments: [guestID])
-        guard let draft else { return current?.id }   // unreadable now: the last good version stays
+        guard let draft else { return current?.id }  // unreadable now: the last good version stays
         var new = draft.row(guestID: guestID, beganAt: at)
         if var current {
             if current.sameConfiguration(as: new) { return current.id }
@@ -163,23 +176,28 @@ extension HistoryStore {
         else { return }
         let gone = max(at, row.firstSeenAt)
         try row.updateChanges(db) { $0.goneAt = gone }
-        try db.execute(sql: """
-            UPDATE config_version SET ended_at = max(?, began_at) WHERE guest_id = ? AND ended_at IS NULL
-            """, arguments: [gone.stored, row.id!])
+        try db.execute(
+            sql: """
+                UPDATE config_version SET ended_at = max(?, began_at) WHERE guest_id = ? AND ended_at IS NULL
+                """, arguments: [gone.stored, row.id!])
     }
 
     /// Applies a transition to the finding's active episode (or starts one); nil when there is nothing to resolve.
     static func apply(_ db: Database, _ draft: TransitionDraft, guestID: Int64?, at: Date) throws -> FindingRow? {
         let r = draft.finding
         let active = try FindingRow.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT \(FindingRow.columnsSQL) FROM finding WHERE finding_id = ? AND state <> 'resolved'
-                """),
+            db.cachedStatement(
+                sql: """
+                    SELECT \(FindingRow.columnsSQL) FROM finding WHERE finding_id = ? AND state <> 'resolved'
+                    """),
             arguments: [r.findingID])
-        guard var row = active ?? {
-            guard draft.kind != .resolved else { return nil }
-            return FindingRow(r, guestID: guestID, openedAt: at)
-        }() else { return nil }
+        guard
+            var row = active
+                ?? {
+                    guard draft.kind != .resolved else { return nil }
+                    return FindingRow(r, guestID: guestID, openedAt: at)
+                }()
+        else { return nil }
         let old = row
         row.update(from: r)
         if row.guestID == nil { row.guestID = guestID }
@@ -211,13 +229,15 @@ extension HistoryStore {
     static func transitionRecord(_ t: TransitionRow, _ finding: FindingRecord) -> TransitionRecord {
         let kind = TransitionKind(rawValue: t.kind) ?? .opened
         var record = finding
-        record.state = switch kind {
-        case .opened, .waiverExpired: .open
-        case .waived: .waived
-        case .resolved: .resolved
-        }
-        return TransitionRecord(id: t.id, at: t.at, kind: kind, finding: record, hostSnapshotID: t.hostSnapshotID,
-                                configVersionID: t.configVersionID, sent: t.sent)
+        record.state =
+            switch kind {
+            case .opened, .waiverExpired: .open
+            case .waived: .waived
+            case .resolved: .resolved
+            }
+        return TransitionRecord(
+            id: t.id, at: t.at, kind: kind, finding: record, hostSnapshotID: t.hostSnapshotID,
+            configVersionID: t.configVersionID, sent: t.sent)
     }
 
     /// Records for transition rows, fetching their findings.
@@ -243,26 +263,35 @@ extension HistoryStore {
     static func presentGuests(_ db: Database) throws -> [StoredGuest] {
         let rows = try GuestRow.filter(GuestRow.Columns.goneAt == nil).order(GuestRow.Columns.id).fetchAll(db)
         var versions: [Int64: ConfigVersionRow] = [:]
-        for v in try ConfigVersionRow.filter(sql: """
-            ended_at IS NULL AND guest_id IN (SELECT id FROM guest WHERE gone_at IS NULL)
-            """).fetchAll(db) {
+        for v in try ConfigVersionRow.filter(
+            sql: """
+                ended_at IS NULL AND guest_id IN (SELECT id FROM guest WHERE gone_at IS NULL)
+                """
+        ).fetchAll(db) {
             versions[v.guestID] = v
         }
         let active = try activeStates(db)
         return rows.map { row in
-            storedGuest(row, versions: versions[row.id!].map { [storedVersion($0)] } ?? [],
-                        status: status(of: row, active: active[row.id!] ?? []), worst: nil)
+            storedGuest(
+                row, versions: versions[row.id!].map { [storedVersion($0)] } ?? [],
+                status: status(of: row, active: active[row.id!] ?? []), worst: nil)
         }
     }
 
     /// (severity, state) of every active finding, by guest row.
     static func activeStates(_ db: Database) throws -> [Int64: [(Severity, FindingState)]] {
         var out: [Int64: [(Severity, FindingState)]] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT guest_id, severity, state FROM finding WHERE state <> 'resolved' AND guest_id IS NOT NULL
-            """) {
-            let id: Int64 = row[0], severity: String = row[1], state: String = row[2]
-            out[id, default: []].append((Severity(rawValue: severity) ?? .warning, FindingState(rawValue: state) ?? .open))
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT guest_id, severity, state FROM finding WHERE state <> 'resolved' AND guest_id IS NOT NULL
+                """)
+        {
+            let id: Int64 = row[0]
+            let severity: String = row[1]
+            let state: String = row[2]
+            out[id, default: []].append(
+                (Severity(rawValue: severity) ?? .warning, FindingState(rawValue: state) ?? .open))
         }
         return out
     }
@@ -276,16 +305,20 @@ extension HistoryStore {
         return .compliant
     }
 
-    static func storedGuest(_ row: GuestRow, versions: [StoredConfigVersion], status: GuestStatus,
-                            worst: GuestStatus?) -> StoredGuest {
+    static func storedGuest(
+        _ row: GuestRow, versions: [StoredConfigVersion], status: GuestStatus,
+        worst: GuestStatus?
+    ) -> StoredGuest {
         let source = GuestSource(rawValue: row.source) ?? .libvirt
         let prefix = "\(row.source):uuid:"
-        let identity = row.identity.hasPrefix(prefix)
+        let identity =
+            row.identity.hasPrefix(prefix)
             ? GuestIdentity(source: source, uuid: String(row.identity.dropFirst(prefix.count)), path: row.path)
             : GuestIdentity(source: source, path: String(row.identity.dropFirst("\(row.source):path:".count)))
-        return StoredGuest(id: row.id!, identity: identity, source: source, uuid: row.uuid, path: row.path,
-                           name: row.name, status: status, error: row.error, firstSeen: row.firstSeenAt,
-                           goneAt: row.goneAt, configVersions: versions, worstStatus: worst)
+        return StoredGuest(
+            id: row.id!, identity: identity, source: source, uuid: row.uuid, path: row.path,
+            name: row.name, status: status, error: row.error, firstSeen: row.firstSeenAt,
+            goneAt: row.goneAt, configVersions: versions, worstStatus: worst)
     }
 
     static func storedVersion(_ v: ConfigVersionRow) -> StoredConfigVersion {
@@ -296,14 +329,15 @@ extension HistoryStore {
     /// The same, decoding `provenance` through `cache` (a guest's versions repeat a few texts).
     static func storedVersion(_ v: ConfigVersionRow, provenances cache: inout ProvenanceCache) -> StoredConfigVersion {
         let provenance = cache.decode(v.provenance)
-        return StoredConfigVersion(id: v.id!, began: v.beganAt, ended: v.endedAt, path: v.path, name: v.name,
-                                   contentHash: v.contentSHA256, advertised: v.advertised.flatMap(CapabilitySet.parse(hex:)),
-                                   visible: v.visible, provenance: provenance,
-                                   requested: v.requested.flatMap(CapabilitySet.parse(hex:)),
-                                   requestedVisible: v.requestedVisible,
-                                   requestedProvenance: v.requestedProvenance.map { cache.decode($0) },
-                                   dropped: v.dropped.flatMap(CapabilitySet.parse(hex:)),
-                                   vmm: v.vmm.flatMap(GuestVMM.init(rawValue:)))
+        return StoredConfigVersion(
+            id: v.id!, began: v.beganAt, ended: v.endedAt, path: v.path, name: v.name,
+            contentHash: v.contentSHA256, advertised: v.advertised.flatMap(CapabilitySet.parse(hex:)),
+            visible: v.visible, provenance: provenance,
+            requested: v.requested.flatMap(CapabilitySet.parse(hex:)),
+            requestedVisible: v.requestedVisible,
+            requestedProvenance: v.requestedProvenance.map { cache.decode($0) },
+            dropped: v.dropped.flatMap(CapabilitySet.parse(hex:)),
+            vmm: v.vmm.flatMap(GuestVMM.init(rawValue:)))
     }
 }
 
@@ -351,9 +385,10 @@ struct ConfigVersionDraft: Sendable {
     }
 
     func row(guestID: Int64, beganAt: Date) -> ConfigVersionRow {
-        ConfigVersionRow(id: nil, guestID: guestID, beganAt: beganAt, endedAt: nil, path: path, name: name,
-                         contentSHA256: contentSHA256, advertised: advertised, visible: visible, provenance: provenance,
-                         requested: requested, requestedVisible: requestedVisible,
-                         requestedProvenance: requestedProvenance, dropped: dropped, vmm: vmm)
+        ConfigVersionRow(
+            id: nil, guestID: guestID, beganAt: beganAt, endedAt: nil, path: path, name: name,
+            contentSHA256: contentSHA256, advertised: advertised, visible: visible, provenance: provenance,
+            requested: requested, requestedVisible: requestedVisible,
+            requestedProvenance: requestedProvenance, dropped: dropped, vmm: vmm)
     }
 }

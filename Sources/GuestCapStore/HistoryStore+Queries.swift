@@ -12,14 +12,19 @@ extension HistoryStore {
             var guests = try Self.presentGuests(db)
             guests.sort { ($0.status, $0.displayName, $0.id) < ($1.status, $1.displayName, $1.id) }
             let rows = try FindingRow.filter(sql: "state <> 'resolved'").fetchAll(db)
-            var findings = rows.map { ActiveFinding(record: $0.record, openedAt: $0.openedAt, waivedAt: $0.waivedAt,
-                                                    guestID: $0.guestID) }
+            var findings = rows.map {
+                ActiveFinding(
+                    record: $0.record, openedAt: $0.openedAt, waivedAt: $0.waivedAt,
+                    guestID: $0.guestID)
+            }
             findings.sort(by: Self.worseFirst)
             let run = try RunRow.order(RunRow.Columns.id.desc).fetchOne(db).map {
-                DaemonRun(id: $0.id!, pid: $0.pid, version: $0.version, started: $0.startedAt, ended: $0.endedAt,
-                          lastAudit: $0.lastAuditAt)
+                DaemonRun(
+                    id: $0.id!, pid: $0.pid, version: $0.version, started: $0.startedAt, ended: $0.endedAt,
+                    lastAudit: $0.lastAuditAt)
             }
-            let lastAudit = try DatabaseValue.fetchOne(db, sql: "SELECT max(last_audit_at) FROM run").flatMap(StoreTime.date)
+            let lastAudit = try DatabaseValue.fetchOne(db, sql: "SELECT max(last_audit_at) FROM run").flatMap(
+                StoreTime.date)
             var counts = StoreStatus.Counts()
             counts.guests = guests.count
             for g in guests {
@@ -32,8 +37,9 @@ extension HistoryStore {
             }
             counts.openFindings = findings.count { $0.record.state == .open }
             counts.waivedFindings = findings.count { $0.record.state == .waived }
-            return StoreStatus(host: host, guests: guests, findings: findings, lastAudit: lastAudit, run: run,
-                               counts: counts)
+            return StoreStatus(
+                host: host, guests: guests, findings: findings, lastAudit: lastAudit, run: run,
+                counts: counts)
         }
     }
 
@@ -41,8 +47,10 @@ extension HistoryStore {
     static func worseFirst(_ a: ActiveFinding, _ b: ActiveFinding) -> Bool {
         func key(_ f: ActiveFinding) -> (Int, Int, String, Int, String) {
             let r = f.record
-            return (r.severity.priority, r.state == .open ? 0 : 1, r.guestName ?? r.configPath ?? r.subject,
-                    Rule.allCases.firstIndex(of: r.rule) ?? 0, r.findingID)
+            return (
+                r.severity.priority, r.state == .open ? 0 : 1, r.guestName ?? r.configPath ?? r.subject,
+                Rule.allCases.firstIndex(of: r.rule) ?? 0, r.findingID
+            )
         }
         return key(a) < key(b)
     }
@@ -77,8 +85,14 @@ extension HistoryStore {
                 }
                 conditions.append("finding_row IN (SELECT id FROM finding WHERE \(inner.joined(separator: " AND ")))")
             }
-            if let since = filter.since { conditions.append("at >= ?"); args.append(since.stored) }
-            if let until = filter.until { conditions.append("at < ?"); args.append(until.stored) }
+            if let since = filter.since {
+                conditions.append("at >= ?")
+                args.append(since.stored)
+            }
+            if let until = filter.until {
+                conditions.append("at < ?")
+                args.append(until.stored)
+            }
             var sql = "SELECT \(TransitionRow.columnsSQL) FROM \"transition\""
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             if let limit = filter.limit {
@@ -88,21 +102,30 @@ extension HistoryStore {
             }
             let rows = try TransitionRow.fetchAll(db, sql: sql, arguments: StatementArguments(args))
             var events = try Self.transitionRecords(db, rows).map { t in
-                HistoryEvent(at: t.at, kind: HistoryEvent.Kind(rawValue: t.kind.rawValue) ?? .opened, id: t.id,
-                             finding: t.finding, hostSnapshotID: t.hostSnapshotID, configVersionID: t.configVersionID,
-                             hostChange: nil)
+                HistoryEvent(
+                    at: t.at, kind: HistoryEvent.Kind(rawValue: t.kind.rawValue) ?? .opened, id: t.id,
+                    finding: t.finding, hostSnapshotID: t.hostSnapshotID, configVersionID: t.configVersionID,
+                    hostChange: nil)
             }
             if filter.includeHostChanges ?? (filter.rule == nil) {
                 var hostSQL = "SELECT * FROM host_snapshot WHERE 1"
                 var hostArgs: [any DatabaseValueConvertible] = []
-                if let since = filter.since { hostSQL += " AND began_at >= ?"; hostArgs.append(since.stored) }
-                if let until = filter.until { hostSQL += " AND began_at < ?"; hostArgs.append(until.stored) }
+                if let since = filter.since {
+                    hostSQL += " AND began_at >= ?"
+                    hostArgs.append(since.stored)
+                }
+                if let until = filter.until {
+                    hostSQL += " AND began_at < ?"
+                    hostArgs.append(until.stored)
+                }
                 hostSQL += " ORDER BY began_at DESC, id DESC"
                 if let limit = filter.limit { hostSQL += " LIMIT \(max(0, limit))" }
                 for row in try HostSnapshotRow.fetchAll(db, sql: hostSQL, arguments: StatementArguments(hostArgs)) {
                     let change = try Self.hostChange(db, row)
-                    events.append(HistoryEvent(at: row.beganAt, kind: .hostChanged, id: row.changeID, finding: nil,
-                                               hostSnapshotID: row.id!, configVersionID: nil, hostChange: change))
+                    events.append(
+                        HistoryEvent(
+                            at: row.beganAt, kind: .hostChanged, id: row.changeID, finding: nil,
+                            hostSnapshotID: row.id!, configVersionID: nil, hostChange: change))
                 }
             }
             // Host changes sort before the transitions they caused (same instant).
@@ -115,11 +138,14 @@ extension HistoryStore {
     /// Guest rows whose name, UUID, identity or path is `text` (or matches the glob).
     static func matchGuests(_ db: Database, _ text: String, pattern: Glob?) throws -> [Int64] {
         guard let pattern else {
-            return try Int64.fetchAll(db, sql: """
-                SELECT id FROM guest WHERE name = ?1 OR uuid = lower(?1) OR identity = ?1 OR path = ?1 ORDER BY id
-                """, arguments: [text])
+            return try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM guest WHERE name = ?1 OR uuid = lower(?1) OR identity = ?1 OR path = ?1 ORDER BY id
+                    """, arguments: [text])
         }
-        return try Row.fetchAll(db, sql: "SELECT id, name, uuid, identity, path FROM guest ORDER BY id").compactMap { row in
+        return try Row.fetchAll(db, sql: "SELECT id, name, uuid, identity, path FROM guest ORDER BY id").compactMap {
+            row in
             let fields: [String?] = [row[1], row[2], row[3], row[4]]
             return fields.contains { $0.map(pattern.matches) ?? false } ? row[0] as Int64 : nil
         }
@@ -127,14 +153,17 @@ extension HistoryStore {
 
     /// A host state as a change from the one before it.
     static func hostChange(_ db: Database, _ row: HostSnapshotRow) throws -> HostChange {
-        let previousRow = try HostSnapshotRow.fetchOne(db, sql: """
-            SELECT * FROM host_snapshot WHERE (began_at, id) < (?, ?) ORDER BY began_at DESC, id DESC LIMIT 1
-            """, arguments: [row.beganAt.stored, row.id!])
+        let previousRow = try HostSnapshotRow.fetchOne(
+            db,
+            sql: """
+                SELECT * FROM host_snapshot WHERE (began_at, id) < (?, ?) ORDER BY began_at DESC, id DESC LIMIT 1
+                """, arguments: [row.beganAt.stored, row.id!])
         let current = storedHost(row)
         let previous = previousRow.map(storedHost)
-        return HostChange(id: row.changeID, at: row.beganAt, previous: previous, current: current,
-                          changes: previous.map { differences($0, current) } ?? ["first state seen"],
-                          note: row.changeNote)
+        return HostChange(
+            id: row.changeID, at: row.beganAt, previous: previous, current: current,
+            changes: previous.map { differences($0, current) } ?? ["first state seen"],
+            note: row.changeNote)
     }
 
     /// One line per fact that differs between two host states.
@@ -166,21 +195,25 @@ extension HistoryStore {
     /// - Throws: ``StoreError``.
     public func prune(resolvedBefore cutoff: Date) throws(StoreError) -> Int {
         try write("prune") { db in
-            try db.execute(sql: "DELETE FROM finding WHERE state = 'resolved' AND resolved_at < ?", arguments: [cutoff.stored])
+            try db.execute(
+                sql: "DELETE FROM finding WHERE state = 'resolved' AND resolved_at < ?", arguments: [cutoff.stored])
             let findings = db.changesCount
-            try db.execute(sql: """
-                DELETE FROM config_version WHERE ended_at < ?
-                  AND NOT EXISTS (SELECT 1 FROM "transition" t WHERE t.config_version_id = config_version.id)
-                """, arguments: [cutoff.stored])
-            try db.execute(sql: """
-                DELETE FROM guest WHERE gone_at < ?
-                  AND NOT EXISTS (SELECT 1 FROM finding f WHERE f.guest_id = guest.id)
-                  AND NOT EXISTS (SELECT 1 FROM config_version v WHERE v.guest_id = guest.id)
-                """, arguments: [cutoff.stored])
-            try db.execute(sql: """
-                DELETE FROM host_snapshot WHERE ended_at < ?
-                  AND NOT EXISTS (SELECT 1 FROM "transition" t WHERE t.host_snapshot_id = host_snapshot.id)
-                """, arguments: [cutoff.stored])
+            try db.execute(
+                sql: """
+                    DELETE FROM config_version WHERE ended_at < ?
+                      AND NOT EXISTS (SELECT 1 FROM "transition" t WHERE t.config_version_id = config_version.id)
+                    """, arguments: [cutoff.stored])
+            try db.execute(
+                sql: """
+                    DELETE FROM guest WHERE gone_at < ?
+                      AND NOT EXISTS (SELECT 1 FROM finding f WHERE f.guest_id = guest.id)
+                      AND NOT EXISTS (SELECT 1 FROM config_version v WHERE v.guest_id = guest.id)
+                    """, arguments: [cutoff.stored])
+            try db.execute(
+                sql: """
+                    DELETE FROM host_snapshot WHERE ended_at < ?
+                      AND NOT EXISTS (SELECT 1 FROM "transition" t WHERE t.host_snapshot_id = host_snapshot.id)
+                    """, arguments: [cutoff.stored])
             try db.execute(sql: "DELETE FROM run WHERE ended_at < ?", arguments: [cutoff.stored])
             return findings
         }

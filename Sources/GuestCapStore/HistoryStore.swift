@@ -32,8 +32,10 @@ public final class HistoryStore: Sendable {
     ///
     /// - Throws: ``StoreError``: permission denied, missing (read-only), not a guestcap
     ///   database, written by a newer guestcap, read-only file system, disk full.
-    public init(path: String = HistoryStore.defaultPath, readOnly: Bool = false,
-                backgroundCheckpoints: Bool = false) throws(StoreError) {
+    public init(
+        path: String = HistoryStore.defaultPath, readOnly: Bool = false,
+        backgroundCheckpoints: Bool = false
+    ) throws(StoreError) {
         self.path = path
         self.readOnly = readOnly
         var checkpointer: BackgroundCheckpointer?
@@ -48,7 +50,8 @@ public final class HistoryStore: Sendable {
             config.readonly = true
             // On a read-only file system SQLite cannot create the WAL's shared memory file; such a
             // database cannot change either, so it is opened as immutable (SQLite built with URIs).
-            let location = FileAccess.isOnReadOnlyFileSystem(path) && access(path + "-shm", F_OK) != 0
+            let location =
+                FileAccess.isOnReadOnlyFileSystem(path) && access(path + "-shm", F_OK) != 0
                 ? "file:" + FileAccess.uriEscaped(path) + "?immutable=1" : path
             do {
                 let queue = try DatabaseQueue(path: location, configuration: config)
@@ -75,7 +78,9 @@ public final class HistoryStore: Sendable {
                 try Schema.migrator.migrate(pool)
                 // A migration can rewrite whole tables (v2 rebuilds finding): hand that WAL space back
                 // rather than keep it as a file the size of the copy.
-                if pending { try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
+                if pending {
+                    try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                }
                 writer = pool
                 if backgroundCheckpoints { checkpointer = try BackgroundCheckpointer(path: path) }
             } catch {
@@ -103,9 +108,11 @@ public final class HistoryStore: Sendable {
 
     /// Refuses files that are SQLite but not guestcap's, and schemas newer than this code.
     private static func checkSchema(_ db: Database, path: String, readOnly: Bool) throws {
-        let tables = try String.fetchAll(db, sql: """
-            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
-            """)
+        let tables = try String.fetchAll(
+            db,
+            sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
+                """)
         if tables.isEmpty && !readOnly { return }
         guard tables.contains("grdb_migrations"), tables.contains("host_snapshot") else {
             let found = tables.isEmpty ? "it has no tables" : "its tables are " + tables.joined(separator: ", ")
@@ -114,11 +121,13 @@ public final class HistoryStore: Sendable {
         let migrator = Schema.migrator
         if try migrator.hasBeenSuperseded(db) {
             let applied = try migrator.appliedIdentifiers(db).sorted().joined(separator: ", ")
-            throw StoreError(kind: .newerSchema, path: path, operation: "open", detail: "applied migrations: \(applied)")
+            throw StoreError(
+                kind: .newerSchema, path: path, operation: "open", detail: "applied migrations: \(applied)")
         }
         if readOnly, try !migrator.hasCompletedMigrations(db) {
             let applied = try migrator.appliedIdentifiers(db).sorted().joined(separator: ", ")
-            throw StoreError(kind: .olderSchema, path: path, operation: "open", detail: "applied migrations: \(applied)")
+            throw StoreError(
+                kind: .olderSchema, path: path, operation: "open", detail: "applied migrations: \(applied)")
         }
     }
 
@@ -127,7 +136,8 @@ public final class HistoryStore: Sendable {
     /// Runs `body` in a write transaction, mapping every failure to a ``StoreError``.
     func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
         if readOnly {
-            throw StoreError(kind: .readOnly, path: path, operation: operation, detail: "the store was opened read-only")
+            throw StoreError(
+                kind: .readOnly, path: path, operation: operation, detail: "the store was opened read-only")
         }
         do {
             let result = try writer.write(body)
@@ -191,7 +201,8 @@ public final class HistoryStore: Sendable {
     }
 
     static func storedHost(_ row: HostSnapshotRow) -> StoredHost {
-        var snapshot = (try? ReportCoding.decoder().decode(HostDocument.self, from: Data(row.document.utf8)))?.snapshot
+        var snapshot =
+            (try? ReportCoding.decoder().decode(HostDocument.self, from: Data(row.document.utf8)))?.snapshot
             ?? HostSnapshot(hostname: row.hostname, machineID: row.machineID, kernel: row.kernel)
         snapshot.since = row.beganAt
         return StoredHost(
@@ -219,7 +230,8 @@ public final class HistoryStore: Sendable {
     /// - Throws: ``StoreError``.
     public func endRun(_ id: Int64, at: Date) throws(StoreError) {
         try write("record the daemon's stop in") { db in
-            try db.execute(sql: "UPDATE run SET ended_at = max(?, started_at) WHERE id = ?", arguments: [at.stored, id])
+            try db.execute(
+                sql: "UPDATE run SET ended_at = max(?, started_at) WHERE id = ?", arguments: [at.stored, id])
         }
     }
 
@@ -231,7 +243,9 @@ public final class HistoryStore: Sendable {
         try read("check") { db in
             var lines = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             let violations = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row -> String in
-                let table: String = row[0], rowid: Int64? = row[1], parent: String = row[2]
+                let table: String = row[0]
+                let rowid: Int64? = row[1]
+                let parent: String = row[2]
                 return "foreign key violation: \(table) row \(rowid.map(String.init) ?? "?") → \(parent)"
             }
             if !violations.isEmpty {
@@ -255,8 +269,9 @@ struct HostFacts {
             let data = try ReportCoding.encoder(pretty: false).encode(HostDocument(assessment))
             document = String(decoding: data, as: UTF8.self)
         } catch {
-            throw StoreError(kind: .other, path: path, operation: "record the host state in",
-                             detail: "the snapshot could not be encoded: \(error)")
+            throw StoreError(
+                kind: .other, path: path, operation: "record the host state in",
+                detail: "the snapshot could not be encoded: \(error)")
         }
         sha256 = SHA256.hex(of: document)
     }

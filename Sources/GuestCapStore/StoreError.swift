@@ -98,17 +98,22 @@ extension StoreError {
     static func from(_ error: any Error, path: String, operation: String) -> StoreError {
         if let e = error as? StoreError { return e }
         if let e = error as? DatabaseError {
-            return from(code: e.resultCode, extendedCode: e.extendedResultCode.rawValue,
-                        message: e.message ?? "\(e)", errno: errno, path: path, operation: operation)
+            return from(
+                code: e.resultCode, extendedCode: e.extendedResultCode.rawValue,
+                message: e.message ?? "\(e)", errno: errno, path: path, operation: operation)
         }
         return StoreError(kind: .other, path: path, operation: operation, detail: String(describing: error))
     }
 
     /// Classifies an SQLite result code (and the `errno` seen with it) at `path`.
-    static func from(code: ResultCode, extendedCode: Int32, message: String, errno: Int32,
-                     path: String, operation: String) -> StoreError {
+    static func from(
+        code: ResultCode, extendedCode: Int32, message: String, errno: Int32,
+        path: String, operation: String
+    ) -> StoreError {
         let detail = "\(message) (SQLite code \(extendedCode))"
-        func make(_ kind: Kind) -> StoreError { StoreError(kind: kind, path: path, operation: operation, detail: detail) }
+        func make(_ kind: Kind) -> StoreError {
+            StoreError(kind: kind, path: path, operation: operation, detail: detail)
+        }
         switch code {
         case .SQLITE_FULL: return make(.diskFull)
         case .SQLITE_READONLY: return make(.readOnly)

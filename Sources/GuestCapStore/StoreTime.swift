@@ -17,12 +17,18 @@ enum StoreTime {
         let (y, m, d) = civil(daysSinceEpoch: days)
         var out = [UInt8]()
         out.reserveCapacity(23)
-        append(y, width: 4, to: &out); out.append(UInt8(ascii: "-"))
-        append(m, width: 2, to: &out); out.append(UInt8(ascii: "-"))
-        append(d, width: 2, to: &out); out.append(UInt8(ascii: " "))
-        append(secOfDay / 3600, width: 2, to: &out); out.append(UInt8(ascii: ":"))
-        append(secOfDay % 3600 / 60, width: 2, to: &out); out.append(UInt8(ascii: ":"))
-        append(secOfDay % 60, width: 2, to: &out); out.append(UInt8(ascii: "."))
+        append(y, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(m, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(d, width: 2, to: &out)
+        out.append(UInt8(ascii: " "))
+        append(secOfDay / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(secOfDay % 3600 / 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(secOfDay % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: "."))
         append(milli, width: 3, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
@@ -72,9 +78,10 @@ enum StoreTime {
             return v
         }
         guard b.count >= 19, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T"), b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-              let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 60
+            b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "T"), b[13] == UInt8(ascii: ":"),
+            b[16] == UInt8(ascii: ":"),
+            let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
+            let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 60
         else { return nil }
         var fraction = 0.0
         if b.count > 19 {

@@ -32,7 +32,10 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var width: OutputWidth
     @Flag(help: "Also check running QEMU processes (<host-root>/proc/*/cmdline).") var proc = false
     @Flag(name: .shortAndLong, help: "List compliant guests without findings too.") var verbose = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("Largest configuration file read, in bytes (the daemon's max_config_bytes).", valueName: "bytes"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Largest configuration file read, in bytes (the daemon's max_config_bytes).", valueName: "bytes"))
     var maxConfigBytes: Int = 4 << 20
     @Argument(help: ArgumentHelp("Configuration files or folders.", valueName: "path")) var paths: [String] = []
 
@@ -63,11 +66,16 @@ struct CheckCommand: ParsableCommand {
         let result = CheckEvaluation(outcomes: outcomes, engine: engine, host: host)
         switch format {
         case .text:
-            print(width.fit(CheckTextRenderer.render(host: host, verdicts: result.verdicts, hostFindings: result.hostFindings,
-                                                     skipped: result.skipped, verbose: verbose)), terminator: "")
+            print(
+                width.fit(
+                    CheckTextRenderer.render(
+                        host: host, verdicts: result.verdicts, hostFindings: result.hostFindings,
+                        skipped: result.skipped, verbose: verbose)), terminator: "")
         case .json:
-            try printJSON(ReportDocument(check: host, verdicts: result.verdicts, hostFindings: result.hostFindings,
-                                         skipped: result.skipped, policy: policy, now: now))
+            try printJSON(
+                ReportDocument(
+                    check: host, verdicts: result.verdicts, hostFindings: result.hostFindings,
+                    skipped: result.skipped, policy: policy, now: now))
         }
         if result.verdicts.contains(where: { $0.status == .unreadable }) { throw ExitCode(2) }
         if result.hasViolation { throw ExitCode(1) }

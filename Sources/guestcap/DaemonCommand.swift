@@ -18,10 +18,13 @@ struct DaemonCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Read this configuration file instead of /etc/guestcap/guestcap.toml.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp("Read this configuration file instead of /etc/guestcap/guestcap.toml.", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Read host facts only below this directory (not the watched directories).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("Read host facts only below this directory (not the watched directories).", valueName: "dir")
+    )
     var hostRoot: String?
 
     @Option(help: ArgumentHelp("The policy file.", valueName: "file"))
@@ -30,26 +33,38 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The history database.", valueName: "file"))
     var database: String?
 
-    @Option(help: ArgumentHelp("Watch a directory (repeatable; replaces the configured ones). Kinds: libvirt, libvirt-live, qemu, firecracker.",
-                               valueName: "kind=dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Watch a directory (repeatable; replaces the configured ones). Kinds: libvirt, libvirt-live, qemu, firecracker.",
+            valueName: "kind=dir"))
     var watch: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Re-read the host every N seconds.", valueName: "seconds"))
     var sampleInterval: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("List running QEMU processes under <host-root>/proc every N seconds (0: never).", valueName: "seconds"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "List running QEMU processes under <host-root>/proc every N seconds (0: never).", valueName: "seconds"))
     var processScanInterval: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Largest configuration file read, in bytes (max_config_bytes in the configuration; default 4 MiB).",
-                               valueName: "bytes"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Largest configuration file read, in bytes (max_config_bytes in the configuration; default 4 MiB).",
+            valueName: "bytes"))
     var maxConfigBytes: Int?
 
-    @Option(help: "The daemon's own diagnostics from this level up (trace, debug, info, notice, warning, error, critical): to the journal when systemd connects standard error to it, else to standard error.")
+    @Option(
+        help:
+            "The daemon's own diagnostics from this level up (trace, debug, info, notice, warning, error, critical): to the journal when systemd connects standard error to it, else to standard error."
+    )
     var logLevel: String = "info"
 
     func validate() throws {
         for w in watch where WatchedSource(argument: w) == nil {
-            throw ValidationError("--watch '\(w)': use KIND=DIR with KIND one of libvirt, libvirt-live, qemu, firecracker")
+            throw ValidationError(
+                "--watch '\(w)': use KIND=DIR with KIND one of libvirt, libvirt-live, qemu, firecracker")
         }
         if let s = sampleInterval, s < 1 { throw ValidationError("--sample-interval must be at least 1 second") }
         if let s = processScanInterval, s < 0 { throw ValidationError("--process-scan-interval must be 0 or more") }

@@ -33,8 +33,10 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var databaseOptions: DatabaseOptions
 
-    @Option(help: ArgumentHelp("Start of the period (RFC 3339 or YYYY-MM-DD, UTC); default: 24 hours before --until.",
-                               valueName: "date"))
+    @Option(
+        help: ArgumentHelp(
+            "Start of the period (RFC 3339 or YYYY-MM-DD, UTC); default: 24 hours before --until.",
+            valueName: "date"))
     var since: String?
 
     @Option(help: ArgumentHelp("End of the period (exclusive); default: now.", valueName: "date"))
@@ -46,24 +48,35 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("With --format all: the folder the three reports are written to (made, 0700, if missing).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "With --format all: the folder the three reports are written to (made, 0700, if missing).", valueName: "dir"
+        ))
     var outputDir: String?
 
-    @Option(help: ArgumentHelp("Also write the Prometheus text to this file (0644), e.g. /var/lib/prometheus/node-exporter/guestcap.prom.",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write the Prometheus text to this file (0644), e.g. /var/lib/prometheus/node-exporter/guestcap.prom.",
+            valueName: "path"))
     var textfile: String?
 
-    @Option(help: ArgumentHelp("The policy file whose SHA-256 the report carries (default /etc/guestcap/policy.toml when it exists).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The policy file whose SHA-256 the report carries (default /etc/guestcap/policy.toml when it exists).",
+            valueName: "file"))
     var policy: String?
 
-    @Option(help: ArgumentHelp("Render this guestcap.report/v1 document (an archived export, or 'check --format json') instead of reading the database.",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Render this guestcap.report/v1 document (an archived export, or 'check --format json') instead of reading the database.",
+            valueName: "file"))
     var fromReport: String?
 
     func validate() throws {
         if format == .all && outputDir == nil { throw ValidationError("--format all needs --output-dir DIR") }
-        if format != .all && outputDir != nil { throw ValidationError("--output-dir goes with --format all; use --output FILE") }
+        if format != .all && outputDir != nil {
+            throw ValidationError("--output-dir goes with --format all; use --output FILE")
+        }
         if output != nil && outputDir != nil { throw ValidationError("use either --output or --output-dir, not both") }
         try validatePeriod(since: since, until: until)
     }
@@ -90,7 +103,8 @@ struct ExportCommand: ParsableCommand {
             do {
                 return (try ReportCoding.decoder().decode(ReportDocument.self, from: data), nil)
             } catch {
-                throw ExportError.unreadableReport(path: fromReport, reason: DecodingProblem.describe(error, data: data))
+                throw ExportError.unreadableReport(
+                    path: fromReport, reason: DecodingProblem.describe(error, data: data))
             }
         }
         let period = try ExportPeriod.parse(since: since, until: until, now: now)
@@ -121,8 +135,9 @@ struct ExportCommand: ParsableCommand {
 
     private func write(_ report: ReportDocument, lastAudit: Date?) throws {
         if let textfile {
-            try AtomicFile.write(Data(PrometheusRenderer.render(report, lastAudit: lastAudit).utf8), to: textfile,
-                                 mode: AtomicFile.textfileMode)
+            try AtomicFile.write(
+                Data(PrometheusRenderer.render(report, lastAudit: lastAudit).utf8), to: textfile,
+                mode: AtomicFile.textfileMode)
         }
         switch format {
         case .all:
@@ -153,8 +168,10 @@ struct ExportCommand: ParsableCommand {
 
     /// Hands a report's bytes in `format` to `sink` piece by piece as they are made: a year's
     /// report is hundreds of megabytes of text, never held whole.
-    private static func produce(_ format: Format, _ report: ReportDocument,
-                                to sink: @escaping ([UInt8]) throws -> Void) throws {
+    private static func produce(
+        _ format: Format, _ report: ReportDocument,
+        to sink: @escaping ([UInt8]) throws -> Void
+    ) throws {
         switch format {
         case .json: try ReportJSON.write(report, to: sink)
         case .csv: try CSVRenderer.write(report) { try sink(Array($0.utf8)) }

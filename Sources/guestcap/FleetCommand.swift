@@ -35,14 +35,18 @@ struct FleetCommand: ParsableCommand {
     var output: String?
     @Option(parsing: .unconditional, help: "How many of the worst hosts to list.") var top: Int = 20
     @Option(parsing: .unconditional, help: "Decoding threads (default: one per CPU).") var jobs: Int?
-    @Option(help: ArgumentHelp("Read the hosts from this journal folder (systemd-journal-remote's output) instead of exports.",
-                               valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Read the hosts from this journal folder (systemd-journal-remote's output) instead of exports.",
+            valueName: "dir"))
     var journal: String?
     @Argument(help: ArgumentHelp("Export files or folders of exports.", valueName: "path")) var paths: [String] = []
 
     func validate() throws {
         if journal != nil && !paths.isEmpty { throw ValidationError("name export files or --journal, not both") }
-        if journal == nil && paths.isEmpty { throw ValidationError("name at least one export file or folder, or --journal DIR") }
+        if journal == nil && paths.isEmpty {
+            throw ValidationError("name at least one export file or folder, or --journal DIR")
+        }
         if top < 0 { throw ValidationError("--top must be 0 or more") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be positive") }
     }

@@ -19,8 +19,10 @@ struct GuestCap: AsyncParsableCommand {
             or input that could not be read or parsed (everything else is still reported).
             """,
         version: version,
-        subcommands: [HostCommand.self, CheckCommand.self, PolicyCommand.self, StatusCommand.self, HistoryCommand.self,
-                      DaemonCommand.self, ExportCommand.self, FleetCommand.self, ProbeCommand.self]
+        subcommands: [
+            HostCommand.self, CheckCommand.self, PolicyCommand.self, StatusCommand.self, HistoryCommand.self,
+            DaemonCommand.self, ExportCommand.self, FleetCommand.self, ProbeCommand.self,
+        ]
     )
 
     /// Runs the command; usage errors exit 2 (as every guestcap command promises), not 64.

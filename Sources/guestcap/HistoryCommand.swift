@@ -32,7 +32,8 @@ struct HistoryCommand: ParsableCommand {
 
     func validate() throws {
         if let rule, Rule(rawValue: rule) == nil {
-            throw ValidationError("unknown rule '\(rule)'; rules: \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "unknown rule '\(rule)'; rules: \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         for (name, value) in [("--since", since), ("--until", until)] {
             if let value, ReportCoding.parseDate(value) == nil {
@@ -45,9 +46,10 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
-        let filter = HistoryFilter(guest: guest, rule: rule.flatMap(Rule.init(rawValue:)),
-                                   since: since.flatMap(ReportCoding.parseDate), until: until.flatMap(ReportCoding.parseDate),
-                                   limit: limit)
+        let filter = HistoryFilter(
+            guest: guest, rule: rule.flatMap(Rule.init(rawValue:)),
+            since: since.flatMap(ReportCoding.parseDate), until: until.flatMap(ReportCoding.parseDate),
+            limit: limit)
         let events: [HistoryEvent]
         do { events = try store.history(filter) } catch { throw fail(error.description) }
         switch format {

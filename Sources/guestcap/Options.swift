@@ -13,12 +13,16 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Where host facts come from: a host tree or a saved snapshot.
 struct HostOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Read host facts only below this directory (a host as a tree; see the docs).",
-                               valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Read host facts only below this directory (a host as a tree; see the docs).",
+            valueName: "dir"))
     var hostRoot: String = "/"
 
-    @Option(help: ArgumentHelp("Evaluate against a saved host (output of 'guestcap host --format json', or a report's host member) instead of reading one.",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Evaluate against a saved host (output of 'guestcap host --format json', or a report's host member) instead of reading one.",
+            valueName: "file"))
     var hostSnapshot: String?
 
     func validate() throws {
@@ -62,11 +66,15 @@ func printError(_ message: String) {
 
 /// The policy options of `check`: the same file the daemon reads unless told otherwise.
 struct PolicyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Policy file (rules, severities, waivers, migration pools). Default: \(DaemonConfiguration.defaultPolicyPath) when it exists, as for the daemon, else the built-in policy.",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Policy file (rules, severities, waivers, migration pools). Default: \(DaemonConfiguration.defaultPolicyPath) when it exists, as for the daemon, else the built-in policy.",
+            valueName: "file"))
     var policy: String?
 
-    @Flag(help: "Use the built-in policy (every rule at its default severity, no pools, no waivers), not the policy file.")
+    @Flag(
+        help: "Use the built-in policy (every rule at its default severity, no pools, no waivers), not the policy file."
+    )
     var builtinPolicy = false
 
     func validate() throws {
@@ -87,7 +95,9 @@ struct PolicyOptions: ParsableArguments {
 
 /// Refuses `--since` at or after `--until` the same way for every command that takes both (exit 2).
 func validatePeriod(since: String?, until: String?) throws {
-    guard let from = since.flatMap(ReportCoding.parseDate), let to = until.flatMap(ReportCoding.parseDate) else { return }
+    guard let from = since.flatMap(ReportCoding.parseDate), let to = until.flatMap(ReportCoding.parseDate) else {
+        return
+    }
     do { _ = try ExportPeriod(from: from, to: to) } catch { throw ValidationError(error.description) }
 }
 

@@ -34,8 +34,10 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var hostOptions: HostOptions
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
-    @Option(help: ArgumentHelp("The probe kernel. Default: the installed one (lib/guestcap/guestcap-probe.elf).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "The probe kernel. Default: the installed one (lib/guestcap/guestcap-probe.elf).",
+            valueName: "file"))
     var kernel: String?
     @Option(help: ArgumentHelp("libvirt connection for libvirt guests.", valueName: "uri"))
     var connect: String = "qemu:///system"
@@ -52,9 +54,13 @@ struct ProbeCommand: ParsableCommand {
     func run() throws {
         let engine = PolicyEngine(policy: .builtIn, now: Date())
         let host = try hostOptions.assess(with: engine)
-        guard let kernel = kernel ?? ProcessInfo.processInfo.environment["GUESTCAP_PROBE_KERNEL"]
-                ?? ProbeKernel.locate(executable: CommandLine.arguments[0]) else {
-            throw fail("the probe kernel \(ProbeKernel.fileName) is not installed: install guestcap's package, run 'make probe-kernel', or give --kernel FILE")
+        guard
+            let kernel = kernel ?? ProcessInfo.processInfo.environment["GUESTCAP_PROBE_KERNEL"]
+                ?? ProbeKernel.locate(executable: CommandLine.arguments[0])
+        else {
+            throw fail(
+                "the probe kernel \(ProbeKernel.fileName) is not installed: install guestcap's package, run 'make probe-kernel', or give --kernel FILE"
+            )
         }
         ProbeCleanup.shared.installSignalHandlers()
         let prober = GuestProber(options: .init(kernel: kernel, libvirtURI: connect, timeout: TimeInterval(timeout)))

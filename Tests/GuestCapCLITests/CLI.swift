@@ -29,23 +29,29 @@ enum CLI {
 
     /// Runs any program (a bare name through PATH); waits for it.
     @discardableResult
-    static func run(_ program: String, _ args: [String], stdin: String? = nil,
-                    environment: [String: String] = [:]) throws -> Result {
+    static func run(
+        _ program: String, _ args: [String], stdin: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Result {
         let (exe, argv) = resolve(program, args)
         return try Subprocess.run(exe, argv, stdin: stdin.map { Data($0.utf8) }, environment: environment)
     }
 
     /// Runs guestcap on a thread of its own; see ``Subprocess``.
     @discardableResult
-    static func guestcap(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+    static func guestcap(
+        _ args: [String], stdin: String? = nil, environment: [String: String] = [:]
+    ) async throws -> Result {
         try await run(binary, args, stdin: stdin, environment: environment)
     }
 
     /// Runs any program on a thread of its own, not holding one of the concurrency pool's
     /// threads while it waits (see ``Subprocess``).
     @discardableResult
-    static func run(_ program: String, _ args: [String], stdin: String? = nil,
-                    environment: [String: String] = [:]) async throws -> Result {
+    static func run(
+        _ program: String, _ args: [String], stdin: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> Result {
         let (exe, argv) = resolve(program, args)
         return try await Subprocess.run(exe, argv, stdin: stdin.map { Data($0.utf8) }, environment: environment)
     }

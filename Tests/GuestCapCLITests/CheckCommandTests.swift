@@ -29,7 +29,10 @@ struct CheckCommandTests {
 
     @Test("a QEMU/KVM -cpu with ssb-no=on on Cascade Lake: KVM lacks ssb-no, QEMU drops it → request-dropped, exit 0")
     func qemuArgs() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
+            guests + "batch-worker.args",
+        ])
         #expect(r.status == 0, "\(r.stdout)")
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("batch-worker", "request-dropped") == ["ssb-no"])
@@ -44,21 +47,30 @@ struct CheckCommandTests {
 
     @Test("a T2S Firecracker guest on the AMD host: the MSR is hidden from AMD guests")
     func t2sOnAMD() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "amd-epyc", "--format", "json", guests + "fc-t2s.json"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "amd-epyc", "--format", "json",
+            guests + "fc-t2s.json",
+        ])
         let j = try CheckJSON(r.stdout)
         let g = try #require(j.guest("fc-t2s"))
         let ac = g["arch_capabilities"] as? [String: Any]
         #expect(ac?["visible"] as? Bool == false)
         #expect(ac?["value"] as? String == "0x000000000c0a0c4c")
         // J includes every immunity the AMD kernel reports "Not affected" (verdict source).
-        #expect(j.bits("fc-t2s", "msr-hidden") == ["rdctl-no", "mds-no", "pschange-mc-no", "taa-no", "sbdr-ssdp-no",
-                                                   "fbsdp-no", "psdp-no", "bhi-no", "pbrsb-no", "gds-no", "rfds-no", "its-no"])
+        #expect(
+            j.bits("fc-t2s", "msr-hidden") == [
+                "rdctl-no", "mds-no", "pschange-mc-no", "taa-no", "sbdr-ssdp-no",
+                "fbsdp-no", "psdp-no", "bhi-no", "pbrsb-no", "gds-no", "rfds-no", "its-no",
+            ])
         #expect(r.status == 0)
     }
 
     @Test("a T2S Firecracker guest on Cascade Lake: fb-clear unjustified, control bits KVM cannot emulate")
     func t2sOnCascadeLake() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-t2s.json"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
+            guests + "fc-t2s.json",
+        ])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-t2s", "unjustified-mitigation") == ["fb-clear"])
         #expect(j.bits("fc-t2s", "unsupported-control") == ["misc-package-ctrls", "energy-filtering-ctl"])
@@ -67,7 +79,10 @@ struct CheckCommandTests {
 
     @Test("a custom Firecracker template setting its-no on a host affected by ITS")
     func customTemplate() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "fc-its-template.json"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
+            guests + "fc-its-template.json",
+        ])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-its-template", "unjustified-immunity") == ["its-no"])
         let origin = (j.findings("fc-its-template").first?["origins"] as? [String])?.first ?? ""
@@ -76,12 +91,16 @@ struct CheckCommandTests {
 
     @Test("libvirt (KVM): force taa-no on Cascade Lake (TAA affected) → asks for it, told without it, request-dropped")
     func libvirtForce() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "web-force-taa.xml",
+        ])
         #expect(r.status == 0, "\(r.stdout)")
         #expect(!r.stdout.contains("unjustified-immunity"))
         #expect(r.stdout.contains("asks for:     0x000000000000016b"))
         #expect(r.stdout.contains("told:         0x000000000000006b"))
-        #expect(r.stdout.contains("NOTICE request-dropped [taa-no]: asks for taa-no, which KVM on this host does not provide"))
+        #expect(
+            r.stdout.contains(
+                "NOTICE request-dropped [taa-no]: asks for taa-no, which KVM on this host does not provide"))
         #expect(r.stdout.contains("claimed by <feature policy='force' name='taa-no'/> (line 24)"))
     }
 
@@ -102,7 +121,10 @@ struct CheckCommandTests {
 
     @Test("libvirt (KVM): Cascadelake-Server-noTSX on a host whose KVM lacks ibrs-all → dropped, not claimed")
     func libvirtMitigation() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json", guests + "web-force-taa.xml"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json",
+            guests + "web-force-taa.xml",
+        ])
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("web-force-taa", "unjustified-mitigation") == nil)
         #expect(j.bits("web-force-taa", "request-dropped")?.contains("ibrs-all") == true)
@@ -110,8 +132,10 @@ struct CheckCommandTests {
 
     @Test("libvirt: host-passthrough is compliant; no <cpu> gives msr-hidden")
     func libvirtCompliant() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
-                                  guests + "db-passthrough.xml", guests + "legacy-nocpu.xml"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
+            guests + "db-passthrough.xml", guests + "legacy-nocpu.xml",
+        ])
         #expect(r.status == 0, "\(r.stdout)")
         let j = try CheckJSON(r.stdout)
         #expect(j.guest("db-passthrough")?["status"] as? String == "compliant")
@@ -120,8 +144,12 @@ struct CheckCommandTests {
 
     @Test("the whole examples folder: JSON validates against the schema, README.md is not a candidate")
     func folderValidates() throws {
-        for host in ["cascadelake", "graniterapids", "amd-epyc", "emeraldrapids", "mixed-microcode", "skylake-oldmicrocode"] {
-            let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + host, "--format", "json", guests])
+        for host in [
+            "cascadelake", "graniterapids", "amd-epyc", "emeraldrapids", "mixed-microcode", "skylake-oldmicrocode",
+        ] {
+            let r = try CLI.guestcap([
+                "check", "--builtin-policy", "--wide", "--host-root", hosts + host, "--format", "json", guests,
+            ])
             let v = try CLI.validate(r.stdout)
             #expect(v.status == 0, "\(host): \(v.stdout)")
             let j = try CheckJSON(r.stdout)
@@ -138,7 +166,9 @@ struct CheckCommandTests {
         _ = write(dir, "net.xml", "<network><name>default</name></network>")
         _ = write(dir, ".hidden.xml", "<domain/>")
         _ = write(dir, "web.xml.new", "<domain/>")
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", dir])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", dir,
+        ])
         #expect(r.status == 2)
         let j = try CheckJSON(r.stdout)
         #expect(j.guest("ok")?["status"] as? String == "compliant")
@@ -152,12 +182,16 @@ struct CheckCommandTests {
 
     @Test("exit 0 when nothing at error or above is open; usage errors exit 2")
     func exitCodes() throws {
-        let ok = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"])
+        let ok = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml",
+        ])
         #expect(ok.status == 0)
         let usage = try CLI.guestcap(["check"])
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("PATH"))
-        let both = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", "/x", "--host-snapshot", "/y", guests])
+        let both = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", "/x", "--host-snapshot", "/y", guests,
+        ])
         #expect(both.status == 2)
     }
 
@@ -170,7 +204,9 @@ struct CheckCommandTests {
         let args = ["check", "--host-root", hosts + "cascadelake", guests + "fc-its-template.json"]
         #expect(try CLI.guestcap(args + ["--builtin-policy"]).status == 1)
         #expect(try CLI.guestcap(args + ["--policy", lenient]).status == 0)
-        let pass = ["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml"]
+        let pass = [
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", guests + "db-passthrough.xml",
+        ]
         #expect(try CLI.guestcap(pass).status == 0)
         let fc = ["check", "--host-root", hosts + "cascadelake", guests + "fc-its-template.json", "--policy", strict]
         #expect(try CLI.guestcap(fc).status == 1)
@@ -181,23 +217,29 @@ struct CheckCommandTests {
     func withInstalledPolicy(_ policy: String, _ args: [String]) throws -> CLI.Result {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for d in ["upper", "work"] { try FileManager.default.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true) }
+        for d in ["upper", "work"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true)
+        }
         let script = """
             mount -t overlay overlay -o lowerdir=/etc,upperdir="$0/upper",workdir="$0/work" /etc || exit 99
             mkdir -p /etc/guestcap && cat > /etc/guestcap/policy.toml && exec "$@"
             """
-        return try CLI.run("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, dir, CLI.binary] + args,
-                           stdin: policy)
+        return try CLI.run(
+            "unshare", ["--mount", "--propagation", "private", "sh", "-c", script, dir, CLI.binary] + args,
+            stdin: policy)
     }
 
-    @Test("check reads /etc/guestcap/policy.toml by default, as the daemon does; --builtin-policy ignores it",
-          .enabled(if: getuid() == 0, "needs root for a private mount namespace"))
+    @Test(
+        "check reads /etc/guestcap/policy.toml by default, as the daemon does; --builtin-policy ignores it",
+        .enabled(if: getuid() == 0, "needs root for a private mount namespace"))
     func installedPolicyByDefault() throws {
         let args = ["check", "--host-root", hosts + "cascadelake", guests + "fc-its-template.json"]
         let lenient = "[rules.unjustified-immunity]\nseverity = \"warning\"\n"
         let installed = try withInstalledPolicy(lenient, args)
         try #require(installed.status != 99, "overlay mount: \(installed.stderr)")
-        #expect(installed.status == 0, "the installed policy lowers the finding to a warning: \(installed.stdout)\(installed.stderr)")
+        #expect(
+            installed.status == 0,
+            "the installed policy lowers the finding to a warning: \(installed.stdout)\(installed.stderr)")
         #expect(installed.stdout.contains("WARNING unjustified-immunity [its-no]"))
         let builtin = try withInstalledPolicy(lenient, ["check", "--builtin-policy"] + args.dropFirst())
         #expect(builtin.status == 1 && builtin.stdout.contains("CRITICAL unjustified-immunity [its-no]"))
@@ -209,8 +251,10 @@ struct CheckCommandTests {
 
     @Test("check on disagreeing CPUs says which CPUs report what, not a line ending in a colon")
     func inconsistentHostLine() throws {
-        let r = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "mixed-microcode",
-                                  guests + "db-passthrough.xml"])
+        let r = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "mixed-microcode",
+            guests + "db-passthrough.xml",
+        ])
         let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("MSR 0x10a inconsistent") })
         #expect(!line.hasSuffix(":") && !line.hasSuffix(": "), "\(line)")
         #expect(line.contains("the CPUs disagree") && line.contains("CPU 3 report 0x000000000000002b"), "\(line)")
@@ -248,29 +292,49 @@ struct CheckCommandTests {
     func snapshot() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let snap = try CLI.guestcap(["host", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json"])
+        let snap = try CLI.guestcap([
+            "host", "--builtin-policy", "--host-root", hosts + "cascadelake", "--format", "json",
+        ])
         let file = write(dir, "clx.json", snap.stdout)
-        let a = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-snapshot", file, "--format", "json", guests + "batch-worker.args"])
-        let b = try CLI.guestcap(["check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json", guests + "batch-worker.args"])
-        #expect(try CheckJSON(a.stdout).findings("batch-worker").count == CheckJSON(b.stdout).findings("batch-worker").count)
+        let a = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-snapshot", file, "--format", "json",
+            guests + "batch-worker.args",
+        ])
+        let b = try CLI.guestcap([
+            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
+            guests + "batch-worker.args",
+        ])
+        #expect(
+            try CheckJSON(a.stdout).findings("batch-worker").count == CheckJSON(b.stdout).findings("batch-worker").count
+        )
         #expect(a.status == b.status)
     }
 
-    @Test("--host-snapshot: a FIFO is refused at once (not waited on), a missing file and a partial one are named with the reason")
+    @Test(
+        "--host-snapshot: a FIFO is refused at once (not waited on), a missing file and a partial one are named with the reason"
+    )
     func snapshotNotUsable() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fifo = dir + "/fifo.json"
         try #require(mkfifo(fifo, 0o600) == 0)
         // timeout(1) turns a reader blocked on the FIFO into exit 124.
-        let r = try CLI.run("/usr/bin/timeout", ["20", CLI.binary, "check", "--builtin-policy", "--host-snapshot", fifo, guests + "web-force-taa.xml"])
+        let r = try CLI.run(
+            "/usr/bin/timeout",
+            ["20", CLI.binary, "check", "--builtin-policy", "--host-snapshot", fifo, guests + "web-force-taa.xml"])
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains(fifo + ": cannot be read (is not a regular file)"), "\(r.stderr)")
-        let missing = try CLI.guestcap(["check", "--builtin-policy", "--host-snapshot", dir + "/none.json", guests + "web-force-taa.xml"])
+        let missing = try CLI.guestcap([
+            "check", "--builtin-policy", "--host-snapshot", dir + "/none.json", guests + "web-force-taa.xml",
+        ])
         #expect(missing.status == 2 && missing.stderr.contains(dir + "/none.json: does not exist"), "\(missing.stderr)")
         // A report-shaped file whose host lacks its CPUs: the reason is about the host member.
         let partial = write(dir, "partial.json", #"{"host": {"hostname": "x"}}"#)
-        let p = try CLI.guestcap(["check", "--builtin-policy", "--host-snapshot", partial, guests + "web-force-taa.xml"])
-        #expect(p.status == 2 && p.stderr.contains("is not a guestcap host snapshot") && p.stderr.contains("host"), "\(p.stderr)")
+        let p = try CLI.guestcap([
+            "check", "--builtin-policy", "--host-snapshot", partial, guests + "web-force-taa.xml",
+        ])
+        #expect(
+            p.status == 2 && p.stderr.contains("is not a guestcap host snapshot") && p.stderr.contains("host"),
+            "\(p.stderr)")
     }
 }

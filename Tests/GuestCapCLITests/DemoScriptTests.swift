@@ -12,7 +12,8 @@ struct DemoScriptTests {
         let build = try #require(Self.lines.first { $0.hasPrefix("swift build") })
         #expect(!build.contains("/dev/null"), "the build's output is shown: \(build)")
         let before = Self.lines.prefix { !$0.hasPrefix("swift build") }
-        #expect(before.contains { $0.hasPrefix("say ") && $0.contains("minutes") }, "a step says the build takes minutes")
+        #expect(
+            before.contains { $0.hasPrefix("say ") && $0.contains("minutes") }, "a step says the build takes minutes")
     }
 
     @Test("every step is numbered N/M, and M is the number of steps")
@@ -21,8 +22,13 @@ struct DemoScriptTests {
         let total = try #require(Self.lines.first { $0.hasPrefix("steps=") }.flatMap { Int($0.dropFirst(6)) })
         #expect(says == total, "\(says) steps, steps=\(total)")
         // The numbering itself, run through bash.
-        let r = try CLI.run("bash", ["-c", (Self.lines.first { $0.hasPrefix("say()") }.map(String.init) ?? "false")
-            + "; steps=2; step=0; say one; say two"])
+        let r = try CLI.run(
+            "bash",
+            [
+                "-c",
+                (Self.lines.first { $0.hasPrefix("say()") }.map(String.init) ?? "false")
+                    + "; steps=2; step=0; say one; say two",
+            ])
         #expect(r.stdout.contains("== 1/2 one") && r.stdout.contains("== 2/2 two"), "\(r.stdout)")
     }
 }

@@ -26,19 +26,27 @@ struct DocumentationLinksTests {
 
     @Test("the link finder sees a Markdown link and a path in code")
     func finderWorks() {
-        let found = Self.paths(in: "see [x](docs/a.md#b) and `contracts/host-root.md`, not [y](https://e.org)",
-                               relativeTo: "/r")
+        let found = Self.paths(
+            in: "see [x](docs/a.md#b) and `contracts/host-root.md`, not [y](https://e.org)",
+            relativeTo: "/r")
         #expect(found == ["/r/docs/a.md", CLI.packageRoot + "/contracts/host-root.md"])
     }
 
-    @Test("every file the README and docs/ name exists", arguments: ["README.md"] + ((try? FileManager.default
-        .contentsOfDirectory(atPath: CLI.packageRoot + "/docs")) ?? []).filter { $0.hasSuffix(".md") }.map { "docs/" + $0 })
+    @Test(
+        "every file the README and docs/ name exists",
+        arguments: ["README.md"]
+            + ((try? FileManager.default
+            .contentsOfDirectory(atPath: CLI.packageRoot + "/docs")) ?? []).filter { $0.hasSuffix(".md") }.map {
+                "docs/" + $0
+            })
     func linksResolve(file: String) throws {
         let path = CLI.packageRoot + "/" + file
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let folder = (path as NSString).deletingLastPathComponent
         for target in Self.paths(in: text, relativeTo: folder) where !target.contains("*") && !target.contains("{") {
-            #expect(FileManager.default.fileExists(atPath: target), "\(file) names \(target), which is not in the repository")
+            #expect(
+                FileManager.default.fileExists(atPath: target),
+                "\(file) names \(target), which is not in the repository")
         }
     }
 }

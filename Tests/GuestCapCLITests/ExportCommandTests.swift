@@ -26,7 +26,9 @@ struct ExportCommandTests {
         #expect(r.status == 0, "\(r.stderr)")
         let v = try CLI.validate(r.stdout)
         #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
-        #expect(r.stdout.contains("\"period\"") && r.stdout.contains("\"host_snapshots\"") && r.stdout.contains("\"sha256\""))
+        #expect(
+            r.stdout.contains("\"period\"") && r.stdout.contains("\"host_snapshots\"")
+                && r.stdout.contains("\"sha256\""))
     }
 
     @Test("--format csv parses with Python's csv.DictReader: one row per finding, the documented header")
@@ -35,16 +37,22 @@ struct ExportCommandTests {
         #expect(r.status == 0)
         let json = try CLI.guestcap(["export", "--from-report", input, "--format", "json"]).stdout
         let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-        let findings = (doc["guests"] as! [[String: Any]]).reduce(0) { $0 + ($1["findings"] as! [Any]).count }
+        let findings =
+            (doc["guests"] as! [[String: Any]]).reduce(0) { $0 + ($1["findings"] as! [Any]).count }
             + (doc["host_findings"] as! [Any]).count
-        let py = try CLI.run("python3", ["-c", """
-            import csv, sys
-            r = csv.DictReader(sys.stdin)
-            rows = list(r)
-            assert r.fieldnames[:9] == ["host", "guest", "rule", "severity", "bits", "opened", "resolved", "state", "waiver"], r.fieldnames
-            assert all(None not in row for row in rows)
-            print(len(rows))
-            """], stdin: r.stdout)
+        let py = try CLI.run(
+            "python3",
+            [
+                "-c",
+                """
+                import csv, sys
+                r = csv.DictReader(sys.stdin)
+                rows = list(r)
+                assert r.fieldnames[:9] == ["host", "guest", "rule", "severity", "bits", "opened", "resolved", "state", "waiver"], r.fieldnames
+                assert all(None not in row for row in rows)
+                print(len(rows))
+                """,
+            ], stdin: r.stdout)
         #expect(py.status == 0, "\(py.stderr)")
         #expect(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(findings)")
     }
@@ -62,8 +70,12 @@ struct ExportCommandTests {
     func all() throws {
         let out = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try CLI.run("sh", ["-c", "umask 077; exec \"$0\" \"$@\"", CLI.binary, "export", "--from-report", input,
-                                   "--format", "all", "--output-dir", out, "--textfile", out + "/guestcap.prom"])
+        let r = try CLI.run(
+            "sh",
+            [
+                "-c", "umask 077; exec \"$0\" \"$@\"", CLI.binary, "export", "--from-report", input,
+                "--format", "all", "--output-dir", out, "--textfile", out + "/guestcap.prom",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
         let base = "guestcap-clx-00000-20261124T000000Z--20261125T000000Z"
@@ -76,20 +88,28 @@ struct ExportCommandTests {
         #expect(v.status == 0, "\(v.stdout)")
     }
 
-    @Test("--output-dir that does not exist yet (a fresh install's exports/) is made 0700; a file in its place is an error naming it")
+    @Test(
+        "--output-dir that does not exist yet (a fresh install's exports/) is made 0700; a file in its place is an error naming it"
+    )
     func missingOutputDir() throws {
         let parent = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let out = parent + "/exports/daily"
-        let r = try CLI.run("sh", ["-c", "umask 077; exec \"$0\" \"$@\"", CLI.binary, "export", "--from-report", input,
-                                   "--format", "all", "--output-dir", out])
+        let r = try CLI.run(
+            "sh",
+            [
+                "-c", "umask 077; exec \"$0\" \"$@\"", CLI.binary, "export", "--from-report", input,
+                "--format", "all", "--output-dir", out,
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).count == 3)
         let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int
         #expect(mode == 0o700)
         let blocked = parent + "/blocked"
         #expect(FileManager.default.createFile(atPath: blocked, contents: Data()))
-        let b = try CLI.guestcap(["export", "--from-report", input, "--format", "all", "--output-dir", blocked + "/sub"])
+        let b = try CLI.guestcap([
+            "export", "--from-report", input, "--format", "all", "--output-dir", blocked + "/sub",
+        ])
         #expect(b.status == 2, "\(b.stderr)")
         #expect(b.stderr.contains(blocked + "/sub: could not write"), "\(b.stderr)")
     }
@@ -103,7 +123,8 @@ struct ExportCommandTests {
         let json = try CLI.guestcap(["export", "--from-report", input, "--format", "json"]).stdout
         let s = try summary(json)
         let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-        let findings = (doc["guests"] as! [[String: Any]]).reduce(0) { $0 + ($1["findings"] as! [Any]).count }
+        let findings =
+            (doc["guests"] as! [[String: Any]]).reduce(0) { $0 + ($1["findings"] as! [Any]).count }
             + (doc["host_findings"] as! [Any]).count
 
         let dom = try Browser.dom(page)
@@ -144,7 +165,8 @@ struct ExportDatabaseTests {
     init() throws {
         let dir = CLI.tempDir("guestcap-history")
         db = dir + "/history.sqlite"
-        let r = try CLI.run(CLI.generator, ["--history", db, "--guests", "12", "--examples", CLI.packageRoot + "/examples/hosts"])
+        let r = try CLI.run(
+            CLI.generator, ["--history", db, "--guests", "12", "--examples", CLI.packageRoot + "/examples/hosts"])
         precondition(r.status == 0, "guestcap-fleet-gen --history failed: \(r.stderr)")
     }
 
@@ -177,8 +199,10 @@ struct ExportDatabaseTests {
 
     @Test("a period before the guest was fixed and after: the guest's status follows")
     func periods() throws {
-        let after = try CLI.guestcap(["export", "--database", db, "--since", "2026-11-24T10:00:00Z",
-                                      "--until", "2026-11-25", "--format", "json"])
+        let after = try CLI.guestcap([
+            "export", "--database", db, "--since", "2026-11-24T10:00:00Z",
+            "--until", "2026-11-25", "--format", "json",
+        ])
         let doc = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as! [String: Any]
         let fixed = (doc["guests"] as! [[String: Any]]).first { $0["name"] as? String == "vm-0000006" }
         #expect(fixed?["status"] as? String == "compliant")
@@ -233,8 +257,10 @@ struct ExportBadInputTests {
     func unreadableReport() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (name, text, reason) in [("empty.json", "", "the file is empty"), ("junk.json", "{ nope", "not JSON"),
-                                     ("other.json", #"{"format": "x"}"#, "missing '")] {
+        for (name, text, reason) in [
+            ("empty.json", "", "the file is empty"), ("junk.json", "{ nope", "not JSON"),
+            ("other.json", #"{"format": "x"}"#, "missing '"),
+        ] {
             try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
             let r = try CLI.guestcap(["export", "--from-report", dir + "/" + name])
             #expect(r.status == 2)
@@ -245,14 +271,18 @@ struct ExportBadInputTests {
         }
     }
 
-    @Test("--output-dir that cannot be made (a file stands in its path): the message names the folder, not a temporary file")
+    @Test(
+        "--output-dir that cannot be made (a file stands in its path): the message names the folder, not a temporary file"
+    )
     func blockedOutputDir() throws {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CLI.exportExample(to: dir + "/r.json")
         #expect(FileManager.default.createFile(atPath: dir + "/file", contents: Data()))
         let blocked = dir + "/file/exports"
-        let r = try CLI.guestcap(["export", "--from-report", dir + "/r.json", "--format", "all", "--output-dir", blocked])
+        let r = try CLI.guestcap([
+            "export", "--from-report", dir + "/r.json", "--format", "all", "--output-dir", blocked,
+        ])
         #expect(r.status == 2)
         #expect(r.stderr.contains(blocked), "\(r.stderr)")
         #expect(!r.stderr.contains(".tmp"), "\(r.stderr)")
@@ -273,8 +303,10 @@ struct ExportBadInputTests {
 extension CLI {
     /// Writes `guestcap check --format json` of one example guest to `path`: a small report.
     static func exportExample(to path: String) throws {
-        let r = try guestcap(["check", "--builtin-policy", "--host-root", packageRoot + "/examples/hosts/cascadelake",
-                              "--format", "json", packageRoot + "/examples/guests/db-passthrough.xml"])
+        let r = try guestcap([
+            "check", "--builtin-policy", "--host-root", packageRoot + "/examples/hosts/cascadelake",
+            "--format", "json", packageRoot + "/examples/guests/db-passthrough.xml",
+        ])
         try r.stdout.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

@@ -18,7 +18,9 @@ struct FleetCommandTests {
         // Sum of the exports' own summaries.
         var violating = 0
         for f in try FileManager.default.contentsOfDirectory(atPath: dir) {
-            let e = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + f))) as! [String: Any]
+            let e =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + f)))
+                as! [String: Any]
             violating += (e["summary"] as! [String: Int])["violating"]!
         }
         #expect(totals["violating"] as? Int == violating)
@@ -38,7 +40,9 @@ struct FleetCommandTests {
         #expect(r.status == 2)
         #expect(r.stderr.contains("broken.json"))
         #expect(r.stdout.contains("3 hosts from 4 exports"))
-        #expect(r.stdout.contains("Worst hosts") && r.stdout.contains("Migration matrix") && r.stdout.contains("pool clx-gnr"))
+        #expect(
+            r.stdout.contains("Worst hosts") && r.stdout.contains("Migration matrix")
+                && r.stdout.contains("pool clx-gnr"))
     }
 
     @Test("HTML renders in headless Chromium with the fleet's host and guest counts", .needs(.chromium))

@@ -27,52 +27,87 @@ struct FleetJournalTests {
     static func journal() async throws -> String {
         let dir = CLI.tempDir("guestcap-fleet-journal")
         var s = Stream()
-        let a = [("_MACHINE_ID", "0123456789abcdef0123456789abcdef"), ("_HOSTNAME", "journald-name-a"),
-                 ("SYSLOG_IDENTIFIER", "guestcap")]
-        let b = [("_MACHINE_ID", "fedcba9876543210fedcba9876543210"), ("_HOSTNAME", "kvm-skx-07"),
-                 ("SYSLOG_IDENTIFIER", "guestcap")]
-        func finding(_ event: String, _ rule: String, _ severity: String, _ state: String, guest: String?,
-                     id: String, transition: String, extra: [(String, String)] = []) -> [(String, String)] {
-            var f = [("MESSAGE", "\(guest ?? "host"): \(rule) \(event)"), ("GUESTCAP_EVENT", event),
-                     ("GUESTCAP_RULE", rule), ("GUESTCAP_SEVERITY", severity), ("GUESTCAP_STATE", state),
-                     ("GUESTCAP_FINDING_ID", id), ("GUESTCAP_TRANSITION_ID", transition)]
+        let a = [
+            ("_MACHINE_ID", "0123456789abcdef0123456789abcdef"), ("_HOSTNAME", "journald-name-a"),
+            ("SYSLOG_IDENTIFIER", "guestcap"),
+        ]
+        let b = [
+            ("_MACHINE_ID", "fedcba9876543210fedcba9876543210"), ("_HOSTNAME", "kvm-skx-07"),
+            ("SYSLOG_IDENTIFIER", "guestcap"),
+        ]
+        func finding(
+            _ event: String, _ rule: String, _ severity: String, _ state: String, guest: String?,
+            id: String, transition: String, extra: [(String, String)] = []
+        ) -> [(String, String)] {
+            var f = [
+                ("MESSAGE", "\(guest ?? "host"): \(rule) \(event)"), ("GUESTCAP_EVENT", event),
+                ("GUESTCAP_RULE", rule), ("GUESTCAP_SEVERITY", severity), ("GUESTCAP_STATE", state),
+                ("GUESTCAP_FINDING_ID", id), ("GUESTCAP_TRANSITION_ID", transition),
+            ]
             if let guest {
-                f += [("GUESTCAP_GUEST_NAME", guest), ("GUESTCAP_SOURCE", "libvirt"),
-                      ("GUESTCAP_CONFIG_PATH", "/etc/libvirt/qemu/\(guest).xml")]
+                f += [
+                    ("GUESTCAP_GUEST_NAME", guest), ("GUESTCAP_SOURCE", "libvirt"),
+                    ("GUESTCAP_CONFIG_PATH", "/etc/libvirt/qemu/\(guest).xml"),
+                ]
             }
             return f + extra
         }
-        s.entry(a + [("MESSAGE", "host kvm-clx-01 first seen"), ("GUESTCAP_EVENT", "host-changed"),
-                     ("GUESTCAP_HOSTNAME", "kvm-clx-01"), ("GUESTCAP_MACHINE_ID", "c1a5cade000000000000000000000001"),
-                     ("GUESTCAP_MSR_STATUS", "ok"), ("GUESTCAP_HOST_VALUE", "0x00000000000000ab"),
-                     ("GUESTCAP_JUSTIFIED_VALUE", "0x000000000c0000eb")])
+        s.entry(
+            a + [
+                ("MESSAGE", "host kvm-clx-01 first seen"), ("GUESTCAP_EVENT", "host-changed"),
+                ("GUESTCAP_HOSTNAME", "kvm-clx-01"), ("GUESTCAP_MACHINE_ID", "c1a5cade000000000000000000000001"),
+                ("GUESTCAP_MSR_STATUS", "ok"), ("GUESTCAP_HOST_VALUE", "0x00000000000000ab"),
+                ("GUESTCAP_JUSTIFIED_VALUE", "0x000000000c0000eb"),
+            ])
         s.entry(a + [("MESSAGE", "started"), ("GUESTCAP_EVENT", "daemon-started"), ("GUESTCAP_GUESTS", "4")])
-        let opened = finding("opened", "unjustified-immunity", "critical", "open", guest: "web", id: "f1", transition: "t1",
-                             extra: [("GUESTCAP_BITS", "taa-no"), ("GUESTCAP_GUEST_UUID", "5b1e7c2a-8f0c-4d5e-9a1b-0c2d3e4f5a61"),
-                                     ("GUESTCAP_GUEST_VALUE", "0x000000000000016b")])
+        let opened = finding(
+            "opened", "unjustified-immunity", "critical", "open", guest: "web", id: "f1", transition: "t1",
+            extra: [
+                ("GUESTCAP_BITS", "taa-no"), ("GUESTCAP_GUEST_UUID", "5b1e7c2a-8f0c-4d5e-9a1b-0c2d3e4f5a61"),
+                ("GUESTCAP_GUEST_VALUE", "0x000000000000016b"),
+            ])
         s.entry(a + opened)
         s.entry(a + opened)
-        s.entry(a + finding("resolved", "unjustified-immunity", "critical", "resolved", guest: "web", id: "f1", transition: "t2"))
-        s.entry(a + finding("opened", "migration-unsafe", "error", "open", guest: "db", id: "f2", transition: "t3",
-                            extra: [("GUESTCAP_BITS", "mds-no"), ("GUESTCAP_POOL", "clx-gnr"),
-                                    ("GUESTCAP_POOL_HOST", "kvm-gnr-03"), ("GUESTCAP_DIRECTION", "outgoing")]))
+        s.entry(
+            a
+                + finding(
+                    "resolved", "unjustified-immunity", "critical", "resolved", guest: "web", id: "f1", transition: "t2"
+                ))
+        s.entry(
+            a
+                + finding(
+                    "opened", "migration-unsafe", "error", "open", guest: "db", id: "f2", transition: "t3",
+                    extra: [
+                        ("GUESTCAP_BITS", "mds-no"), ("GUESTCAP_POOL", "clx-gnr"),
+                        ("GUESTCAP_POOL_HOST", "kvm-gnr-03"), ("GUESTCAP_DIRECTION", "outgoing"),
+                    ]))
         s.entry(a + finding("opened", "request-dropped", "warning", "open", guest: "app", id: "f3", transition: "t4"))
         s.entry(a + [("MESSAGE", "something new"), ("GUESTCAP_EVENT", "something-new")])
-        s.entry(a + finding("opened", "unjustified-immunity", "catastrophic", "open", guest: "odd", id: "f5", transition: "t5"))
-        s.entry(b + [("MESSAGE", "host kvm-skx-07 first seen"), ("GUESTCAP_EVENT", "host-changed"),
-                     ("GUESTCAP_MSR_STATUS", "absent"), ("GUESTCAP_HOST_VALUE", "0x0000000000000000"),
-                     ("GUESTCAP_JUSTIFIED_VALUE", "0x0000000008000048")])
+        s.entry(
+            a
+                + finding(
+                    "opened", "unjustified-immunity", "catastrophic", "open", guest: "odd", id: "f5", transition: "t5"))
+        s.entry(
+            b + [
+                ("MESSAGE", "host kvm-skx-07 first seen"), ("GUESTCAP_EVENT", "host-changed"),
+                ("GUESTCAP_MSR_STATUS", "absent"), ("GUESTCAP_HOST_VALUE", "0x0000000000000000"),
+                ("GUESTCAP_JUSTIFIED_VALUE", "0x0000000008000048"),
+            ])
         s.entry(b + [("MESSAGE", "started"), ("GUESTCAP_EVENT", "daemon-started"), ("GUESTCAP_GUESTS", "2")])
         s.entry(b + finding("opened", "host-msr-unreadable", "warning", "open", guest: nil, id: "f4", transition: "t6"))
-        s.entry([("_MACHINE_ID", "fedcba9876543210fedcba9876543210"), ("SYSLOG_IDENTIFIER", "imitator")]
-                + finding("opened", "unjustified-immunity", "critical", "open", guest: "fake", id: "f9", transition: "t9"))
+        s.entry(
+            [("_MACHINE_ID", "fedcba9876543210fedcba9876543210"), ("SYSLOG_IDENTIFIER", "imitator")]
+                + finding(
+                    "opened", "unjustified-immunity", "critical", "open", guest: "fake", id: "f9", transition: "t9"))
         let r = try await CLI.run(remote!, ["--output=\(dir)/remote-hosts.journal", "-"], stdin: s.text)
         try #require(r.status == 0, "systemd-journal-remote: \(r.stderr)")
         return dir
     }
 
-    @Test("JSON: hosts named as in their exports, findings replayed to their latest state, unknown rules counted, unknown entries skipped; exit 1",
-          .enabled(if: remote != nil, "systemd-journal-remote is not installed: scripts/ensure-deps.sh fleet installs it"))
+    @Test(
+        "JSON: hosts named as in their exports, findings replayed to their latest state, unknown rules counted, unknown entries skipped; exit 1",
+        .enabled(if: remote != nil, "systemd-journal-remote is not installed: scripts/ensure-deps.sh fleet installs it")
+    )
     func json() async throws {
         let dir = try await Self.journal()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -92,8 +127,11 @@ struct FleetJournalTests {
         #expect(findings["open"] == ["error": 1, "warning": 2])
         #expect(findings["resolved"] == ["critical": 1], "the transition delivered twice counts once")
         let rules = (doc["findings_by_rule"] as! [[String: Any]]).map { ($0["rule"] as! String, $0["open"] as! Int) }
-        #expect(rules.contains { $0 == ("request-dropped", 1) }, "a rule this version does not know is counted: \(rules)")
-        #expect(!rules.contains { $0.0 == "unjustified-immunity" && $0.1 > 0 }, "the imitator and the odd severity are not read")
+        #expect(
+            rules.contains { $0 == ("request-dropped", 1) }, "a rule this version does not know is counted: \(rules)")
+        #expect(
+            !rules.contains { $0.0 == "unjustified-immunity" && $0.1 > 0 },
+            "the imitator and the odd severity are not read")
         let worst = doc["worst_hosts"] as! [[String: Any]]
         #expect(worst.first?["hostname"] as? String == "kvm-clx-01")
         #expect(worst.first?["machine_id"] as? String == "c1a5cade000000000000000000000001")
@@ -109,7 +147,10 @@ struct FleetJournalTests {
         #expect((row?["unsafe"] as? [String: [String]]) == ["kvm-gnr-03": ["mds-no"]])
     }
 
-    @Test("text and HTML say the report comes from the journal", .enabled(if: remote != nil, "systemd-journal-remote is not installed: scripts/ensure-deps.sh fleet installs it"))
+    @Test(
+        "text and HTML say the report comes from the journal",
+        .enabled(if: remote != nil, "systemd-journal-remote is not installed: scripts/ensure-deps.sh fleet installs it")
+    )
     func textAndHTML() async throws {
         let dir = try await Self.journal()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -122,7 +163,9 @@ struct FleetJournalTests {
         #expect(html.stdout.contains("2 hosts from the journal"))
     }
 
-    @Test("a folder without guestcap entries, a missing folder, a file, and --journal with exports: exit 2 with the reason")
+    @Test(
+        "a folder without guestcap entries, a missing folder, a file, and --journal with exports: exit 2 with the reason"
+    )
     func unusable() async throws {
         let empty = CLI.tempDir("guestcap-fleet-journal-empty")
         defer { try? FileManager.default.removeItem(atPath: empty) }

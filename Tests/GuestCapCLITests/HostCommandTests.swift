@@ -7,7 +7,10 @@ struct HostCommandTests {
 
     @Test("JSON for every example host validates against the report schema's host object", arguments: examples)
     func jsonValidates(example: String) throws {
-        let r = try CLI.guestcap(["host", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/" + example, "--format", "json"])
+        let r = try CLI.guestcap([
+            "host", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/" + example,
+            "--format", "json",
+        ])
         // CPUs that disagree are an error-severity host finding, as `check` reports it.
         #expect(r.status == (example == "mixed-microcode" ? 1 : 0), "\(r.stderr)")
         let v = try CLI.validate(r.stdout, definition: "host")
@@ -23,7 +26,9 @@ struct HostCommandTests {
 
     @Test("text form: one row per bit with host value, J and why")
     func text() throws {
-        let r = try CLI.guestcap(["host", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake"])
+        let r = try CLI.guestcap([
+            "host", "--builtin-policy", "--wide", "--host-root", CLI.packageRoot + "/examples/hosts/cascadelake",
+        ])
         #expect(r.status == 0)
         #expect(r.stdout.contains("0x00000000000000ab on all 4 CPUs"))
         let taa = r.stdout.split(separator: "\n").first { $0.hasPrefix("8 ") }.map(String.init) ?? ""
@@ -50,11 +55,14 @@ struct HostCommandTests {
         #expect(host.stderr.contains("the host root \(typo) does not exist"), "\(host.stderr)")
         let empty = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        let check = try CLI.guestcap(["check", "--builtin-policy", "--host-root", empty,
-                                      CLI.packageRoot + "/examples/guests/web-force-taa.xml"])
+        let check = try CLI.guestcap([
+            "check", "--builtin-policy", "--host-root", empty,
+            CLI.packageRoot + "/examples/guests/web-force-taa.xml",
+        ])
         #expect(check.status == 2)
-        #expect(check.stderr.contains("holds none of the host files") && check.stderr.contains(empty + "/proc/cpuinfo"),
-                "\(check.stderr)")
+        #expect(
+            check.stderr.contains("holds none of the host files") && check.stderr.contains(empty + "/proc/cpuinfo"),
+            "\(check.stderr)")
         #expect(!check.stdout.contains("CRITICAL"), "no findings invented from unknown verdicts")
     }
 
@@ -62,8 +70,10 @@ struct HostCommandTests {
     func hostFindingExitStatus() throws {
         let root = CLI.packageRoot + "/examples/hosts/mixed-microcode"
         let host = try CLI.guestcap(["host", "--builtin-policy", "--wide", "--host-root", root])
-        let check = try CLI.guestcap(["check", "--builtin-policy", "--host-root", root,
-                                      CLI.packageRoot + "/examples/guests/db-passthrough.xml"])
+        let check = try CLI.guestcap([
+            "check", "--builtin-policy", "--host-root", root,
+            CLI.packageRoot + "/examples/guests/db-passthrough.xml",
+        ])
         #expect(check.stdout.contains("ERROR host-msr-inconsistent"))
         #expect(host.status == 1 && check.status == 1)
     }
@@ -73,13 +83,21 @@ struct HostCommandTests {
         let dir = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
-        _ = try CLI.run("python3", [CLI.packageRoot + "/scripts/make-host-root.py", "--one",
-                                    CLI.packageRoot + "/Tests/GuestCapCLITests/root-only-host.json", dir + "/h"])
+        _ = try CLI.run(
+            "python3",
+            [
+                CLI.packageRoot + "/scripts/make-host-root.py", "--one",
+                CLI.packageRoot + "/Tests/GuestCapCLITests/root-only-host.json", dir + "/h",
+            ])
         // The stand-in device is 0600 root, as /dev/cpu/N/msr is; everything else is world-readable.
         _ = try CLI.run("chmod", ["-R", "a+rX", dir])
         _ = try CLI.run("chmod", ["0600", dir + "/h/dev/cpu/0/msr"])
-        let r = try CLI.run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all",
-                                        CLI.binary, "host", "--builtin-policy", "--wide", "--host-root", dir + "/h"])
+        let r = try CLI.run(
+            "setpriv",
+            [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all",
+                CLI.binary, "host", "--builtin-policy", "--wide", "--host-root", dir + "/h",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("permission denied: run as root or grant CAP_SYS_RAWIO"))
         #expect(r.stdout.contains("could not be read"))

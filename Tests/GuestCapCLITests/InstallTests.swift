@@ -22,15 +22,22 @@ struct InstallTests {
     /// or built once in .build-tools.
     static func generateManual() async throws -> String {
         if let env = ProcessInfo.processInfo.environment["GUESTCAP_GENERATE_MANUAL"] { return env }
-        let beside = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("generate-manual").path
+        let beside = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent(
+            "generate-manual"
+        ).path
         if fm.isExecutableFile(atPath: beside) { return beside }
-        let r = try await CLI.run("make", ["-s", "-C", CLI.packageRoot, "build-manual-tool", "CONFIGURATION=debug",
-                                     "SWIFT_SCRATCH=.build-tools", "SWIFT_BUILD_FLAGS="])
+        let r = try await CLI.run(
+            "make",
+            [
+                "-s", "-C", CLI.packageRoot, "build-manual-tool", "CONFIGURATION=debug",
+                "SWIFT_SCRATCH=.build-tools", "SWIFT_BUILD_FLAGS=",
+            ])
         try #require(r.status == 0, "building generate-manual: \(r.stdout)\(r.stderr)")
         return CLI.packageRoot + "/.build-tools/debug/generate-manual"
     }
 
-    static func make(_ target: String, destdir: String, prefix: String, tool: String? = nil) async throws -> CLI.Result {
+    static func make(_ target: String, destdir: String, prefix: String, tool: String? = nil) async throws -> CLI.Result
+    {
         var args = ["-C", CLI.packageRoot, target, "DESTDIR=\(destdir)", "PREFIX=\(prefix)"]
         if let tool { args += ["BIN=\(CLI.binary)", "GENERATE_MANUAL=\(tool)", "GENDIR=\(destdir).gen"] }
         return try await CLI.run("make", args)
@@ -53,7 +60,10 @@ struct InstallTests {
     func installTree() async throws {
         let tool = try await Self.generateManual()
         let d = CLI.tempDir("guestcap-destdir")
-        defer { try? Self.fm.removeItem(atPath: d); try? Self.fm.removeItem(atPath: d + ".gen") }
+        defer {
+            try? Self.fm.removeItem(atPath: d)
+            try? Self.fm.removeItem(atPath: d + ".gen")
+        }
 
         let install = try await Self.make("install", destdir: d, prefix: "/usr", tool: tool)
         try #require(install.status == 0, "make install: \(install.stdout)\(install.stderr)")
@@ -68,7 +78,9 @@ struct InstallTests {
             let text = try #require(Self.read(d + "/usr/lib/systemd/system/" + unit), "\(unit) not installed")
             #expect(text == Self.read(CLI.packageRoot + "/systemd/" + unit), "\(unit) differs from systemd/\(unit)")
         }
-        #expect(Self.read(d + "/usr/lib/systemd/system/guestcap.service")?.contains("\nExecStart=/usr/bin/guestcap daemon\n") == true)
+        #expect(
+            Self.read(d + "/usr/lib/systemd/system/guestcap.service")?.contains(
+                "\nExecStart=/usr/bin/guestcap daemon\n") == true)
 
         // The catalog is installed where journald looks, and compiles there: one entry per id.
         let catalog = d + "/usr/lib/systemd/catalog/guestcap.catalog"
@@ -83,8 +95,9 @@ struct InstallTests {
 
         #expect(Self.read(d + "/usr/lib/modules-load.d/guestcap.conf")?.split(separator: "\n").contains("msr") == true)
         for config in Self.shippedConfigs {
-            #expect(Self.read(d + "/etc/guestcap/" + config) == Self.read(CLI.packageRoot + "/etc/guestcap/" + config),
-                    "/etc/guestcap/\(config)")
+            #expect(
+                Self.read(d + "/etc/guestcap/" + config) == Self.read(CLI.packageRoot + "/etc/guestcap/" + config),
+                "/etc/guestcap/\(config)")
         }
 
         // Man pages from swift-argument-parser's generator: one per command, section 8.
@@ -95,9 +108,13 @@ struct InstallTests {
         #expect(Self.fm.fileExists(atPath: man + "guestcap.policy.check.8"))
 
         // Completions, each where its shell looks on Debian.
-        #expect(Self.read(d + "/usr/share/bash-completion/completions/guestcap")?.contains("complete -o filenames -F _guestcap guestcap") == true)
+        #expect(
+            Self.read(d + "/usr/share/bash-completion/completions/guestcap")?.contains(
+                "complete -o filenames -F _guestcap guestcap") == true)
         #expect(Self.read(d + "/usr/share/zsh/vendor-completions/_guestcap")?.hasPrefix("#compdef guestcap") == true)
-        #expect(Self.read(d + "/usr/share/fish/vendor_completions.d/guestcap.fish")?.contains("complete -c 'guestcap' -f") == true)
+        #expect(
+            Self.read(d + "/usr/share/fish/vendor_completions.d/guestcap.fish")?.contains("complete -c 'guestcap' -f")
+                == true)
 
         // Docs: the catalog and the units point to service.md there.
         #expect(Self.fm.fileExists(atPath: d + "/usr/share/doc/guestcap/service.md"))
@@ -115,7 +132,9 @@ struct InstallTests {
         try #require(again.status == 0, "second make install: \(again.stdout)\(again.stderr)")
         #expect(Self.read(policy) == edited)
         #expect(Self.read(policy + ".dist") == Self.read(CLI.packageRoot + "/etc/guestcap/policy.toml"))
-        #expect(again.stdout.contains("kept your edited /etc/guestcap/policy.toml; the shipped version is /etc/guestcap/policy.toml.dist"))
+        #expect(
+            again.stdout.contains(
+                "kept your edited /etc/guestcap/policy.toml; the shipped version is /etc/guestcap/policy.toml.dist"))
 
         // Uninstall removes everything it installed except the edited config.
         let uninstall = try await Self.make("uninstall", destdir: d, prefix: "/usr")
@@ -129,18 +148,25 @@ struct InstallTests {
     func installLocalPrefix() async throws {
         let tool = try await Self.generateManual()
         let d = CLI.tempDir("guestcap-destdir")
-        defer { try? Self.fm.removeItem(atPath: d); try? Self.fm.removeItem(atPath: d + ".gen") }
+        defer {
+            try? Self.fm.removeItem(atPath: d)
+            try? Self.fm.removeItem(atPath: d + ".gen")
+        }
 
         let install = try await Self.make("install", destdir: d, prefix: "/usr/local", tool: tool)
         try #require(install.status == 0, "make install: \(install.stdout)\(install.stderr)")
         let units = d + "/usr/local/lib/systemd/system/"
         let service = Self.read(units + "guestcap.service") ?? ""
         #expect(service.contains("\nExecStart=/usr/local/bin/guestcap daemon\n"))
-        #expect(Self.read(units + "guestcap-export.service")?.contains(
-            "\nExecStart=/usr/local/bin/guestcap export --format all --output-dir /var/lib/guestcap/exports\n") == true)
+        #expect(
+            Self.read(units + "guestcap-export.service")?.contains(
+                "\nExecStart=/usr/local/bin/guestcap export --format all --output-dir /var/lib/guestcap/exports\n")
+                == true)
         for unit in Self.units {
             let text = Self.read(units + unit) ?? ""
-            #expect(!text.contains("/usr/bin/guestcap") && !text.contains("/usr/share/doc"), "\(unit) still names /usr paths")
+            #expect(
+                !text.contains("/usr/bin/guestcap") && !text.contains("/usr/share/doc"),
+                "\(unit) still names /usr paths")
         }
         #expect(service.contains("Documentation=file:/usr/local/share/doc/guestcap/service.md"))
         let catalog = Self.read(d + "/usr/local/lib/systemd/catalog/guestcap.catalog") ?? ""
@@ -164,33 +190,41 @@ struct InstallTests {
 
     /// Installs the package on this machine: slow (a release build) and it writes /usr, so only
     /// when scripts/test.sh asks for it. Purges the package at the end, also on failure.
-    @Test("the .deb installs, runs, explains its journal entries with the catalog, and purges cleanly",
-          .enabled(if: ProcessInfo.processInfo.environment["GUESTCAP_TEST_DEB"] == "1",
-                   "installs a package on this machine: run scripts/test.sh (sets GUESTCAP_TEST_DEB=1)"))
+    @Test(
+        "the .deb installs, runs, explains its journal entries with the catalog, and purges cleanly",
+        .enabled(
+            if: ProcessInfo.processInfo.environment["GUESTCAP_TEST_DEB"] == "1",
+            "installs a package on this machine: run scripts/test.sh (sets GUESTCAP_TEST_DEB=1)"))
     func debianPackage() async throws {
         // Never replace a guestcap this machine has for another reason.
         let before = try await CLI.run("dpkg-query", ["-W", "-f=${db:Status-Status}", "guestcap"])
-        try #require(before.stdout != "installed" && !Self.fm.fileExists(atPath: "/usr/bin/guestcap"),
-                     "guestcap is already installed here; remove it first (dpkg --purge guestcap)")
+        try #require(
+            before.stdout != "installed" && !Self.fm.fileExists(atPath: "/usr/bin/guestcap"),
+            "guestcap is already installed here; remove it first (dpkg --purge guestcap)")
 
         let deb: String
         if let prebuilt = ProcessInfo.processInfo.environment["GUESTCAP_DEB"] {
             deb = prebuilt
         } else {
             let dist = CLI.tempDir("guestcap-dist")
-            let r = try await CLI.run("make", ["-s", "-C", CLI.packageRoot, "deb", "SWIFT_SCRATCH=.build-deb", "DIST=\(dist)"])
+            let r = try await CLI.run(
+                "make", ["-s", "-C", CLI.packageRoot, "deb", "SWIFT_SCRATCH=.build-deb", "DIST=\(dist)"])
             try #require(r.status == 0, "make deb: \(r.stdout)\(r.stderr)")
             deb = try #require(r.stdout.split(separator: "\n").last.map(String.init))
         }
         let version = try await CLI.guestcap(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let arch = try await CLI.run("dpkg", ["--print-architecture"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let arch = try await CLI.run("dpkg", ["--print-architecture"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(deb.hasSuffix("/guestcap_\(version)_\(arch).deb"))
 
         // What the package says about itself.
         let depends = try await CLI.run("dpkg-deb", ["--field", deb, "Depends"]).stdout
         #expect(depends.contains("libsystemd0") && depends.contains("libsqlite3-0"), "Depends: \(depends)")
-        let conffiles = try await CLI.run("sh", ["-c", "dpkg-deb --ctrl-tarfile \"$0\" | tar -xOf - ./conffiles", deb]).stdout
-        #expect(conffiles.split(separator: "\n").map(String.init) == Self.shippedConfigs.sorted().map { "/etc/guestcap/" + $0 })
+        let conffiles = try await CLI.run("sh", ["-c", "dpkg-deb --ctrl-tarfile \"$0\" | tar -xOf - ./conffiles", deb])
+            .stdout
+        #expect(
+            conffiles.split(separator: "\n").map(String.init)
+                == Self.shippedConfigs.sorted().map { "/etc/guestcap/" + $0 })
 
         defer { _ = try? CLI.run("dpkg", ["--purge", "guestcap"]) }
         let install = try await Self.dpkg(["-i", deb])
@@ -204,11 +238,13 @@ struct InstallTests {
         let host = try await CLI.run("/usr/bin/guestcap", ["host"])
         #expect(host.status == 0, "guestcap host: \(host.stderr)")
         #expect(host.stdout.contains("Justified (J), what a guest may be told:"))
-        for path in ["/lib/systemd/system/guestcap.service", "/lib/systemd/system/guestcap-export.timer",
-                     "/usr/lib/systemd/catalog/guestcap.catalog", "/usr/lib/modules-load.d/guestcap.conf",
-                     "/usr/share/man/man8/guestcap.8.gz", "/usr/share/doc/guestcap/service.md",
-                     "/usr/share/bash-completion/completions/guestcap", "/etc/guestcap/policy.toml",
-                     "/usr/lib/guestcap/guestcap-probe.elf"] {
+        for path in [
+            "/lib/systemd/system/guestcap.service", "/lib/systemd/system/guestcap-export.timer",
+            "/usr/lib/systemd/catalog/guestcap.catalog", "/usr/lib/modules-load.d/guestcap.conf",
+            "/usr/share/man/man8/guestcap.8.gz", "/usr/share/doc/guestcap/service.md",
+            "/usr/share/bash-completion/completions/guestcap", "/etc/guestcap/policy.toml",
+            "/usr/lib/guestcap/guestcap-probe.elf",
+        ] {
             #expect(Self.fm.fileExists(atPath: path), "\(path) not installed")
         }
 
@@ -216,22 +252,29 @@ struct InstallTests {
         let journald = try await CLI.run(CLI.packageRoot + "/scripts/start-journald.sh", [])
         try #require(journald.status == 0, "\(journald.stderr)")
         let marker = "debtest-" + UUID().uuidString.prefix(8).lowercased()
-        let send = try await CLI.run("logger", ["--journald"], stdin: """
-            MESSAGE_ID=\(Self.catalogID)
-            MESSAGE=guestcap package test \(marker)
-            SYSLOG_IDENTIFIER=guestcap-deb-test
-            PRIORITY=2
-            GUESTCAP_GUEST_NAME=\(marker)
-            GUESTCAP_BITS=mds-no
+        let send = try await CLI.run(
+            "logger", ["--journald"],
+            stdin: """
+                MESSAGE_ID=\(Self.catalogID)
+                MESSAGE=guestcap package test \(marker)
+                SYSLOG_IDENTIFIER=guestcap-deb-test
+                PRIORITY=2
+                GUESTCAP_GUEST_NAME=\(marker)
+                GUESTCAP_BITS=mds-no
 
-            """)
+                """)
         try #require(send.status == 0, "logger: \(send.stderr)")
         _ = try await CLI.run("journalctl", ["--sync"])
-        let explained = try await CLI.run("journalctl", ["-x", "--no-pager", "MESSAGE_ID=\(Self.catalogID)",
-                                                   "GUESTCAP_GUEST_NAME=\(marker)"])
+        let explained = try await CLI.run(
+            "journalctl",
+            [
+                "-x", "--no-pager", "MESSAGE_ID=\(Self.catalogID)",
+                "GUESTCAP_GUEST_NAME=\(marker)",
+            ])
         #expect(explained.stdout.contains("guestcap package test \(marker)"), "entry not found: \(explained.stdout)")
-        #expect(explained.stdout.contains("Subject: Guest \(marker) is told it is immune to a flaw this host has"),
-                "no catalog text (postinst's journalctl --update-catalog?): \(explained.stdout)")
+        #expect(
+            explained.stdout.contains("Subject: Guest \(marker) is told it is immune to a flaw this host has"),
+            "no catalog text (postinst's journalctl --update-catalog?): \(explained.stdout)")
         #expect(explained.stdout.contains("its CPU is not affected by mds-no"))
 
         // Remove keeps the configuration; purge takes it and the state directory.
@@ -244,12 +287,14 @@ struct InstallTests {
         #expect(Self.read("/etc/guestcap/policy.toml") == "# edited\n")
         let purge = try await Self.dpkg(["--purge", "guestcap"])
         try #require(purge.status == 0, "dpkg --purge: \(purge.stdout)\(purge.stderr)")
-        for path in ["/usr/bin/guestcap", "/lib/systemd/system/guestcap.service", "/lib/systemd/system/guestcap-export.service",
-                     "/lib/systemd/system/guestcap-export.timer", "/usr/lib/systemd/catalog/guestcap.catalog",
-                     "/usr/lib/modules-load.d/guestcap.conf", "/usr/share/man/man8/guestcap.8.gz",
-                     "/usr/share/doc/guestcap", "/usr/share/bash-completion/completions/guestcap",
-                     "/usr/share/zsh/vendor-completions/_guestcap", "/usr/share/fish/vendor_completions.d/guestcap.fish",
-                     "/etc/guestcap", "/var/lib/guestcap"] {
+        for path in [
+            "/usr/bin/guestcap", "/lib/systemd/system/guestcap.service", "/lib/systemd/system/guestcap-export.service",
+            "/lib/systemd/system/guestcap-export.timer", "/usr/lib/systemd/catalog/guestcap.catalog",
+            "/usr/lib/modules-load.d/guestcap.conf", "/usr/share/man/man8/guestcap.8.gz",
+            "/usr/share/doc/guestcap", "/usr/share/bash-completion/completions/guestcap",
+            "/usr/share/zsh/vendor-completions/_guestcap", "/usr/share/fish/vendor_completions.d/guestcap.fish",
+            "/etc/guestcap", "/var/lib/guestcap",
+        ] {
             #expect(!Self.fm.fileExists(atPath: path), "\(path) left after purge")
         }
         #expect(try await CLI.run("dpkg-query", ["-W", "-f=${db:Status-Status}", "guestcap"]).stdout != "installed")

@@ -17,7 +17,8 @@ struct OutputWidthTests {
     /// A history database with findings (Benchmarks/fleet's example history).
     static func database() throws -> String {
         let db = CLI.tempDir("guestcap-width") + "/history.sqlite"
-        let r = try CLI.run(CLI.generator, ["--history", db, "--guests", "12", "--examples", CLI.packageRoot + "/examples/hosts"])
+        let r = try CLI.run(
+            CLI.generator, ["--history", db, "--guests", "12", "--examples", CLI.packageRoot + "/examples/hosts"])
         try #require(r.status == 0, "\(r.stderr)")
         return db
     }
@@ -39,8 +40,10 @@ struct OutputWidthTests {
             #expect(Self.widest(wide.stdout) > 100, "\(args[0]) --wide keeps the long lines")
             // Nothing is lost from the words, only where lines break (tables cut cells, marked "…").
             if args[0] != "status" && args[0] != "host" {
-                #expect(fitted.stdout.split(whereSeparator: \.isWhitespace) == wide.stdout.split(whereSeparator: \.isWhitespace),
-                        "\(args[0]): wrapping changes only line breaks")
+                #expect(
+                    fitted.stdout.split(whereSeparator: \.isWhitespace)
+                        == wide.stdout.split(whereSeparator: \.isWhitespace),
+                    "\(args[0]): wrapping changes only line breaks")
             }
         }
         let json = try CLI.guestcap(["history", "--database", db, "--format", "json"])
@@ -50,7 +53,8 @@ struct OutputWidthTests {
     @Test("on a terminal the output takes the terminal's width")
     func terminalWidth() throws {
         let command = "stty cols 60; exec \"$0\" host --builtin-policy --host-root \"$1\""
-        let r = try CLI.run("script", ["-qec", "sh -c '\(command)' \(CLI.binary) \(Self.hosts)cascadelake", "/dev/null"])
+        let r = try CLI.run(
+            "script", ["-qec", "sh -c '\(command)' \(CLI.binary) \(Self.hosts)cascadelake", "/dev/null"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(Self.widest(r.stdout) <= 60 && Self.widest(r.stdout) > 40, "\(Self.widest(r.stdout)) columns")
     }
@@ -63,7 +67,9 @@ struct OutputWidthTests {
         #expect(wrapped.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("      w") })
         #expect(TextWrap.wrap("short\n" + line, width: nil) == "short\n" + line)
         var t = TextTable(["WHEN", "NAME", "WHY"])
-        t.add(["2026-11-24T00:00:00Z", String(repeating: "n", count: 30), "because " + String(repeating: "x ", count: 30)])
+        t.add([
+            "2026-11-24T00:00:00Z", String(repeating: "n", count: 30), "because " + String(repeating: "x ", count: 30),
+        ])
         t.add(["2026-11-25T00:00:00Z", "short", "ok"])
         let lines = t.render(width: 60).split(separator: "\n")
         #expect(lines.allSatisfy { $0.count <= 60 }, "\(lines)")

@@ -14,7 +14,9 @@ enum ProbeSupport {
     }()
 
     /// `guestcap probe --kernel … --format FORMAT PATHS`.
-    static func probe(_ paths: [String], format: String = "json", environment: [String: String] = [:]) async throws -> CLI.Result {
+    static func probe(
+        _ paths: [String], format: String = "json", environment: [String: String] = [:]
+    ) async throws -> CLI.Result {
         try await CLI.guestcap(["probe", "--kernel", kernel, "--format", format] + paths, environment: environment)
     }
 

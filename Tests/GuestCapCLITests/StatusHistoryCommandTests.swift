@@ -20,7 +20,8 @@ struct StatusHistoryCommandTests {
         let result = CheckEvaluation(outcomes: outcomes, engine: engine, host: assessed)
         let current = result.verdicts.flatMap { FindingRecord.records(for: $0, host: assessed) }
         let drafts = AuditDiff.transitions(previous: try store.activeFindings(), current: current)
-        _ = try store.commit(AuditCommit(at: at, hostSnapshotID: hostID, verdicts: result.verdicts, transitions: drafts))
+        _ = try store.commit(
+            AuditCommit(at: at, hostSnapshotID: hostID, verdicts: result.verdicts, transitions: drafts))
     }
 
     @Test("status lists open findings worst first and exits 1; history shows the timeline; both read-only")
@@ -41,7 +42,8 @@ struct StatusHistoryCommandTests {
 
         do {
             let store = try HistoryStore(path: db)
-            try Self.audit(store, host: "cascadelake", at: t0 + 7200, guests: ["fc-its-template.json", "db-passthrough.xml"])
+            try Self.audit(
+                store, host: "cascadelake", at: t0 + 7200, guests: ["fc-its-template.json", "db-passthrough.xml"])
         }
         let open = try CLI.guestcap(["status", "--wide", "--database", db])
         #expect(open.status == 1)
@@ -59,8 +61,10 @@ struct StatusHistoryCommandTests {
         #expect(events[0].contains("opened") && events[0].contains("[its-no]") && events[0].contains("fc-its-template"))
         #expect(events[1].contains("resolved"))
         #expect(events[2].contains("opened"))
-        let since = try CLI.guestcap(["history", "--wide", "--database", db, "--guest", "fc-*",
-                                      "--since", ReportCoding.formatDate(t0 + 60)])
+        let since = try CLI.guestcap([
+            "history", "--wide", "--database", db, "--guest", "fc-*",
+            "--since", ReportCoding.formatDate(t0 + 60),
+        ])
         let later = since.stdout.split(separator: "\n")
         #expect(later.count == 2, "the finding resolved, then opened again: \(since.stdout)")
         #expect(later.first?.contains("resolved") == true && later.last?.contains("opened") == true)
@@ -104,12 +108,15 @@ struct StatusHistoryCommandTests {
         #expect(alive.json["state"] as? String == "running")
         // A process that has exited.
         let done = try CLI.run("sh", ["-c", "echo $$"])
-        let goneRun = try status(pid: Int32(done.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!, started: Date())
+        let goneRun = try status(
+            pid: Int32(done.stdout.trimmingCharacters(in: .whitespacesAndNewlines))!, started: Date())
         #expect(goneRun.text.contains("ended abruptly (no process"), "\(goneRun.text)")
         #expect(goneRun.json["state"] as? String == "ended-abruptly")
         // The PID is in use, by a process younger than the recorded run: reused.
         let reused = try status(pid: getpid(), started: Date(timeIntervalSinceNow: -30 * 86_400))
-        #expect(reused.text.contains("ended abruptly (pid \(getpid()) now belongs to a process started later)"), "\(reused.text)")
+        #expect(
+            reused.text.contains("ended abruptly (pid \(getpid()) now belongs to a process started later)"),
+            "\(reused.text)")
         let stopped = try status(pid: getpid(), started: Date(timeIntervalSinceNow: -3600), stopped: true)
         #expect(stopped.text.contains(", stopped ") && stopped.json["state"] as? String == "stopped")
         #expect(!alive.text.contains("running or ended abruptly"))

@@ -23,23 +23,27 @@ struct TestToolsTests {
     static func programs(in source: String) -> Set<String> {
         let pattern = try! NSRegularExpression(pattern: #"\brun\("([^"\\]+)""#)
         let range = NSRange(source.startIndex..., in: source)
-        return Set(pattern.matches(in: source, range: range).compactMap { m in
-            Range(m.range(at: 1), in: source).map { String(source[$0].split(separator: "/").last ?? "") }
-        })
+        return Set(
+            pattern.matches(in: source, range: range).compactMap { m in
+                Range(m.range(at: 1), in: source).map { String(source[$0].split(separator: "/").last ?? "") }
+            })
     }
 
     /// Every Swift file under Tests/ with its text, but this one (its patterns are examples).
     static func testSources() throws -> [(path: String, text: String)] {
         let fm = FileManager.default
         let base = root + "/Tests"
-        return try (fm.subpathsOfDirectory(atPath: base)).filter { $0.hasSuffix(".swift") && !$0.contains("/Fixtures/") && !$0.hasSuffix("/TestToolsTests.swift") }
-            .sorted().map { ($0, try String(contentsOfFile: base + "/" + $0, encoding: .utf8)) }
+        return try (fm.subpathsOfDirectory(atPath: base)).filter {
+            $0.hasSuffix(".swift") && !$0.contains("/Fixtures/") && !$0.hasSuffix("/TestToolsTests.swift")
+        }
+        .sorted().map { ($0, try String(contentsOfFile: base + "/" + $0, encoding: .utf8)) }
     }
 
     @Test("the scanner finds a program a test starts, by name or by path")
     func scannerFindsPrograms() {
-        #expect(Self.programs(in: #"let r = try CLI.run("promtool", ["check"]); Shell.run("/usr/bin/setpriv", a)"#)
-            == ["promtool", "setpriv"])
+        #expect(
+            Self.programs(in: #"let r = try CLI.run("promtool", ["check"]); Shell.run("/usr/bin/setpriv", a)"#)
+                == ["promtool", "setpriv"])
         #expect(Self.programs(in: #"CLI.guestcap(["run"]); run(binary, [])"#).isEmpty)
     }
 

@@ -15,10 +15,12 @@ struct AuditLedgerTests {
     /// host-passthrough (no violation).
     static func config(_ name: String, uuid: String?, violating: Bool = true) -> GuestConfig {
         violating
-            ? guest(.model(name: "Skylake-Server"), [
-                (.set(bits("mds-no")), "<feature policy='force' name='mds-no'/>"),
-                (.visible(true), "<feature policy='require' name='arch-capabilities'/>"),
-            ], name: name, uuid: uuid)
+            ? guest(
+                .model(name: "Skylake-Server"),
+                [
+                    (.set(bits("mds-no")), "<feature policy='force' name='mds-no'/>"),
+                    (.visible(true), "<feature policy='require' name='arch-capabilities'/>"),
+                ], name: name, uuid: uuid)
             : guest(.kvmDefault(label: "host-passthrough"), name: name, uuid: uuid)
     }
 
@@ -29,8 +31,10 @@ struct AuditLedgerTests {
     }
 
     /// A round on Skylake reading the whole folder (`full`), or some files again (nil: removed).
-    static func round(full: [GuestConfig]? = nil, changed: [(String, GuestConfig?)] = [], all: Bool = false,
-                      inForce: [FindingRecord] = [], at now: Date = t0) -> AuditLedger.Round {
+    static func round(
+        full: [GuestConfig]? = nil, changed: [(String, GuestConfig?)] = [], all: Bool = false,
+        inForce: [FindingRecord] = [], at now: Date = t0
+    ) -> AuditLedger.Round {
         let engine = PolicyEngine(now: now)
         var r = AuditLedger.Round(now: now, engine: engine, host: engine.assess(skylake))
         if let full { r.rescanned = [(dir, full.map { .config($0) })] }
@@ -52,8 +56,9 @@ struct AuditLedgerTests {
     /// Three files, two claiming one UUID, read at start.
     static func started() -> (AuditLedger, AuditLedger.RoundResult) {
         var ledger = AuditLedger(kinds: [dir: .libvirtLive])
-        let result = apply(round(full: [config("a", uuid: u), config("b", uuid: u), config("c", uuid: v)], all: true),
-                           to: &ledger)
+        let result = apply(
+            round(full: [config("a", uuid: u), config("b", uuid: u), config("c", uuid: v)], all: true),
+            to: &ledger)
         return (ledger, result)
     }
 
@@ -62,7 +67,8 @@ struct AuditLedgerTests {
         let (ledger, result) = Self.started()
         #expect(Set(result.verdicts.map(\.identity)) == [Self.byPath("a"), Self.byPath("b"), Self.byUUID(Self.v, "c")])
         let current = try #require(result.current)
-        #expect(Set(current.compactMap { $0.source == nil ? nil : $0.subject })
+        #expect(
+            Set(current.compactMap { $0.source == nil ? nil : $0.subject })
                 == Set([Self.byPath("a"), Self.byPath("b"), Self.byUUID(Self.v, "c")].map(\.description)))
         #expect(result.transitions.count == current.count && result.transitions.allSatisfy { $0.kind == .opened })
         #expect(current.contains { $0.rule == .unjustifiedImmunity && $0.subject == Self.byPath("a").description })
@@ -79,7 +85,8 @@ struct AuditLedgerTests {
         #expect(apart.current == nil)
         #expect(Set(apart.gone) == [Self.byPath("a"), Self.byPath("b")])
         #expect(Self.subjects(apart, .resolved) == [Self.byPath("a").description, Self.byPath("b").description])
-        #expect(Self.subjects(apart, .opened)
+        #expect(
+            Self.subjects(apart, .opened)
                 == [Self.byUUID(Self.u, "a").description, Self.byUUID(Self.w, "b").description])
         // Back to one shared UUID: both by path again.
         let shared = Self.apply(Self.round(changed: [("b", Self.config("b", uuid: Self.u))]), to: &ledger)
@@ -180,8 +187,9 @@ struct AuditLedgerTests {
 
     @Test("guests of a folder no longer watched are gone; a running guest meets the host it started under")
     func reloadAndBootHost() {
-        var ledger = AuditLedger(kinds: [Self.dir: .libvirtLive],
-                                 firstSeen: [Self.byUUID(Self.v, "c").description: Self.t0 - 3600])
+        var ledger = AuditLedger(
+            kinds: [Self.dir: .libvirtLive],
+            firstSeen: [Self.byUUID(Self.v, "c").description: Self.t0 - 3600])
         var seen: [String: Date] = [:]
         let files = [Self.config("c", uuid: Self.v), Self.config("d", uuid: Self.w)]
         _ = ledger.apply(Self.round(full: files, all: true)) {

@@ -30,38 +30,65 @@ private let expectations: [Expected] = [
     hidden("Skylake-Server", 1...6),
     hidden("Cascadelake-Server"),
     shown("Cascadelake-Server", 2...5, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no"),
-    shown("Cascadelake-Server", 6...7,
-          "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no sbdr-ssdp-no psdp-no fb-clear gds-no rfds-no"),
+    shown(
+        "Cascadelake-Server", 6...7,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no sbdr-ssdp-no psdp-no fb-clear gds-no rfds-no"),
     shown("Cooperlake", 1...2, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no"),
     hidden("Icelake-Server", 1...2),
     shown("Icelake-Server", 3...7, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no"),
-    shown("Icelake-Server", 8...9, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no psdp-no fb-clear gds-no rfds-no"),
+    shown(
+        "Icelake-Server", 8...9,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no psdp-no fb-clear gds-no rfds-no"),
     shown("SapphireRapids", 1...1, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no"),
-    shown("SapphireRapids", 2...5, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no"),
-    shown("SapphireRapids", 6...6, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no its-no"),
-    shown("SapphireRapids", 7...8, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no gds-no rfds-no its-no"),
-    shown("GraniteRapids", 1...4, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no"),
-    shown("GraniteRapids", 5...5, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no its-no"),
-    shown("GraniteRapids", 6...7, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no gds-no rfds-no its-no"),
-    shown("DiamondRapids", 1...2, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no bhi-no pbrsb-no gds-no rfds-no"),
-    shown("SierraForest", 1...1, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no"),
-    shown("SierraForest", 2...4, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no gds-no rfds-no"),
-    shown("SierraForest", 5...6, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no gds-no rfds-no its-no"),
-    shown("ClearwaterForest", 1...2, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no bhi-no pbrsb-no gds-no rfds-no"),
-    shown("ClearwaterForest", 3...4, "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
-          + "sbdr-ssdp-no fbsdp-no psdp-no bhi-no pbrsb-no gds-no rfds-no its-no"),
+    shown(
+        "SapphireRapids", 2...5,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no"),
+    shown(
+        "SapphireRapids", 6...6,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no its-no"),
+    shown(
+        "SapphireRapids", 7...8,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no gds-no rfds-no its-no"),
+    shown(
+        "GraniteRapids", 1...4,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no"),
+    shown(
+        "GraniteRapids", 5...5,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no its-no"),
+    shown(
+        "GraniteRapids", 6...7,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no gds-no rfds-no its-no"),
+    shown(
+        "DiamondRapids", 1...2,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no taa-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no bhi-no pbrsb-no gds-no rfds-no"),
+    shown(
+        "SierraForest", 1...1,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no"),
+    shown(
+        "SierraForest", 2...4,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no gds-no rfds-no"),
+    shown(
+        "SierraForest", 5...6,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no pbrsb-no gds-no rfds-no its-no"),
+    shown(
+        "ClearwaterForest", 1...2,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no bhi-no pbrsb-no gds-no rfds-no"),
+    shown(
+        "ClearwaterForest", 3...4,
+        "rdctl-no ibrs-all skip-l1dfl-vmentry mds-no pschange-mc-no "
+            + "sbdr-ssdp-no fbsdp-no psdp-no bhi-no pbrsb-no gds-no rfds-no its-no"),
     shown("Denverton", 1...3, "rdctl-no skip-l1dfl-vmentry"),
     shown("Snowridge", 1...4, ""),
     hidden("KnightsMill"),
@@ -126,7 +153,8 @@ struct CPUModelCatalogTests {
             #expect(viaAlias.canonicalName == target)
         }
         // The noTSX alias of Cascade Lake is v3, which has the v2 bits.
-        #expect(CPUModelCatalog.model(named: "Cascadelake-Server-noTSX")?.bits.names
+        #expect(
+            CPUModelCatalog.model(named: "Cascadelake-Server-noTSX")?.bits.names
                 == ["rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no"])
         // Aliases mean one version whatever the machine type.
         #expect(CPUModelCatalog.model(named: "Haswell-noTSX", unversioned: .latest)?.canonicalName == "Haswell-v2")
@@ -141,25 +169,31 @@ struct CPUModelCatalogTests {
         }
         // microvm's Cascadelake-Server has bits; pc's has none and hides the MSR.
         #expect(CPUModelCatalog.model(named: "Cascadelake-Server")?.visible == false)
-        #expect(CPUModelCatalog.model(named: "Cascadelake-Server", unversioned: .latest)?.bits.names.contains("gds-no") == true)
+        #expect(
+            CPUModelCatalog.model(named: "Cascadelake-Server", unversioned: .latest)?.bits.names.contains("gds-no")
+                == true)
         // A versioned name means that version on every machine type.
         #expect(CPUModelCatalog.model(named: "Icelake-Server-v3", unversioned: .latest)?.version == 3)
     }
 
-    @Test("names QEMU does not know are nil", arguments: [
-        "", "Zen9-Server", "PantherLake-Server", "host", "max", "base", "cpu64-rhel6",
-        "Haswell-v0", "Haswell-v5", "Haswell-v01", "Haswell-v", "Haswell-v-1", "Haswell-v+2", "-v1",
-        "Cascadelake-Server-v8", "SapphireRapids-v9", "Haswell-noTSX-v1", "Conroe-IBRS", "Skylake-Server-noTSX",
-        " Haswell", "Haswell ", "Haswell-", "kvm64-v2",
-    ])
+    @Test(
+        "names QEMU does not know are nil",
+        arguments: [
+            "", "Zen9-Server", "PantherLake-Server", "host", "max", "base", "cpu64-rhel6",
+            "Haswell-v0", "Haswell-v5", "Haswell-v01", "Haswell-v", "Haswell-v-1", "Haswell-v+2", "-v1",
+            "Cascadelake-Server-v8", "SapphireRapids-v9", "Haswell-noTSX-v1", "Conroe-IBRS", "Skylake-Server-noTSX",
+            " Haswell", "Haswell ", "Haswell-", "kvm64-v2",
+        ])
     func unknown(_ name: String) {
         #expect(CPUModelCatalog.model(named: name) == nil)
         #expect(CPUModelCatalog.model(named: name, unversioned: .latest) == nil)
     }
 
-    @Test("names are matched with their case, as QEMU matches them", arguments: [
-        "haswell", "HASWELL", "Haswell-V2", "cascadelake-server", "haswell-notsx", "Epyc", "yongfeng", "QEMU64",
-    ])
+    @Test(
+        "names are matched with their case, as QEMU matches them",
+        arguments: [
+            "haswell", "HASWELL", "Haswell-V2", "cascadelake-server", "haswell-notsx", "Epyc", "yongfeng", "QEMU64",
+        ])
     func caseSensitive(_ name: String) {
         #expect(CPUModelCatalog.model(named: name) == nil)
     }

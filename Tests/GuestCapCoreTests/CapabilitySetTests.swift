@@ -34,7 +34,9 @@ struct CapabilitySetTests {
             if let kernel = b.kernelName {
                 #expect(ArchCapCatalog.bit(named: kernel)?.number == b.number)
                 #expect(ArchCapCatalog.bit(named: kernel.lowercased())?.number == b.number)
-                let alternating = kernel.lowercased().enumerated().map { i, c in i.isMultiple(of: 2) ? c.uppercased() : String(c) }
+                let alternating = kernel.lowercased().enumerated().map { i, c in
+                    i.isMultiple(of: 2) ? c.uppercased() : String(c)
+                }
                 #expect(ArchCapCatalog.bit(named: alternating.joined())?.number == b.number)
             }
         }
@@ -79,7 +81,10 @@ struct CapabilitySetTests {
         for piece in [1, 55, 63, 64, 65, 200] {
             var h = SHA256()
             var i = 0
-            while i < bytes.count { h.update(Array(bytes[i..<min(i + piece, bytes.count)])); i += piece }
+            while i < bytes.count {
+                h.update(Array(bytes[i..<min(i + piece, bytes.count)]))
+                i += piece
+            }
             #expect(SHA256.hexString(h.finalize()) == SHA256.hex(of: bytes))
         }
     }

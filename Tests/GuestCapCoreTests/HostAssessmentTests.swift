@@ -2,13 +2,17 @@ import Testing
 @testable import GuestCapCore
 
 /// A snapshot with every verdict "Not affected" unless overridden, RTM present, one CPU.
-func snapshot(msr: [UInt64?] = [0], vulnerabilities: [String: String] = [:], flags: [String] = ["arch_capabilities", "rtm"],
-              vendor: String = "GenuineIntel", l1d: String? = "cond") -> HostSnapshot {
-    HostSnapshot(hostname: "h", machineID: "m", cpu: CPUIdentity(vendor: vendor, flags: flags),
-                 msr: msr.enumerated().map { i, v in
-                     v.map { MSRReading(cpu: i, status: .ok, value: $0) }
-                         ?? MSRReading(cpu: i, status: .absent, error: "absent") },
-                 vulnerabilities: vulnerabilities, vmentryL1dFlush: l1d)
+func snapshot(
+    msr: [UInt64?] = [0], vulnerabilities: [String: String] = [:], flags: [String] = ["arch_capabilities", "rtm"],
+    vendor: String = "GenuineIntel", l1d: String? = "cond"
+) -> HostSnapshot {
+    HostSnapshot(
+        hostname: "h", machineID: "m", cpu: CPUIdentity(vendor: vendor, flags: flags),
+        msr: msr.enumerated().map { i, v in
+            v.map { MSRReading(cpu: i, status: .ok, value: $0) }
+                ?? MSRReading(cpu: i, status: .absent, error: "absent")
+        },
+        vulnerabilities: vulnerabilities, vmentryL1dFlush: l1d)
 }
 
 func bits(_ names: String...) -> CapabilitySet { try! CapabilitySet(names: names) }
@@ -22,10 +26,12 @@ struct KVMSynthesisTests {
         #expect(h.sources[6] == "kvm")
     }
 
-    @Test("step 3: skip-l1dfl-vmentry unless vmentry_l1d_flush is never", arguments: [
-        ("cond", true), ("always", true), ("auto", true), ("not required", true), ("EPT disabled", true),
-        ("never", false),
-    ])
+    @Test(
+        "step 3: skip-l1dfl-vmentry unless vmentry_l1d_flush is never",
+        arguments: [
+            ("cond", true), ("always", true), ("auto", true), ("not required", true), ("EPT disabled", true),
+            ("never", false),
+        ])
     func skipL1d(value: String, expected: Bool) {
         let h = HostAssessment(snapshot: snapshot(l1d: value))
         #expect(h.kvmDefault.contains(bit: 3) == expected)
@@ -37,17 +43,20 @@ struct KVMSynthesisTests {
         #expect(HostAssessment(snapshot: snapshot(l1d: nil)).kvmDefault.contains(bit: 3))
     }
 
-    @Test("step 4: each 'Not affected' verdict synthesizes its bit, anything else does not", arguments: [
-        ("meltdown", "rdctl-no"), ("spec_store_bypass", "ssb-no"), ("mds", "mds-no"),
-        ("reg_file_data_sampling", "rfds-no"), ("indirect_target_selection", "its-no"),
-    ])
+    @Test(
+        "step 4: each 'Not affected' verdict synthesizes its bit, anything else does not",
+        arguments: [
+            ("meltdown", "rdctl-no"), ("spec_store_bypass", "ssb-no"), ("mds", "mds-no"),
+            ("reg_file_data_sampling", "rfds-no"), ("indirect_target_selection", "its-no"),
+        ])
     func verdicts(file: String, bit: String) {
         let b = bits(bit)
         let immune = HostAssessment(snapshot: snapshot(vulnerabilities: [file: "Not affected"]))
         #expect(immune.kvmDefault.isSuperset(of: b))
         #expect(immune.justified.isSuperset(of: b))
         #expect(immune.sources[b.bitNumbers[0]] == "kernel:\(file)")
-        let affected = HostAssessment(snapshot: snapshot(vulnerabilities: [file: "Mitigation: Clear CPU buffers; SMT vulnerable"]))
+        let affected = HostAssessment(
+            snapshot: snapshot(vulnerabilities: [file: "Mitigation: Clear CPU buffers; SMT vulnerable"]))
         #expect(!affected.kvmDefault.isSuperset(of: b))
         let unknown = HostAssessment(snapshot: snapshot(vulnerabilities: [:]))
         #expect(!unknown.justified.isSuperset(of: b))
@@ -62,8 +71,10 @@ struct KVMSynthesisTests {
     @Test("step 5: without RTM KVM clears taa-no, even the hardware's; J keeps the hardware's")
     func taaWithoutRTM() {
         let hw = bits("taa-no").rawValue
-        let h = HostAssessment(snapshot: snapshot(msr: [hw], vulnerabilities: ["tsx_async_abort": "Not affected"],
-                                                  flags: ["arch_capabilities"]))
+        let h = HostAssessment(
+            snapshot: snapshot(
+                msr: [hw], vulnerabilities: ["tsx_async_abort": "Not affected"],
+                flags: ["arch_capabilities"]))
         #expect(!h.kvmDefault.isSuperset(of: bits("taa-no")))
         #expect(h.justified.isSuperset(of: bits("taa-no")))
         #expect(h.sources[8] == "msr")
@@ -73,14 +84,17 @@ struct KVMSynthesisTests {
         #expect(noHW.justified.isSuperset(of: bits("taa-no")))
         #expect(noHW.sources[8] == "kernel:tsx_async_abort")
         #expect(!noHW.kvmDefault.isSuperset(of: bits("taa-no")))
-        let affected = HostAssessment(snapshot: snapshot(vulnerabilities: ["tsx_async_abort": "Mitigation: TSX disabled"], flags: []))
+        let affected = HostAssessment(
+            snapshot: snapshot(vulnerabilities: ["tsx_async_abort": "Mitigation: TSX disabled"], flags: []))
         #expect(!affected.justified.isSuperset(of: bits("taa-no")))
     }
 
-    @Test("step 6: gds-no when not affected or mitigated by microcode", arguments: [
-        ("Not affected", true), ("Mitigation: Microcode", true), ("Mitigation: Microcode (locked)", true),
-        ("Vulnerable: No microcode", false), ("Mitigation: AVX disabled, no microcode", false),
-    ])
+    @Test(
+        "step 6: gds-no when not affected or mitigated by microcode",
+        arguments: [
+            ("Not affected", true), ("Mitigation: Microcode", true), ("Mitigation: Microcode (locked)", true),
+            ("Vulnerable: No microcode", false), ("Mitigation: AVX disabled, no microcode", false),
+        ])
     func gds(verdict: String, expected: Bool) {
         let h = HostAssessment(snapshot: snapshot(vulnerabilities: ["gather_data_sampling": verdict]))
         #expect(h.kvmDefault.isSuperset(of: bits("gds-no")) == expected)
@@ -89,17 +103,21 @@ struct KVMSynthesisTests {
     @Test("kvm_default passes through only KVM_SUPPORTED_ARCH_CAP bits of the hardware")
     func passThrough() {
         // Granite Rapids raw value: bits 10, 11, 12, 16, 21, 23 are not passed through.
-        let h = HostAssessment(snapshot: snapshot(msr: [0x0da9_fdeb], flags: ["arch_capabilities"], l1d: "not required"))
+        let h = HostAssessment(
+            snapshot: snapshot(msr: [0x0da9_fdeb], flags: ["arch_capabilities"], l1d: "not required"))
         #expect(h.kvmDefault.rawValue & ~ArchCapCatalog.kvmSupportedMask == 0)
         #expect(!h.kvmDefault.contains(bit: 10) && h.justified.contains(bit: 10))
     }
 
     @Test("the live AMD EPYC KVM value is reproduced")
     func amdLive() {
-        let verdicts = ["meltdown": "Not affected", "mds": "Not affected", "tsx_async_abort": "Not affected",
-                        "reg_file_data_sampling": "Not affected", "indirect_target_selection": "Not affected",
-                        "gather_data_sampling": "Not affected", "spec_store_bypass": "Vulnerable"]
-        let h = HostAssessment(snapshot: snapshot(msr: [nil], vulnerabilities: verdicts, flags: [], vendor: "AuthenticAMD", l1d: nil))
+        let verdicts = [
+            "meltdown": "Not affected", "mds": "Not affected", "tsx_async_abort": "Not affected",
+            "reg_file_data_sampling": "Not affected", "indirect_target_selection": "Not affected",
+            "gather_data_sampling": "Not affected", "spec_store_bypass": "Vulnerable",
+        ]
+        let h = HostAssessment(
+            snapshot: snapshot(msr: [nil], vulnerabilities: verdicts, flags: [], vendor: "AuthenticAMD", l1d: nil))
         #expect(h.kvmDefault.rawValue == 0x4000_0000_0c00_0069)
         #expect(h.msrStatus == .absent)
     }
@@ -108,7 +126,8 @@ struct KVMSynthesisTests {
     func switches() {
         let verdicts = ["mds": "Not affected", "gather_data_sampling": "Mitigation: Microcode"]
         let on = HostAssessment(snapshot: snapshot(vulnerabilities: verdicts))
-        let off = HostAssessment(snapshot: snapshot(vulnerabilities: verdicts), options: JustificationOptions(kvmSynthesis: false))
+        let off = HostAssessment(
+            snapshot: snapshot(vulnerabilities: verdicts), options: JustificationOptions(kvmSynthesis: false))
         #expect(on.justified.isSuperset(of: bits("mds-no", "pschange-mc-no", "gds-no")))
         #expect(off.justified.isDisjoint(with: bits("pschange-mc-no", "gds-no")))
         #expect(off.justified.isSuperset(of: bits("mds-no")), "mds: Not affected is a verdict, always on")
@@ -141,7 +160,8 @@ struct CPUCombinationTests {
 
     @Test("disclosure bits count when any CPU has them")
     func orDisclosure() {
-        let rsba = bits("rsba").rawValue, rrsba = bits("rrsba").rawValue
+        let rsba = bits("rsba").rawValue
+        let rrsba = bits("rrsba").rawValue
         let h = HostAssessment(snapshot: snapshot(msr: [0x1 | rsba, 0x1 | rrsba]))
         #expect(h.hardware == CapabilitySet(rawValue: 0x1 | rsba | rrsba))
     }
@@ -166,7 +186,11 @@ struct CPUCombinationTests {
         #expect(h.msrStatus == .unreadable && h.hardware.isEmpty)
         #expect(h.notes.contains { $0.contains("modprobe msr") })
         var p = snapshot(msr: [])
-        p.msr = [MSRReading(cpu: 0, status: .permissionDenied, error: "/dev/cpu/0/msr: permission denied: run as root or grant CAP_SYS_RAWIO")]
+        p.msr = [
+            MSRReading(
+                cpu: 0, status: .permissionDenied,
+                error: "/dev/cpu/0/msr: permission denied: run as root or grant CAP_SYS_RAWIO")
+        ]
         #expect(HostAssessment(snapshot: p).notes.contains { $0.contains("CAP_SYS_RAWIO") })
     }
 

@@ -5,7 +5,8 @@ import Testing
 /// `ReportDocument.prettyJSON()` writes exactly what `ReportCoding.encoder()` writes.
 @Suite("Report JSON writer")
 struct ReportJSONTests {
-    private func expectSameAsEncoder(_ report: ReportDocument, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectSameAsEncoder(_ report: ReportDocument, sourceLocation: SourceLocation = #_sourceLocation) throws
+    {
         let expected = String(decoding: try ReportCoding.encoder().encode(report), as: UTF8.self)
         let written = String(decoding: try report.prettyJSON(), as: UTF8.self)
         #expect(written == expected, sourceLocation: sourceLocation)
@@ -23,17 +24,22 @@ struct ReportJSONTests {
         let engine = PolicyEngine(now: now)
         let host = engine.assess(cascadeLake)
         let verdicts = [
-            evaluate(guest(.model(name: "Skylake-Server"), [
-                (.set(bits("mds-no", "taa-no")), "<feature policy='force' name='mds-no'/>"),
-                (.visible(true), "<feature policy='require' name='arch-capabilities'/>"),
-            ]), on: cascadeLake, now: now),
+            evaluate(
+                guest(
+                    .model(name: "Skylake-Server"),
+                    [
+                        (.set(bits("mds-no", "taa-no")), "<feature policy='force' name='mds-no'/>"),
+                        (.visible(true), "<feature policy='require' name='arch-capabilities'/>"),
+                    ]), on: cascadeLake, now: now),
             evaluate(guest(.kvmDefault(label: "host-passthrough"), name: "pass", uuid: nil), on: cascadeLake, now: now),
-            evaluate(guest(.model(name: "No-Such-Model"), name: "odd \"quoted\" \\ /path\t\u{1}é😀"), on: skylake, now: now),
+            evaluate(
+                guest(.model(name: "No-Such-Model"), name: "odd \"quoted\" \\ /path\t\u{1}é😀"), on: skylake, now: now),
             engine.unreadable(source: .qemu, path: "/x/y.args", error: "line 3: bad\nthing"),
         ]
         let mixed = engine.assess(snapshot(msr: [0xab, 0xa9]))
-        let report = ReportDocument(check: host, verdicts: verdicts, hostFindings: engine.hostFindings(mixed),
-                                    skipped: [("/n.xml", "a <network>")], policy: .builtIn, now: now)
+        let report = ReportDocument(
+            check: host, verdicts: verdicts, hostFindings: engine.hostFindings(mixed),
+            skipped: [("/n.xml", "a <network>")], policy: .builtIn, now: now)
         #expect(report.guests.contains { !$0.findings.isEmpty })
         try expectSameAsEncoder(report)
         let empty = ReportDocument(check: host, verdicts: [], hostFindings: [], skipped: [], policy: .builtIn, now: now)
@@ -52,13 +58,17 @@ struct ReportJSONTests {
             id: nil, rule: "r", severity: .info, bits: [], pool: nil, poolHost: nil, message: "", state: .open,
             firstSeen: nil, lastSeen: nil, resolvedAt: nil,
             waiver: .init(reason: "", expires: "", active: false, bits: nil), origins: nil)
-        let provenance = ["bit9": "a", "bit10": "b", "b-a": "c", "b_a": "d", "bA": "e", "ba": "f", "é": "g", "z": control]
+        let provenance = [
+            "bit9": "a", "bit10": "b", "b-a": "c", "b_a": "d", "bA": "e", "ba": "f", "é": "g", "z": control,
+        ]
         let guests = [
-            GuestDocument(name: nil, uuid: nil, source: .firecracker, path: control, status: "violating", error: control,
-                          archCapabilities: .init(value: "0x0", bits: [], visible: false, provenance: provenance),
-                          findings: [full, bare]),
-            GuestDocument(name: "n", uuid: "u", source: .libvirtLive, path: "/p", status: "compliant", error: nil,
-                          archCapabilities: nil, findings: []),
+            GuestDocument(
+                name: nil, uuid: nil, source: .firecracker, path: control, status: "violating", error: control,
+                archCapabilities: .init(value: "0x0", bits: [], visible: false, provenance: provenance),
+                findings: [full, bare]),
+            GuestDocument(
+                name: "n", uuid: "u", source: .libvirtLive, path: "/p", status: "compliant", error: nil,
+                archCapabilities: nil, findings: []),
         ]
         let host = HostDocument(PolicyEngine(now: date).assess(cascadeLake))
         let report = ReportDocument(

@@ -15,9 +15,10 @@ import Testing
         let config = try w.auditorConfiguration()
         let snapshot = HostProbe(root: HostRoot(w.hostRoot)).snapshot()
 
-        let down = Auditor(configuration: config, policy: .builtIn, store: try HistoryStore(path: w.database),
-                           sink: JournalSink(transport: JournalSinkTests.DownJournal(), logger: Logger(label: "t")),
-                           logger: Logger(label: "t"), version: "test")
+        let down = Auditor(
+            configuration: config, policy: .builtIn, store: try HistoryStore(path: w.database),
+            sink: JournalSink(transport: JournalSinkTests.DownJournal(), logger: Logger(label: "t")),
+            logger: Logger(label: "t"), version: "test")
         try down.start(snapshot: snapshot, processes: nil)
         #expect(down.needsResend)
         #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).isEmpty)
@@ -25,12 +26,15 @@ import Testing
         #expect(unsent.contains { $0.finding.guestName == name && $0.kind == .opened })
 
         // Journald reachable again (a restart here): what was committed is sent, with its stored ids.
-        let up = Auditor(configuration: config, policy: .builtIn, store: try HistoryStore(path: w.database),
-                         sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test")
+        let up = Auditor(
+            configuration: config, policy: .builtIn, store: try HistoryStore(path: w.database),
+            sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test")
         try up.start(snapshot: snapshot, processes: nil)
         #expect(!up.needsResend)
-        let found = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)"], count: unsent.filter { $0.finding.guestName == name }.count)
-        #expect(Set(found.compactMap { $0["GUESTCAP_TRANSITION_ID"] })
+        let found = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)"], count: unsent.filter { $0.finding.guestName == name }.count)
+        #expect(
+            Set(found.compactMap { $0["GUESTCAP_TRANSITION_ID"] })
                 == Set(unsent.filter { $0.finding.guestName == name }.map(\.id)))
         #expect(try HistoryStore(path: w.database).unsentTransitions().isEmpty)
         up.stop()
@@ -46,15 +50,20 @@ import Testing
         w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["taa-no"], live: false))
         let config = try w.auditorConfiguration()
         let store = try HistoryStore(path: w.database)
-        let auditor = Auditor(configuration: config, policy: .builtIn, store: store,
-                              sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test")
+        let auditor = Auditor(
+            configuration: config, policy: .builtIn, store: store,
+            sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test")
         try auditor.start(snapshot: HostProbe(root: HostRoot(w.hostRoot)).snapshot(), processes: nil)
-        let found = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)",
-                                                  "MESSAGE_ID=\(MessageID.opened(.requestDropped).id)"], count: 1)
+        let found = try await JournalReader.wait(
+            [
+                "GUESTCAP_GUEST_NAME=\(name)",
+                "MESSAGE_ID=\(MessageID.opened(.requestDropped).id)",
+            ], count: 1)
         try #require(found.count == 1)
         #expect(found[0]["GUESTCAP_RULE"] == "request-dropped" && found[0]["GUESTCAP_BITS"] == "taa-no")
         #expect(found[0]["GUESTCAP_SOURCE"] == "libvirt" && found[0]["PRIORITY"] == "5")
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty)
+        #expect(
+            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty)
         let version = try #require(try store.knownGuests().first { $0.name == name }?.configVersions.first)
         let taa = try CapabilitySet(names: ["taa-no"])
         #expect(version.vmm == .qemuKVM && version.dropped == taa)
@@ -74,9 +83,10 @@ import Testing
         w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: u, force: ["taa-no"]))
         let config = try w.auditorConfiguration()
         let store = try HistoryStore(path: w.database)
-        let auditor = Auditor(configuration: config, policy: .builtIn, store: store,
-                              sink: JournalSink(transport: JournalSinkTests.DownJournal(), logger: Logger(label: "t")),
-                              logger: Logger(label: "t"), version: "test")
+        let auditor = Auditor(
+            configuration: config, policy: .builtIn, store: store,
+            sink: JournalSink(transport: JournalSinkTests.DownJournal(), logger: Logger(label: "t")),
+            logger: Logger(label: "t"), version: "test")
         try auditor.start(snapshot: HostProbe(root: HostRoot(w.hostRoot)).snapshot(), processes: nil)
         func identities() throws -> Set<String> { Set(try store.knownGuests().map(\.identity.description)) }
         func openSubjects() throws -> Set<String> { Set(try store.activeFindings().map(\.subject)) }
@@ -91,7 +101,11 @@ import Testing
 
         w.put("b.xml", DaemonWorld.domain(name: w.marker + "-b", uuid: v, force: ["taa-no"]))
         changed(b)
-        let byUUID = Set([GuestIdentity(source: .libvirtLive, uuid: u, path: a), GuestIdentity(source: .libvirtLive, uuid: v, path: b)]
+        let byUUID = Set(
+            [
+                GuestIdentity(source: .libvirtLive, uuid: u, path: a),
+                GuestIdentity(source: .libvirtLive, uuid: v, path: b),
+            ]
             .map(\.description))
         #expect(try identities() == byUUID)
         #expect(try openSubjects() == byUUID)
@@ -118,35 +132,40 @@ import Testing
         let offset = utc.date(byAdding: .day, value: 1, to: today)!.addingTimeInterval(-2).timeIntervalSinceNow
         let policyFile = w.dir + "/policy.toml"
         try """
-            [[waivers]]
-            guests = ["\(name)"]
-            rule = "unjustified-immunity"
-            reason = "test waiver"
-            expires = "\(String(format: "%04d-%02d-%02d", day.year!, day.month!, day.day!))"
+        [[waivers]]
+        guests = ["\(name)"]
+        rule = "unjustified-immunity"
+        reason = "test waiver"
+        expires = "\(String(format: "%04d-%02d-%02d", day.year!, day.month!, day.day!))"
 
-            """.write(toFile: policyFile, atomically: true, encoding: .utf8)
+        """.write(toFile: policyFile, atomically: true, encoding: .utf8)
         let policy = try PolicyLoader().load(path: policyFile)
         let config = try w.auditorConfiguration()
-        let auditor = Auditor(configuration: config, policy: policy, store: try HistoryStore(path: w.database),
-                              sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test",
-                              clock: { Date().addingTimeInterval(offset) })
+        let auditor = Auditor(
+            configuration: config, policy: policy, store: try HistoryStore(path: w.database),
+            sink: JournalSink(logger: Logger(label: "t")), logger: Logger(label: "t"), version: "test",
+            clock: { Date().addingTimeInterval(offset) })
         try auditor.start(snapshot: HostProbe(root: HostRoot(w.hostRoot)).snapshot(), processes: nil)
-        let waived = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waived.id)"], count: 1)
+        let waived = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waived.id)"], count: 1)
         #expect(waived.count == 1)
 
         let inbox = AuditInbox()
         let heartbeat = Heartbeat()
-        let service = AuditorService(auditor: auditor, inbox: inbox, heartbeat: heartbeat,
-                                     notifier: NotifierService(heartbeat: heartbeat, logger: Logger(label: "t")),
-                                     logger: Logger(label: "t"))
+        let service = AuditorService(
+            auditor: auditor, inbox: inbox, heartbeat: heartbeat,
+            notifier: NotifierService(heartbeat: heartbeat, logger: Logger(label: "t")),
+            logger: Logger(label: "t"))
         let running = Task { await service.run() }
-        let expired = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waiverExpired.id)"],
-                                                  count: 1)
+        let expired = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waiverExpired.id)"],
+            count: 1)
         running.cancel()
         await running.value
         try #require(expired.count == 1)
         #expect(expired[0]["GUESTCAP_STATE"] == "open")
-        #expect(try HistoryStore(path: w.database).activeFindings()
-            .contains { $0.guestName == name && $0.rule == .unjustifiedImmunity && $0.state == .open })
+        #expect(
+            try HistoryStore(path: w.database).activeFindings()
+                .contains { $0.guestName == name && $0.rule == .unjustifiedImmunity && $0.state == .open })
     }
 }

@@ -13,7 +13,8 @@ import Testing
     static func settle(_ world: DaemonWorld) async throws {
         let sentinel = Shell.marker()
         world.put("\(sentinel).xml", DaemonWorld.domain(name: sentinel, force: ["taa-no"]))
-        let seen = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(sentinel)", "MESSAGE_ID=\(immunity)"], count: 1)
+        let seen = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(sentinel)", "MESSAGE_ID=\(immunity)"], count: 1)
         #expect(seen.count == 1, "sentinel \(sentinel) processed")
     }
 
@@ -26,8 +27,11 @@ import Testing
         #expect(daemon.notify.messages.contains { $0.contains("STATUS=0 guests, 0 violating") })
 
         // A guest appears violating: one entry with the rule's MESSAGE_ID.
-        w.put("\(name).xml", DaemonWorld.domain(name: name, uuid: "6a0c5f3e-0000-4000-8000-000000000001", force: ["taa-no"]))
-        let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        w.put(
+            "\(name).xml",
+            DaemonWorld.domain(name: name, uuid: "6a0c5f3e-0000-4000-8000-000000000001", force: ["taa-no"]))
+        let opened = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
         try #require(opened.count == 1, "log: \(daemon.log)")
         let e = opened[0]
         #expect(e["PRIORITY"] == "2")
@@ -49,16 +53,23 @@ import Testing
         #expect(await daemon.notify.wait(for: "violating"))
 
         // Edited to comply: one resolved entry for that finding.
-        w.put("\(name).xml", DaemonWorld.domain(name: name, uuid: "6a0c5f3e-0000-4000-8000-000000000001", force: ["mds-no"]))
-        let resolved = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
-                                                     "GUESTCAP_RULE=unjustified-immunity"], count: 1)
+        w.put(
+            "\(name).xml",
+            DaemonWorld.domain(name: name, uuid: "6a0c5f3e-0000-4000-8000-000000000001", force: ["mds-no"]))
+        let resolved = try await JournalReader.wait(
+            [
+                "GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
+                "GUESTCAP_RULE=unjustified-immunity",
+            ], count: 1)
         try #require(resolved.count == 1)
         #expect(resolved[0]["GUESTCAP_FINDING_ID"] == e["GUESTCAP_FINDING_ID"])
         #expect(resolved[0]["GUESTCAP_STATE"] == "resolved")
         let before = try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count
 
         // Unchanged rewrites, a mode change, a reload (full re-evaluation): nothing new.
-        w.put("\(name).xml", DaemonWorld.domain(name: name, uuid: "6a0c5f3e-0000-4000-8000-000000000001", force: ["mds-no"]))
+        w.put(
+            "\(name).xml",
+            DaemonWorld.domain(name: name, uuid: "6a0c5f3e-0000-4000-8000-000000000001", force: ["mds-no"]))
         chmod(w.guests + "/\(name).xml", 0o600)
         daemon.signal(SIGHUP)
         try await Task.sleep(for: .milliseconds(300))
@@ -91,7 +102,7 @@ import Testing
 
         let verdict = w.hostRoot + "/sys/devices/system/cpu/vulnerabilities/reg_file_data_sampling"
         try "Vulnerable: No microcode\n".write(toFile: verdict, atomically: true, encoding: .utf8)
-        daemon.signal(SIGHUP) // re-sample now
+        daemon.signal(SIGHUP)  // re-sample now
         // The first state seen (new database), then the change.
         var changed = try await daemon.wait(["MESSAGE_ID=\(MessageID.hostChanged.id)"], count: 2)
         try #require(changed.count == 2, "log: \(daemon.log)")
@@ -100,7 +111,8 @@ import Testing
         #expect(changed[0]["GUESTCAP_PREVIOUS_JUSTIFIED_VALUE"] == "0x000000000c0000eb")
         #expect(changed[0]["GUESTCAP_JUSTIFIED_VALUE"] == "0x00000000040000eb")
         #expect(changed[0]["MESSAGE"]?.contains("lost rfds-no") == true)
-        let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        let opened = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
         try #require(opened.count == 1)
         #expect(opened[0].all("GUESTCAP_BIT") == ["rfds-no"])
         #expect(await daemon.stop() == 0)
@@ -115,8 +127,11 @@ import Testing
         w.put("\(name).xml", DaemonWorld.domain(name: name, uuid: uuid, force: ["taa-no"]))
         _ = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
         w.put("\(name).xml", "<domain><name>\(name)</name><cpu mode='custom'")
-        let unreadable = try await JournalReader.wait(["GUESTCAP_CONFIG_PATH=\(w.guests)/\(name).xml",
-                                                       "MESSAGE_ID=\(MessageID.configUnreadable.id)"], count: 1)
+        let unreadable = try await JournalReader.wait(
+            [
+                "GUESTCAP_CONFIG_PATH=\(w.guests)/\(name).xml",
+                "MESSAGE_ID=\(MessageID.configUnreadable.id)",
+            ], count: 1)
         try #require(unreadable.count == 1, "log: \(daemon.log)")
         #expect(unreadable[0]["GUESTCAP_ERROR"]?.isEmpty == false)
         try await Self.settle(w)
@@ -124,8 +139,11 @@ import Testing
         #expect(resolved.isEmpty, "an unreadable file is no all-clear")
         // Fixed: config-unreadable resolves, the violation stays (it is still true).
         w.put("\(name).xml", DaemonWorld.domain(name: name, uuid: uuid, force: ["taa-no"]))
-        let fixed = try await JournalReader.wait(["GUESTCAP_CONFIG_PATH=\(w.guests)/\(name).xml",
-                                                  "MESSAGE_ID=\(MessageID.resolved.id)"], count: 1)
+        let fixed = try await JournalReader.wait(
+            [
+                "GUESTCAP_CONFIG_PATH=\(w.guests)/\(name).xml",
+                "MESSAGE_ID=\(MessageID.resolved.id)",
+            ], count: 1)
         #expect(fixed.map { $0["GUESTCAP_RULE"] } == ["config-unreadable"])
         #expect(await daemon.stop() == 0)
     }
@@ -152,7 +170,8 @@ import Testing
         #expect(await daemon.waitReady())
         func pings() -> Int { daemon.notify.messages.filter { $0.contains("WATCHDOG=1") }.count }
         // Counted against the time that really passed: a loaded machine oversleeps.
-        let before = pings(), start = ContinuousClock.now
+        let before = pings()
+        let start = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(900))
         let n = pings() - before
         let elapsed = ContinuousClock.now - start
@@ -165,15 +184,19 @@ import Testing
     @Test func missingWatchedDirectoryIsWaitedFor() async throws {
         let w = try DaemonWorld()
         let later = w.dir + "/run/libvirt/qemu"
-        let daemon = try DaemonProcess(arguments: ["--config", w.config, "--host-root", w.hostRoot, "--database", w.database,
-                                                   "--watch", "libvirt-live=\(later)"], workDir: w.dir)
+        let daemon = try DaemonProcess(
+            arguments: [
+                "--config", w.config, "--host-root", w.hostRoot, "--database", w.database,
+                "--watch", "libvirt-live=\(later)",
+            ], workDir: w.dir)
         #expect(await daemon.waitReady())
         try FileManager.default.createDirectory(atPath: later, withIntermediateDirectories: true)
         let name = w.marker
         let tmp = later + "/\(name).xml.new"
         try DaemonWorld.domain(name: name, force: ["taa-no"]).write(toFile: tmp, atomically: false, encoding: .utf8)
         rename(tmp, later + "/\(name).xml")
-        let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        let opened = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
         #expect(opened.count == 1, "log: \(daemon.log)")
         #expect(opened.first?["GUESTCAP_SOURCE"] == "libvirt-live")
         #expect(await daemon.stop() == 0)
@@ -188,9 +211,11 @@ import Testing
         let name = w.marker
         let pidDir = w.hostRoot + "/proc/4242"
         try FileManager.default.createDirectory(atPath: pidDir, withIntermediateDirectories: true)
-        let argv = ["/usr/bin/qemu-system-x86_64", "-name", "guest=\(name),debug-threads=on",
-                    "-uuid", "6a0c5f3e-0000-4000-8000-0000000042aa", "-machine", "q35,accel=kvm",
-                    "-cpu", "Cascadelake-Server-v2,taa-no=on", "-m", "1024"]
+        let argv = [
+            "/usr/bin/qemu-system-x86_64", "-name", "guest=\(name),debug-threads=on",
+            "-uuid", "6a0c5f3e-0000-4000-8000-0000000042aa", "-machine", "q35,accel=kvm",
+            "-cpu", "Cascadelake-Server-v2,taa-no=on", "-m", "1024",
+        ]
         try Data(argv.map { $0 + "\0" }.joined().utf8).write(to: URL(fileURLWithPath: pidDir + "/cmdline"))
         let daemon = try w.start(["--process-scan-interval", "1"])
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
@@ -201,13 +226,17 @@ import Testing
         #expect(opened[0]["GUESTCAP_CONFIG_PATH"] == pidDir + "/cmdline")
         #expect(opened[0]["GUESTCAP_BITS"] == "taa-no")
         #expect(opened[0]["PRIORITY"] == "5", "notice: QEMU without enforce drops the bit and starts")
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"]).isEmpty,
-                "not told taa-no, so no unjustified claim")
+        #expect(
+            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"]).isEmpty,
+            "not told taa-no, so no unjustified claim")
 
         // The process exits: the next scan resolves its finding.
         try FileManager.default.removeItem(atPath: pidDir)
-        let resolved = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
-                                                    "GUESTCAP_RULE=request-dropped"], count: 1)
+        let resolved = try await JournalReader.wait(
+            [
+                "GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
+                "GUESTCAP_RULE=request-dropped",
+            ], count: 1)
         #expect(resolved.count == 1, "log: \(daemon.log)")
         #expect(resolved.first?["GUESTCAP_FINDING_ID"] == opened[0]["GUESTCAP_FINDING_ID"])
         #expect(await daemon.stop() == 0)
@@ -220,32 +249,41 @@ import Testing
         let other = w.dir + "/other"
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         func watching(_ dir: String) throws {
-            try "[[watch]]\nkind = \"libvirt\"\ndirectory = \"\(dir)\"\n".write(toFile: w.config, atomically: true, encoding: .utf8)
+            try "[[watch]]\nkind = \"libvirt\"\ndirectory = \"\(dir)\"\n".write(
+                toFile: w.config, atomically: true, encoding: .utf8)
         }
         func putOther(_ name: String) {
             let tmp = other + "/\(name).xml.new"
-            _ = FileManager.default.createFile(atPath: tmp, contents: Data(DaemonWorld.domain(name: name, force: ["taa-no"]).utf8))
+            _ = FileManager.default.createFile(
+                atPath: tmp, contents: Data(DaemonWorld.domain(name: name, force: ["taa-no"]).utf8))
             rename(tmp, other + "/\(name).xml")
         }
         try watching(w.guests)
         let first = w.marker + "-a"
         w.put("\(first).xml", DaemonWorld.domain(name: first, force: ["taa-no"]))
-        let daemon = try DaemonProcess(arguments: ["--config", w.config, "--host-root", w.hostRoot, "--database", w.database],
-                                       workDir: w.dir)
+        let daemon = try DaemonProcess(
+            arguments: ["--config", w.config, "--host-root", w.hostRoot, "--database", w.database],
+            workDir: w.dir)
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
-        #expect(try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(first)", "MESSAGE_ID=\(Self.immunity)"], count: 1).count == 1)
+        #expect(
+            try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(first)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+                .count == 1)
 
         try watching(other)
         daemon.signal(SIGHUP)
-        let resolved = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(first)", "MESSAGE_ID=\(MessageID.resolved.id)",
-                                                    "GUESTCAP_RULE=unjustified-immunity"], count: 1)
+        let resolved = try await JournalReader.wait(
+            [
+                "GUESTCAP_GUEST_NAME=\(first)", "MESSAGE_ID=\(MessageID.resolved.id)",
+                "GUESTCAP_RULE=unjustified-immunity",
+            ], count: 1)
         #expect(resolved.count == 1, "log: \(daemon.log)")
 
         let third = w.marker + "-c"
         w.put("\(third).xml", DaemonWorld.domain(name: third, force: ["taa-no"]))
         let second = w.marker + "-b"
         putOther(second)
-        let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(second)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        let opened = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(second)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
         #expect(opened.count == 1, "log: \(daemon.log)")
         // A second sentinel in the new directory: everything written before it was seen.
         let sentinel = w.marker + "-s"

@@ -41,8 +41,10 @@ import Testing
     static func settle(_ w: DaemonWorld) async throws -> Bool {
         let sentinel = Shell.marker()
         w.put("\(sentinel).xml", DaemonWorld.domain(name: sentinel, force: ["taa-no"]))
-        return try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(sentinel)", "MESSAGE_ID=\(immunity)"], count: 1,
-                                            timeout: .seconds(60)).count == 1
+        return try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(sentinel)", "MESSAGE_ID=\(immunity)"], count: 1,
+            timeout: .seconds(60)
+        ).count == 1
     }
 
     /// scripts/start-journald.sh with its output in a file, run with system(3) (fork + waitpid
@@ -64,7 +66,8 @@ import Testing
         w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["taa-no"]))
         let daemon = try w.start(["--policy", policy])
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
-        let opened = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
+        let opened = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
         try #require(opened.count == 1)
 
         try "[rules.unjustified-immunity\nenabled = false\n".write(toFile: policy, atomically: true, encoding: .utf8)
@@ -73,17 +76,23 @@ import Testing
         try #require(rejected.count == 1, "log: \(daemon.log)")
         #expect(try await Self.settle(w))
         // The old policy stays in force: the finding is still open.
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)"]).isEmpty)
+        #expect(
+            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)"]).isEmpty)
         #expect(Self.stored(w.database, guest: name).contains { $0.rule == .unjustifiedImmunity && $0.state == .open })
 
         // Fixed (and now disabling the rule): taken on the next SIGHUP, the finding resolves.
         try "[rules.unjustified-immunity]\nenabled = false\n".write(toFile: policy, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
-        let resolved = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
-                                                     "GUESTCAP_RULE=unjustified-immunity"], count: 1)
+        let resolved = try await JournalReader.wait(
+            [
+                "GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
+                "GUESTCAP_RULE=unjustified-immunity",
+            ], count: 1)
         #expect(resolved.count == 1, "log: \(daemon.log)")
         #expect(try daemon.entries(["MESSAGE_ID=\(MessageID.policyRejected.id)"]).count == 1)
-        #expect(await Self.eventually { !Self.stored(w.database, guest: name).contains { $0.rule == .unjustifiedImmunity } })
+        #expect(
+            await Self.eventually { !Self.stored(w.database, guest: name).contains { $0.rule == .unjustifiedImmunity } }
+        )
         #expect(await daemon.stop() == 0)
     }
 
@@ -99,16 +108,21 @@ import Testing
         _ = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
 
         try FileManager.default.removeItem(atPath: w.guests)
-        let gone = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
-                                                 "GUESTCAP_RULE=unjustified-immunity"], count: 1, timeout: .seconds(60))
+        let gone = try await JournalReader.wait(
+            [
+                "GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
+                "GUESTCAP_RULE=unjustified-immunity",
+            ], count: 1, timeout: .seconds(60))
         #expect(gone.count == 1, "the guest left with its folder; log: \(daemon.log)")
 
         try FileManager.default.createDirectory(atPath: w.guests, withIntermediateDirectories: true)
         w.put("\(name).xml", DaemonWorld.domain(name: name, uuid: uuid, force: ["taa-no"]))
-        let again = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 2,
-                                                 timeout: .seconds(60))
+        let again = try await JournalReader.wait(
+            ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"], count: 2,
+            timeout: .seconds(60))
         #expect(again.count == 2, "watched again after re-creation; log: \(daemon.log)")
-        #expect(await Self.eventually { Self.stored(w.database, guest: name).contains { $0.rule == .unjustifiedImmunity } })
+        #expect(
+            await Self.eventually { Self.stored(w.database, guest: name).contains { $0.rule == .unjustifiedImmunity } })
         #expect(daemon.process.isRunning)
         #expect(await daemon.stop() == 0)
     }
@@ -136,16 +150,20 @@ import Testing
         rename(tmp, w.guests + "/\(names[2]).xml")
 
         for n in names {
-            let unreadable = try await JournalReader.wait(["GUESTCAP_CONFIG_PATH=\(w.guests)/\(n).xml",
-                                                           "MESSAGE_ID=\(MessageID.configUnreadable.id)"], count: 1,
-                                                          timeout: .seconds(60))
+            let unreadable = try await JournalReader.wait(
+                [
+                    "GUESTCAP_CONFIG_PATH=\(w.guests)/\(n).xml",
+                    "MESSAGE_ID=\(MessageID.configUnreadable.id)",
+                ], count: 1,
+                timeout: .seconds(60))
             #expect(unreadable.count == 1, "\(n) reported unreadable; log: \(daemon.log)")
             #expect(unreadable.first?["GUESTCAP_ERROR"]?.isEmpty == false)
         }
         #expect(try await Self.settle(w), "still auditing; log: \(daemon.log)")
         for n in names {
             // An unreadable file is no all-clear: the violation stays open.
-            #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(MessageID.resolved.id)"]).isEmpty)
+            #expect(
+                try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(MessageID.resolved.id)"]).isEmpty)
             #expect(Self.stored(w.database, guest: n).contains { $0.rule == .unjustifiedImmunity && $0.state == .open })
         }
         // And a FIFO made in place (no rename) does not hang the daemon either.
@@ -167,15 +185,19 @@ import Testing
         for c in cpus { rename(w.hostRoot + "/dev/cpu/\(c)/msr", saved + "/\(c)") }
 
         let unreadable = MessageID.opened(.hostMSRUnreadable).id
-        let opened = try await daemon.wait(["MESSAGE_ID=\(unreadable)"], count: 1,
-                                                  timeout: .seconds(60))
+        let opened = try await daemon.wait(
+            ["MESSAGE_ID=\(unreadable)"], count: 1,
+            timeout: .seconds(60))
         #expect(opened.count == 1, "log: \(daemon.log)")
         let changed = try await daemon.wait(["MESSAGE_ID=\(MessageID.hostChanged.id)"], count: 2)
         #expect(changed.count >= 2, "first state, then the change")
 
         for c in cpus { rename(saved + "/\(c)", w.hostRoot + "/dev/cpu/\(c)/msr") }
-        let resolved = try await daemon.wait(["MESSAGE_ID=\(MessageID.resolved.id)",
-                                                     "GUESTCAP_RULE=host-msr-unreadable"], count: 1, timeout: .seconds(60))
+        let resolved = try await daemon.wait(
+            [
+                "MESSAGE_ID=\(MessageID.resolved.id)",
+                "GUESTCAP_RULE=host-msr-unreadable",
+            ], count: 1, timeout: .seconds(60))
         #expect(resolved.count == 1, "log: \(daemon.log)")
         #expect(daemon.process.isRunning)
         #expect(await daemon.stop() == 0)
@@ -202,8 +224,9 @@ import Testing
 
         let names = (0..<40).map { "\(w.marker)-\($0)" }
         for n in names { w.put("\(n).xml", DaemonWorld.domain(name: n, force: ["taa-no"])) }
-        let degraded = try await daemon.wait(["MESSAGE_ID=\(MessageID.storeDegraded.id)"],
-                                                    count: 1, timeout: .seconds(60))
+        let degraded = try await daemon.wait(
+            ["MESSAGE_ID=\(MessageID.storeDegraded.id)"],
+            count: 1, timeout: .seconds(60))
         #expect(degraded.count == 1, "log: \(daemon.log)")
         // The journal still hears about every guest while the database cannot be written.
         for n in names {
@@ -243,7 +266,8 @@ import Testing
             let other = w.dir + "/other.sqlite"
             _ = try HistoryStore(path: other)
             rename(other, w.database)
-            unlink(other + "-wal"); unlink(other + "-shm")
+            unlink(other + "-wal")
+            unlink(other + "-shm")
         }
         let second = w.marker + "-b"
         w.put("\(second).xml", DaemonWorld.domain(name: second, force: ["taa-no"]))
@@ -263,9 +287,10 @@ import Testing
             // What systemd does next (Restart=on-failure): a clean start on the file at the path.
             let again = try w.start(["--sample-interval", "1"])
             #expect(await again.waitReady(), "log: \(again.log)")
-            #expect(await Self.eventually {
-                !Self.stored(w.database, guest: first).isEmpty && !Self.stored(w.database, guest: second).isEmpty
-            })
+            #expect(
+                await Self.eventually {
+                    !Self.stored(w.database, guest: first).isEmpty && !Self.stored(w.database, guest: second).isEmpty
+                })
             #expect(await again.stop() == 0)
         } else {
             #expect(await daemon.stop() == 0)
@@ -285,19 +310,23 @@ import Testing
         let names = (0..<10).map { "\(w.marker)-\($0)" }
         for n in names { w.put("\(n).xml", DaemonWorld.domain(name: n, force: ["taa-no"])) }
         // Committed while journald is down.
-        #expect(await Self.eventually { names.allSatisfy { !Self.stored(w.database, guest: $0).isEmpty } }, "log: \(daemon.log)")
+        #expect(
+            await Self.eventually { names.allSatisfy { !Self.stored(w.database, guest: $0).isEmpty } },
+            "log: \(daemon.log)")
         let start = Self.journaldScript("--start", log: w.dir + "/journald-start.log")
         try #require(start == 0, "see \(w.dir)/journald-start.log")
         // Resent with the stored transition ids, once each (retry backoff up to 60 s).
         for n in names {
-            let e = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(Self.immunity)"], count: 1,
-                                                 timeout: .seconds(150))
+            let e = try await JournalReader.wait(
+                ["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(Self.immunity)"], count: 1,
+                timeout: .seconds(150))
             #expect(e.count == 1, "\(n); log: \(daemon.log)")
         }
         let unsent = try HistoryStore(path: w.database, readOnly: true).unsentTransitions()
-        #expect(await Self.eventually(.seconds(30)) {
-            ((try? HistoryStore(path: w.database, readOnly: true).unsentTransitions()) ?? unsent).isEmpty
-        })
+        #expect(
+            await Self.eventually(.seconds(30)) {
+                ((try? HistoryStore(path: w.database, readOnly: true).unsentTransitions()) ?? unsent).isEmpty
+            })
         #expect(daemon.log.contains("journal unreachable"))
         #expect(daemon.process.isRunning)
         #expect(await daemon.stop() == 0)
@@ -336,7 +365,9 @@ import Testing
         #expect(try store.integrityCheck() == ["ok"])
         #expect(try store.unsentTransitions().isEmpty)
         let stored = try store.history(HistoryFilter())
-            .filter { ($0.kind == .opened || $0.kind == .resolved) && ($0.finding?.guestName?.hasPrefix(w.marker) ?? false) }
+            .filter {
+                ($0.kind == .opened || $0.kind == .resolved) && ($0.finding?.guestName?.hasPrefix(w.marker) ?? false)
+            }
         let storedIDs = Set(stored.map(\.id))
         var journalIDs: Set<String> = []
         for daemon in daemons {
@@ -346,8 +377,12 @@ import Testing
             }
         }
         #expect(!storedIDs.isEmpty)
-        #expect(journalIDs.subtracting(storedIDs).isEmpty, "in the journal, not in the database: \(journalIDs.subtracting(storedIDs).prefix(5))")
-        #expect(storedIDs.subtracting(journalIDs).isEmpty, "in the database, not in the journal: \(storedIDs.subtracting(journalIDs).prefix(5))")
+        #expect(
+            journalIDs.subtracting(storedIDs).isEmpty,
+            "in the journal, not in the database: \(journalIDs.subtracting(storedIDs).prefix(5))")
+        #expect(
+            storedIDs.subtracting(journalIDs).isEmpty,
+            "in the database, not in the journal: \(storedIDs.subtracting(journalIDs).prefix(5))")
     }
 }
 

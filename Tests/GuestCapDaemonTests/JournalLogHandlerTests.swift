@@ -24,8 +24,10 @@ import Testing
         #expect(found[0]["CODE_LINE"] != nil)
     }
 
-    @Test(arguments: [(Logger.Level.critical, "2"), (.error, "3"), (.warning, "4"), (.notice, "5"),
-                      (.info, "6"), (.debug, "7"), (.trace, "7")])
+    @Test(arguments: [
+        (Logger.Level.critical, "2"), (.error, "3"), (.warning, "4"), (.notice, "5"),
+        (.info, "6"), (.debug, "7"), (.trace, "7"),
+    ])
     func priorityFollowsTheLevel(level: Logger.Level, priority: String) {
         let recorder = Recorder()
         let logger = Logger(label: "guestcap") { JournalLogHandler(label: $0, level: .trace, transport: recorder) }
@@ -52,12 +54,17 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(Shell.marker()).path
         let fd = open(path, O_CREAT | O_WRONLY, 0o600)
         try #require(fd >= 0)
-        defer { close(fd); unlink(path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
         var st = stat()
         try #require(fstat(fd, &st) == 0)
         let stream = "\(st.st_dev):\(st.st_ino)"
         #expect(JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": stream], fd: fd))
-        #expect(!JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": "\(st.st_dev):\(st.st_ino + 1)"], fd: fd))
+        #expect(
+            !JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": "\(st.st_dev):\(st.st_ino + 1)"], fd: fd)
+        )
         #expect(!JournalLogHandler.stderrIsJournal(environment: ["JOURNAL_STREAM": "not a stream"], fd: fd))
         #expect(!JournalLogHandler.stderrIsJournal(environment: [:], fd: fd))
     }

@@ -7,21 +7,23 @@ import Testing
 
 @Suite struct JournalSinkTests {
     static func finding(path: String, name: String) throws -> FindingRecord {
-        FindingRecord(findingID: "f" + String(repeating: "0", count: 31), subject: "libvirt:path:\(path)",
-                      rule: .unjustifiedImmunity, severity: .critical,
-                      bits: try CapabilitySet(names: ["mds-no", "taa-no"]), state: .open,
-                      message: "told mds-no, taa-no but this host is affected (mds: 'Vulnerable')",
-                      guestName: name, guestUUID: "0b5e2a3c-1111-2222-3333-444455556666", source: .libvirt,
-                      configPath: path, guestValue: CapabilitySet(rawValue: 0x1a0),
-                      justifiedValue: CapabilitySet(rawValue: 0xeb), hostValue: CapabilitySet(rawValue: 0xab),
-                      origins: [ConfigOrigin("<feature policy='force' name='mds-no'/>", line: 12)])
+        FindingRecord(
+            findingID: "f" + String(repeating: "0", count: 31), subject: "libvirt:path:\(path)",
+            rule: .unjustifiedImmunity, severity: .critical,
+            bits: try CapabilitySet(names: ["mds-no", "taa-no"]), state: .open,
+            message: "told mds-no, taa-no but this host is affected (mds: 'Vulnerable')",
+            guestName: name, guestUUID: "0b5e2a3c-1111-2222-3333-444455556666", source: .libvirt,
+            configPath: path, guestValue: CapabilitySet(rawValue: 0x1a0),
+            justifiedValue: CapabilitySet(rawValue: 0xeb), hostValue: CapabilitySet(rawValue: 0xab),
+            origins: [ConfigOrigin("<feature policy='force' name='mds-no'/>", line: 12)])
     }
 
     @Test func openedEntryReadsBackWithEveryField() async throws {
         let name = Shell.marker()
         let path = "/tmp/\(name)/\(name).xml"
         let sink = JournalSink(logger: Logger(label: "test"))
-        let entry = JournalEntry.transition(.opened, finding: try Self.finding(path: path, name: name), transitionID: "42")
+        let entry = JournalEntry.transition(
+            .opened, finding: try Self.finding(path: path, name: name), transitionID: "42")
         #expect(sink.send(entry))
         let found = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)"], count: 1)
         try #require(found.count == 1)
@@ -86,7 +88,8 @@ import Testing
         #expect(sink.send(.transition(.waiverExpired, finding: f, transitionID: "3")))
         let found = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(name)"], count: 3)
         try #require(found.count == 3)
-        #expect(found.map { $0["MESSAGE_ID"] } == [MessageID.resolved.id, MessageID.waived.id, MessageID.waiverExpired.id])
+        #expect(
+            found.map { $0["MESSAGE_ID"] } == [MessageID.resolved.id, MessageID.waived.id, MessageID.waiverExpired.id])
         #expect(found.map { $0["PRIORITY"] } == ["5", "5", "2"])
         #expect(found.map { $0["GUESTCAP_STATE"] } == ["resolved", "waived", "open"])
         #expect(found[1]["GUESTCAP_WAIVER_REASON"] == "vendor says safe")
@@ -105,16 +108,18 @@ import Testing
 
     @Test("host-changed names the host as its exports do: hostname, machine id, MSR status")
     func hostChangedNamesTheHost() {
-        let e = JournalEntry.hostChanged(hostname: "kvm-clx-01", snapshotID: "3", changeID: "c-1", changes: [],
-                                         hardware: CapabilitySet(rawValue: 0xab), justified: CapabilitySet(rawValue: 0xeb),
-                                         previousJustified: nil, microcode: "0x5003707", kernel: "6.1.0",
-                                         machineID: "c1a5cade000000000000000000000001", msrStatus: "ok")
+        let e = JournalEntry.hostChanged(
+            hostname: "kvm-clx-01", snapshotID: "3", changeID: "c-1", changes: [],
+            hardware: CapabilitySet(rawValue: 0xab), justified: CapabilitySet(rawValue: 0xeb),
+            previousJustified: nil, microcode: "0x5003707", kernel: "6.1.0",
+            machineID: "c1a5cade000000000000000000000001", msrStatus: "ok")
         #expect(e["GUESTCAP_HOSTNAME"] == "kvm-clx-01")
         #expect(e["GUESTCAP_MACHINE_ID"] == "c1a5cade000000000000000000000001")
         #expect(e["GUESTCAP_MSR_STATUS"] == "ok")
-        let bare = JournalEntry.hostChanged(hostname: "h", snapshotID: "1", changeID: "c", changes: [],
-                                            hardware: [], justified: [], previousJustified: nil, microcode: nil,
-                                            kernel: nil, machineID: "")
+        let bare = JournalEntry.hostChanged(
+            hostname: "h", snapshotID: "1", changeID: "c", changes: [],
+            hardware: [], justified: [], previousJustified: nil, microcode: nil,
+            kernel: nil, machineID: "")
         #expect(bare["GUESTCAP_MACHINE_ID"] == nil && bare["GUESTCAP_MSR_STATUS"] == nil)
     }
 

@@ -16,11 +16,14 @@ import Testing
         #expect(fromSwift == fromTSV)
 
         let catalog = try String(contentsOfFile: Shell.packageRoot + "/systemd/guestcap.catalog", encoding: .utf8)
-        let catalogIDs = Set(catalog.split(separator: "\n").filter { $0.hasPrefix("-- ") }.map { String($0.dropFirst(3)) })
+        let catalogIDs = Set(
+            catalog.split(separator: "\n").filter { $0.hasPrefix("-- ") }.map { String($0.dropFirst(3)) })
         #expect(catalogIDs == Set(fromTSV.values))
         #expect(Set(MessageID.all.map(\.id)).count == MessageID.all.count, "ids are unique")
         for id in MessageID.all.map(\.id) {
-            #expect(id.count == 32 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase }, "\(id) is 32 lower-case hex digits")
+            #expect(
+                id.count == 32 && id.allSatisfy { $0.isHexDigit && !$0.isUppercase },
+                "\(id) is 32 lower-case hex digits")
         }
     }
 

@@ -57,7 +57,8 @@ import Testing
     }
 
     @Test func movedFromMovedToAndDelete() throws {
-        let dir = Shell.tempDir(), other = Shell.tempDir()
+        let dir = Shell.tempDir()
+        let other = Shell.tempDir()
         Self.put(dir + "/a.xml")
         Self.put(other + "/b.json")
         let w = try Self.watcher([dir])
@@ -78,7 +79,8 @@ import Testing
     }
 
     @Test func modeChangeSymlinkAndHardLinkAreChanges() throws {
-        let dir = Shell.tempDir(), other = Shell.tempDir()
+        let dir = Shell.tempDir()
+        let other = Shell.tempDir()
         Self.put(dir + "/a.xml")
         Self.put(other + "/target.xml")
         let w = try Self.watcher([dir])
@@ -161,8 +163,10 @@ import Testing
     @Test func queueOverflowAsksForAFullRescan() throws {
         let dir = Shell.tempDir()
         let w = try Self.watcher([dir])
-        let limit = Int((try? String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "16384") ?? 16384
+        let limit =
+            Int(
+                (try? String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "16384") ?? 16384
         // Each new file queues CREATE and CLOSE_WRITE; nothing reads until the flood is over.
         for i in 0..<(limit / 2 + 64) {
             let fd = open(dir + "/f\(i).xml", O_CREAT | O_WRONLY, 0o644)
@@ -177,8 +181,10 @@ import Testing
         let dir = Shell.tempDir()
         let w = try Self.watcher([dir])
         let batches = Mutex<[WatchBatch]>([])
-        let service = WatcherService(watcher: w, quiet: .milliseconds(100), maxDelay: .seconds(2),
-                                     logger: Logger(label: "test")) { b in batches.withLock { $0.append(b) } }
+        let service = WatcherService(
+            watcher: w, quiet: .milliseconds(100), maxDelay: .seconds(2),
+            logger: Logger(label: "test")
+        ) { b in batches.withLock { $0.append(b) } }
         let task = Task { await service.run() }
         try await Task.sleep(for: .milliseconds(50))
         for i in 0..<200 {
@@ -199,7 +205,8 @@ import Testing
     }
 
     @Test func serviceTakesNewDirectories() async throws {
-        let a = Shell.tempDir(), b = Shell.tempDir()
+        let a = Shell.tempDir()
+        let b = Shell.tempDir()
         let w = try Self.watcher([a])
         let batches = Mutex<[WatchBatch]>([])
         let service = WatcherService(watcher: w, quiet: .milliseconds(5), logger: Logger(label: "test")) { batch in

@@ -13,13 +13,16 @@ enum Fixtures {
     /// Cascade Lake: 0xab on 4 CPUs; TAA and MMIO stale data affected, MDS not.
     static let cascadeLake = HostSnapshot(
         hostname: "kvm-clx-01", machineID: "c1a5cade000000000000000000000001", kernel: "6.1.0-28-amd64",
-        cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 85, stepping: 7, microcode: "0x5003707",
-                         modelName: "Intel(R) Xeon(R) Platinum 9242 CPU @ 2.30GHz", flags: ["arch_capabilities", "rtm"]),
+        cpu: CPUIdentity(
+            vendor: "GenuineIntel", family: 6, model: 85, stepping: 7, microcode: "0x5003707",
+            modelName: "Intel(R) Xeon(R) Platinum 9242 CPU @ 2.30GHz", flags: ["arch_capabilities", "rtm"]),
         msr: (0..<4).map { MSRReading(cpu: $0, status: .ok, value: 0xab) },
-        vulnerabilities: ["mds": "Not affected", "meltdown": "Not affected", "gather_data_sampling": "Mitigation: Microcode",
-                          "tsx_async_abort": "Mitigation: Clear CPU buffers; SMT vulnerable",
-                          "mmio_stale_data": "Mitigation: Clear CPU buffers; SMT vulnerable",
-                          "reg_file_data_sampling": "Not affected"],
+        vulnerabilities: [
+            "mds": "Not affected", "meltdown": "Not affected", "gather_data_sampling": "Mitigation: Microcode",
+            "tsx_async_abort": "Mitigation: Clear CPU buffers; SMT vulnerable",
+            "mmio_stale_data": "Mitigation: Clear CPU buffers; SMT vulnerable",
+            "reg_file_data_sampling": "Not affected",
+        ],
         vmentryL1dFlush: "not required", since: date("2026-11-01T00:00:00Z"))
 
     /// Skylake without the MSR: a pool member that backs almost nothing.
@@ -28,26 +31,35 @@ enum Fixtures {
         msr: (0..<2).map { MSRReading(cpu: $0, status: .absent, error: "not implemented") },
         vulnerabilities: ["mds": "Mitigation: Clear CPU buffers; SMT vulnerable", "meltdown": "Mitigation: PTI"])
 
-    static func config(_ name: String, _ base: CPUBase, _ ops: [(CPUOperation.Step, String)] = [],
-                       source: GuestSource = .libvirt, uuid: String? = nil) -> GuestConfig {
-        let path = switch source {
-        case .libvirtLive: "/run/libvirt/qemu/\(name).xml"
-        case .firecracker: "/etc/firecracker/\(name).json"
-        case .libvirt, .qemu: "/etc/libvirt/qemu/\(name).xml"
-        }
-        return GuestConfig(source: source, path: path, name: name, uuid: uuid,
-                    cpu: GuestCPUConfig(base: base, baseOrigin: ConfigOrigin("<cpu>", line: 10),
-                                        operations: ops.enumerated().map { i, op in
-                                            CPUOperation(op.0, origin: ConfigOrigin(op.1, line: 11 + i)) }))
+    static func config(
+        _ name: String, _ base: CPUBase, _ ops: [(CPUOperation.Step, String)] = [],
+        source: GuestSource = .libvirt, uuid: String? = nil
+    ) -> GuestConfig {
+        let path =
+            switch source {
+            case .libvirtLive: "/run/libvirt/qemu/\(name).xml"
+            case .firecracker: "/etc/firecracker/\(name).json"
+            case .libvirt, .qemu: "/etc/libvirt/qemu/\(name).xml"
+            }
+        return GuestConfig(
+            source: source, path: path, name: name, uuid: uuid,
+            cpu: GuestCPUConfig(
+                base: base, baseOrigin: ConfigOrigin("<cpu>", line: 10),
+                operations: ops.enumerated().map { i, op in
+                    CPUOperation(op.0, origin: ConfigOrigin(op.1, line: 11 + i))
+                }))
     }
 
     static let policy: Policy = {
-        let waiver = Waiver(guests: GuestSelector(patterns: [try! Glob("waived-*")]), rule: .unjustifiedImmunity,
-                            reason: "CHG-4411, accepted until the December window", expires: date("2027-04-01T00:00:00Z"),
-                            expiresText: "2027-03-31")
-        let pool = MigrationPool(name: "maintenance", members: [.init(name: "kvm-skx-07", path: "/p/skx.json", snapshot: skylake)],
-                                 guests: GuestSelector(patterns: [try! Glob("web-*")]))
-        return Policy(pools: [pool], waivers: [waiver], path: "/etc/guestcap/policy.toml", sha256: SHA256.hex(of: "policy"))
+        let waiver = Waiver(
+            guests: GuestSelector(patterns: [try! Glob("waived-*")]), rule: .unjustifiedImmunity,
+            reason: "CHG-4411, accepted until the December window", expires: date("2027-04-01T00:00:00Z"),
+            expiresText: "2027-03-31")
+        let pool = MigrationPool(
+            name: "maintenance", members: [.init(name: "kvm-skx-07", path: "/p/skx.json", snapshot: skylake)],
+            guests: GuestSelector(patterns: [try! Glob("web-*")]))
+        return Policy(
+            pools: [pool], waivers: [waiver], path: "/etc/guestcap/policy.toml", sha256: SHA256.hex(of: "policy"))
     }()
 
     /// Six guests: violating (migration; it also asks for a bit QEMU/KVM drops, so R and G differ),
@@ -57,23 +69,34 @@ enum Fixtures {
     static func verdicts(now: Date = period.to) -> (HostAssessment, [GuestVerdict], PolicyEngine) {
         let engine = PolicyEngine(policy: policy, now: now)
         let host = engine.assess(cascadeLake)
-        let visible: (CPUOperation.Step, String) = (.visible(true), "<feature policy='require' name='arch-capabilities'/>")
+        let visible: (CPUOperation.Step, String) = (
+            .visible(true), "<feature policy='require' name='arch-capabilities'/>"
+        )
         let configs = [
-            config("web-01", .kvmDefault(label: "host-model"), [(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
-                   uuid: "0a000000-0000-4000-8000-000000000001"),
-            config("db-02", .model(name: "Cascadelake-Server"), [visible, (.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
-                   source: .libvirtLive, uuid: "0a000000-0000-4000-8000-000000000002"),
-            config("ci, \"nightly\" 03", .kvmDefault(label: "cpu_template: none"),
-                   [(.set(bits("fb-clear")), "msr_modifiers 0x10a bit 17 = 1")], source: .firecracker),
+            config(
+                "web-01", .kvmDefault(label: "host-model"),
+                [(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
+                uuid: "0a000000-0000-4000-8000-000000000001"),
+            config(
+                "db-02", .model(name: "Cascadelake-Server"),
+                [visible, (.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
+                source: .libvirtLive, uuid: "0a000000-0000-4000-8000-000000000002"),
+            config(
+                "ci, \"nightly\" 03", .kvmDefault(label: "cpu_template: none"),
+                [(.set(bits("fb-clear")), "msr_modifiers 0x10a bit 17 = 1")], source: .firecracker),
             config("=legacy-04", .qemuDefault, uuid: "0a000000-0000-4000-8000-000000000004"),
-            config("waived-05", .kvmDefault(label: "host-model"), [(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
-                   source: .libvirtLive, uuid: "0a000000-0000-4000-8000-000000000005"),
+            config(
+                "waived-05", .kvmDefault(label: "host-model"),
+                [(.set(bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
+                source: .libvirtLive, uuid: "0a000000-0000-4000-8000-000000000005"),
         ]
         var out = configs.map { c in
             engine.evaluate(c, identity: GuestIdentity(source: c.source, uuid: c.uuid, path: c.path), current: host)
         }
-        out.append(engine.unreadable(source: .libvirt, path: "/etc/libvirt/qemu/broken-06.xml",
-                                     error: "line 3: unclosed <domain>"))
+        out.append(
+            engine.unreadable(
+                source: .libvirt, path: "/etc/libvirt/qemu/broken-06.xml",
+                error: "line 3: unclosed <domain>"))
         return (host, out, engine)
     }
 
@@ -96,10 +119,11 @@ enum Fixtures {
         fixed.state = .resolved
         fixed.resolvedAt = date("2026-11-24T15:30:00Z")
         guests[1].findings.append(fixed)
-        return ReportDocument(generatedAt: period.to, period: period.document,
-                              policy: .init(path: policy.path, sha256: policy.sha256), host: HostDocument(host),
-                              guests: guests, hostFindings: engine.hostFindings(host).map(FindingDocument.init),
-                              hostSnapshots: [HostDocument(host)])
+        return ReportDocument(
+            generatedAt: period.to, period: period.document,
+            policy: .init(path: policy.path, sha256: policy.sha256), host: HostDocument(host),
+            guests: guests, hostFindings: engine.hostFindings(host).map(FindingDocument.init),
+            hostSnapshots: [HostDocument(host)])
     }
 
     static var packageRoot: String {
@@ -109,10 +133,15 @@ enum Fixtures {
     }
 
     /// Runs a program; nil when it is not installed.
-    static func run(_ program: String, _ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String)? {
+    static func run(
+        _ program: String, _ args: [String], stdin: Data? = nil
+    ) throws -> (status: Int32, out: String, err: String)? {
         // python3 through PATH, as scripts/ensure-deps.sh installs jsonschema for that one (see CLI.swift).
-        let path = program == "python3" ? nil : ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + program }
-            .first { FileManager.default.isExecutableFile(atPath: $0) } ?? (program.hasPrefix("/") ? program : nil)
+        let path =
+            program == "python3"
+            ? nil
+            : ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + program }
+                .first { FileManager.default.isExecutableFile(atPath: $0) } ?? (program.hasPrefix("/") ? program : nil)
         let r: ProcessOutput
         if let path {
             r = try Subprocess.run(path, args, stdin: stdin)
@@ -127,9 +156,8 @@ enum Fixtures {
     /// Validates a report with scripts/validate-json.py (Python jsonschema, JSON Schema 2020-12).
     static func validate(_ report: ReportDocument) throws -> (status: Int32, out: String, err: String) {
         var data = Data()
-        try withoutActuallyEscaping({ (piece: [UInt8]) in data.append(contentsOf: piece) }) {
-            try ReportJSON.write(report, to: $0)
-        }
+        let append = { (piece: [UInt8]) in data.append(contentsOf: piece) }
+        try withoutActuallyEscaping(append) { try ReportJSON.write(report, to: $0) }
         return try run("python3", [packageRoot + "/scripts/validate-json.py", "-"], stdin: data)!
     }
 

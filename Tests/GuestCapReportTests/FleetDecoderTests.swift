@@ -7,25 +7,37 @@ import Testing
 /// the reference the fast decoder is compared with.
 extension FleetInput: Decodable {
     private enum Keys: String, CodingKey {
-        case format, generatedAt = "generated_at", period, host, guests, hostFindings = "host_findings", summary
-        case hostname, machineID = "machine_id", archCapabilities = "arch_capabilities", justified, status, value
-        case name, uuid, path, findings, visible, rule, severity, state, bits, pool, poolHost = "pool_host", direction
+        case format
+        case generatedAt = "generated_at"
+        case period, host, guests
+        case hostFindings = "host_findings"
+        case summary
+        case hostname
+        case machineID = "machine_id"
+        case archCapabilities = "arch_capabilities"
+        case justified, status, value
+        case name, uuid, path, findings, visible, rule, severity, state, bits, pool
+        case poolHost = "pool_host"
+        case direction
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
         let h = try c.nestedContainer(keyedBy: Keys.self, forKey: .host)
         let msr = try h.nestedContainer(keyedBy: Keys.self, forKey: .archCapabilities)
-        let host = Host(hostname: try h.decode(String.self, forKey: .hostname),
-                        machineID: try h.decodeIfPresent(String.self, forKey: .machineID),
-                        archCapabilities: .init(status: try msr.decode(MSRStatus.self, forKey: .status),
-                                                value: try msr.decode(String.self, forKey: .value)),
-                        justified: try h.nestedContainer(keyedBy: Keys.self, forKey: .justified)
-                            .decode(String.self, forKey: .value))
+        let host = Host(
+            hostname: try h.decode(String.self, forKey: .hostname),
+            machineID: try h.decodeIfPresent(String.self, forKey: .machineID),
+            archCapabilities: .init(
+                status: try msr.decode(MSRStatus.self, forKey: .status),
+                value: try msr.decode(String.self, forKey: .value)),
+            justified: try h.nestedContainer(keyedBy: Keys.self, forKey: .justified)
+                .decode(String.self, forKey: .value))
         func finding(_ f: KeyedDecodingContainer<Keys>) throws -> Finding {
-            var out = Finding(rule: try f.decode(String.self, forKey: .rule),
-                              severity: try f.decode(Severity.self, forKey: .severity),
-                              state: try f.decode(FindingState.self, forKey: .state))
+            var out = Finding(
+                rule: try f.decode(String.self, forKey: .rule),
+                severity: try f.decode(Severity.self, forKey: .severity),
+                state: try f.decode(FindingState.self, forKey: .state))
             if out.rule == Rule.migrationUnsafe.rawValue {
                 out.bits = try f.decode([String].self, forKey: .bits)
                 out.pool = try f.decodeIfPresent(String.self, forKey: .pool)
@@ -46,26 +58,30 @@ extension FleetInput: Decodable {
             var advertised: Advertised?
             if try g.contains(.archCapabilities) && !g.decodeNil(forKey: .archCapabilities) {
                 let a = try g.nestedContainer(keyedBy: Keys.self, forKey: .archCapabilities)
-                advertised = Advertised(value: try a.decode(String.self, forKey: .value),
-                                        visible: try a.decode(Bool.self, forKey: .visible))
+                advertised = Advertised(
+                    value: try a.decode(String.self, forKey: .value),
+                    visible: try a.decode(Bool.self, forKey: .visible))
             }
             var f = try g.nestedUnkeyedContainer(forKey: .findings)
-            guests.append(Guest(name: try g.decodeIfPresent(String.self, forKey: .name),
-                                uuid: try g.decodeIfPresent(String.self, forKey: .uuid),
-                                path: try g.decode(String.self, forKey: .path),
-                                status: try g.decode(GuestStatus.self, forKey: .status), archCapabilities: advertised,
-                                findings: try findings(&f)))
+            guests.append(
+                Guest(
+                    name: try g.decodeIfPresent(String.self, forKey: .name),
+                    uuid: try g.decodeIfPresent(String.self, forKey: .uuid),
+                    path: try g.decode(String.self, forKey: .path),
+                    status: try g.decode(GuestStatus.self, forKey: .status), archCapabilities: advertised,
+                    findings: try findings(&f)))
         }
         var hostFindings: [Finding]?
         if try c.contains(.hostFindings) && !c.decodeNil(forKey: .hostFindings) {
             var f = try c.nestedUnkeyedContainer(forKey: .hostFindings)
             hostFindings = try findings(&f)
         }
-        self.init(format: try c.decode(String.self, forKey: .format),
-                  generatedAt: try c.decode(Date.self, forKey: .generatedAt),
-                  period: try c.decodeIfPresent(ReportDocument.Period.self, forKey: .period), host: host,
-                  guests: guests, hostFindings: hostFindings,
-                  summary: try c.decode(ReportDocument.Summary.self, forKey: .summary))
+        self.init(
+            format: try c.decode(String.self, forKey: .format),
+            generatedAt: try c.decode(Date.self, forKey: .generatedAt),
+            period: try c.decodeIfPresent(ReportDocument.Period.self, forKey: .period), host: host,
+            guests: guests, hostFindings: hostFindings,
+            summary: try c.decode(ReportDocument.Summary.self, forKey: .summary))
     }
 }
 
@@ -73,7 +89,8 @@ extension FleetInput: Decodable {
 struct FleetDecoderTests {
     static func fast(_ data: Data) -> Result<FleetInput, JSONScanner.Failure> {
         data.withUnsafeBytes { raw in
-            Result { () throws(JSONScanner.Failure) in try FleetDecoder.decode(raw.assumingMemoryBound(to: UInt8.self)) }
+            Result { () throws(JSONScanner.Failure) in try FleetDecoder.decode(raw.assumingMemoryBound(to: UInt8.self))
+            }
         }
     }
 
@@ -104,7 +121,8 @@ struct FleetDecoderTests {
         guests[1]["name"] = NSNull()
         doc["guests"] = guests
         doc["host_findings"] = NSNull()
-        var text = String(decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self)
+        var text = String(
+            decoding: try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys]), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"summary\"", with: "\"summ\\u0061ry\"")
         out.append(("/fixture/extra.json", Data(text.utf8)))
 
@@ -115,9 +133,14 @@ struct FleetDecoderTests {
             for pretty in [false, true] {
                 let dir = Fixtures.tempDir()
                 defer { try? FileManager.default.removeItem(atPath: dir) }
-                let r = try #require(try Fixtures.run(gen, ["--out", dir, "--hosts", "12", "--guests", "60",
-                                                            "--examples", Fixtures.packageRoot + "/examples/hosts"]
-                                                           + (pretty ? ["--pretty"] : [])))
+                let r = try #require(
+                    try Fixtures.run(
+                        gen,
+                        [
+                            "--out", dir, "--hosts", "12", "--guests", "60",
+                            "--examples", Fixtures.packageRoot + "/examples/hosts",
+                        ]
+                            + (pretty ? ["--pretty"] : [])))
                 #expect(r.status == 0, "\(r.err)")
                 for f in try FleetReader.files(in: [dir]) {
                     out.append((f, try Data(contentsOf: URL(fileURLWithPath: f))))
@@ -141,7 +164,8 @@ struct FleetDecoderTests {
 
     @Test("the fleet JSON is byte for byte the one the JSONDecoder and JSONEncoder path wrote")
     func sameFleetReport() throws {
-        var before = FleetMerger(top: 5), after = FleetMerger(top: 5)
+        var before = FleetMerger(top: 5)
+        var after = FleetMerger(top: 5)
         for (path, data) in try Self.exports() {
             before.add(HostContribution(try #require(Self.reference(data)), path: path))
             after.add(data: data, path: path)
@@ -155,7 +179,10 @@ struct FleetDecoderTests {
         var reference = Data()
         let encoder = ReportCoding.encoder(pretty: false)
         for pool in whole.migrationMatrix {
-            for row in pool.rows { reference.append(try encoder.encode(row)); reference.append(0x0a) }
+            for row in pool.rows {
+                reference.append(try encoder.encode(row))
+                reference.append(0x0a)
+            }
         }
         let fastRows = String(decoding: fast, as: UTF8.self).split(separator: "\n")
             .filter { $0.hasPrefix("{\"guest\":") }.map { $0.hasSuffix(",") ? $0.dropLast() : $0 }
@@ -174,7 +201,9 @@ struct FleetDecoderTests {
             r.host.machineID = "m\(i)"
             for g in r.guests.indices { r.guests[g].name = (r.guests[g].name ?? "") + name }
             // A second pool host for some rows: cells of several hosts in one row.
-            if i % 2 == 0, let g = r.guests.firstIndex(where: { $0.findings.contains { $0.rule == "migration-unsafe" } }) {
+            if i % 2 == 0,
+                let g = r.guests.firstIndex(where: { $0.findings.contains { $0.rule == "migration-unsafe" } })
+            {
                 var extra = r.guests[g].findings.first { $0.rule == "migration-unsafe" }!
                 extra.poolHost = "kvm-a\(name)"
                 extra.id = "extra"
@@ -223,13 +252,17 @@ struct FleetDecoderTests {
 
     @Test("a failure says what is wrong and where")
     func failureMessages() throws {
-        var doc = try #require(try JSONSerialization.jsonObject(with: try ReportCoding.encoder().encode(Fixtures.report()))
-                               as? [String: Any])
+        var doc = try #require(
+            try JSONSerialization.jsonObject(with: try ReportCoding.encoder().encode(Fixtures.report()))
+                as? [String: Any])
         var guests = try #require(doc["guests"] as? [[String: Any]])
         guests[1]["status"] = 3
         doc["guests"] = guests
         let wrongType = try JSONSerialization.data(withJSONObject: doc)
-        guard case .failure(let f) = Self.fast(wrongType) else { Issue.record("accepted"); return }
+        guard case .failure(let f) = Self.fast(wrongType) else {
+            Issue.record("accepted")
+            return
+        }
         #expect(f.reason.hasPrefix("expected a string") && f.reason.hasSuffix(" at guests[1].status"), "\(f.reason)")
         guests[1]["status"] = "fine"
         doc["guests"] = guests
@@ -244,12 +277,16 @@ struct FleetDecoderTests {
 
     @Test("the everyday date form is computed as ReportCoding parses it; other forms are left to it")
     func dates() {
-        for text in ["1970-01-01T00:00:00Z", "2026-11-24T00:00:00Z", "2024-02-28T23:59:59Z", "2000-03-01T12:34:56Z",
-                     "2099-12-28T01:02:03Z"] {
+        for text in [
+            "1970-01-01T00:00:00Z", "2026-11-24T00:00:00Z", "2024-02-28T23:59:59Z", "2000-03-01T12:34:56Z",
+            "2099-12-28T01:02:03Z",
+        ] {
             #expect(FleetDecoder.plainUTCDate(text) == ReportCoding.parseDate(text), "\(text)")
         }
-        for other in ["2024-02-29T00:00:00Z", "2026-11-24T00:00:00.5Z", "2026-11-24T01:00:00+01:00", "2026-13-01T00:00:00Z",
-                      "1969-12-31T23:59:59Z", "2026-11-24"] {
+        for other in [
+            "2024-02-29T00:00:00Z", "2026-11-24T00:00:00.5Z", "2026-11-24T01:00:00+01:00", "2026-13-01T00:00:00Z",
+            "1969-12-31T23:59:59Z", "2026-11-24",
+        ] {
             #expect(FleetDecoder.plainUTCDate(other) == nil, "\(other)")
         }
     }
@@ -273,13 +310,17 @@ struct JSONScannerTests {
             let plain = [UInt8](repeating: UInt8(ascii: "a"), count: length)
             #expect(Self.read([q] + plain + [q]) == String(repeating: "a", count: length))
             for at in 0...length {
-                let before = Array(plain[..<at]), after = Array(plain[at...])
-                #expect(Self.read([q] + before + Array(#"\""#.utf8) + after + [q])
+                let before = Array(plain[..<at])
+                let after = Array(plain[at...])
+                #expect(
+                    Self.read([q] + before + Array(#"\""#.utf8) + after + [q])
                         == String(repeating: "a", count: at) + "\"" + String(repeating: "a", count: length - at))
-                #expect(Self.read([q] + before + Array("\\u00e9".utf8) + after + [q])
+                #expect(
+                    Self.read([q] + before + Array("\\u00e9".utf8) + after + [q])
                         == String(repeating: "a", count: at) + "é" + String(repeating: "a", count: length - at))
                 #expect(Self.read([q] + before + [0x09] + after + [q]) == nil, "a raw tab is not JSON")
-                #expect(Self.read([q] + before + [0x7f, 0xc3, 0xa9] + after + [q])
+                #expect(
+                    Self.read([q] + before + [0x7f, 0xc3, 0xa9] + after + [q])
                         == String(repeating: "a", count: at) + "\u{7f}é" + String(repeating: "a", count: length - at))
                 #expect(Self.read([q] + before + [0xff] + after + [q]) == nil, "not UTF-8")
                 #expect(Self.read([q] + before) == nil, "unterminated")
@@ -289,7 +330,9 @@ struct JSONScannerTests {
 
     @Test("hex values and UUID text as the slower general routines give them")
     func hexAndUUID() {
-        for text in ["0x00000000000000ab", "0X0A", "0x", "0xffffffffffffffff", "0x1ffffffffffffffff", "171", "0xg", "-1"] {
+        for text in [
+            "0x00000000000000ab", "0X0A", "0x", "0xffffffffffffffff", "0x1ffffffffffffffff", "171", "0xg", "-1",
+        ] {
             #expect(HostContribution.hexValue(text) == CapabilitySet.parse(hex: text)?.rawValue, "\(text)")
         }
         for _ in 0..<50 {

@@ -26,7 +26,8 @@ struct FleetDirectionTests {
         let input = try FleetDecoderTests.fast(data).get()
         #expect(input == FleetDecoderTests.reference(data))
         let web = try #require(input.guests.first { $0.name == "web-01" })
-        #expect(web.findings.filter { $0.rule == Rule.migrationUnsafe.rawValue }.map(\.direction) == [.outgoing, .incoming])
+        #expect(
+            web.findings.filter { $0.rule == Rule.migrationUnsafe.rawValue }.map(\.direction) == [.outgoing, .incoming])
         #expect(web.archCapabilities != nil)
     }
 

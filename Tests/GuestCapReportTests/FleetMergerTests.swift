@@ -65,7 +65,7 @@ struct FleetMergerTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
         for f in ["a.json", "sub/b.json", ".hidden.json", "notes.txt"] {
-            FileManager.default.createFile(atPath: dir + "/" + f, contents: Data("{}".utf8))
+            _ = FileManager.default.createFile(atPath: dir + "/" + f, contents: Data("{}".utf8))
         }
         #expect(try FleetReader.files(in: [dir]) == [dir + "/a.json", dir + "/sub/b.json"])
         #expect(throws: ExportError.missingInput(path: dir + "/nope")) { try FleetReader.files(in: [dir + "/nope"]) }
@@ -75,7 +75,9 @@ struct FleetMergerTests {
     func parallel() throws {
         let dir = Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for i in 0..<12 { try export("host-\(i)", machine: "m\(i)").write(to: URL(fileURLWithPath: dir + "/h\(i).json")) }
+        for i in 0..<12 {
+            try export("host-\(i)", machine: "m\(i)").write(to: URL(fileURLWithPath: dir + "/h\(i).json"))
+        }
         let files = try FleetReader.files(in: [dir])
         let enc = ReportCoding.encoder()
         let date = Date(timeIntervalSince1970: 0)
@@ -89,8 +91,10 @@ struct FleetMergerTests {
         for text in ["6e0c0000-0000-4000-8000-00000000000b", "0A000000-0000-4000-8000-0000000000FF"] {
             #expect(HostContribution.uuid(text) == UUID(uuidString: text))
         }
-        for bad in ["", "6e0c0000-0000-4000-8000-00000000000", "6e0c0000000040008000000000000000000b",
-                    "6e0c0000-0000-4000-8000-00000000000g", "6e0c0000-0000-4000-8000-00000000000b0"] {
+        for bad in [
+            "", "6e0c0000-0000-4000-8000-00000000000", "6e0c0000000040008000000000000000000b",
+            "6e0c0000-0000-4000-8000-00000000000g", "6e0c0000-0000-4000-8000-00000000000b0",
+        ] {
             #expect(HostContribution.uuid(bad) == nil, "\(bad)")
         }
     }

@@ -73,7 +73,9 @@ struct HTMLEscapingTests {
         for path in paths {
             let changed = replacing(json, at: path[...], with: hostile)
             // Dates and enumerations do not decode from other text: those are not free text.
-            guard let variant = try? ReportCoding.decoder().decode(T.self, from: JSONSerialization.data(withJSONObject: changed))
+            guard
+                let variant = try? ReportCoding.decoder().decode(
+                    T.self, from: JSONSerialization.data(withJSONObject: changed))
             else { continue }
             let page = render(variant)
             let name = path.joined(separator: ".")

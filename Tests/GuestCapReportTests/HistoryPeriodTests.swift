@@ -34,16 +34,21 @@ struct HistoryPeriodTests {
                 // The waiver policy waives the finding; the built-in one leaves it open.
                 let policy = waived(name, at: hour)! ? Fixtures.policy : .builtIn
                 let engine = PolicyEngine(policy: policy, now: at(hour))
-                let c = Fixtures.config(name, .kvmDefault(label: "host-model"),
-                                        [(.set(Fixtures.bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
-                                        source: .libvirtLive, uuid: "0a000000-0000-4000-8000-00000000010\(i)")
-                verdicts.append(engine.evaluate(c, identity: GuestIdentity(source: c.source, uuid: c.uuid, path: c.path),
-                                                current: engine.assess(Fixtures.cascadeLake)))
+                let c = Fixtures.config(
+                    name, .kvmDefault(label: "host-model"),
+                    [(.set(Fixtures.bits("taa-no")), "<feature policy='force' name='taa-no'/>")],
+                    source: .libvirtLive, uuid: "0a000000-0000-4000-8000-00000000010\(i)")
+                verdicts.append(
+                    engine.evaluate(
+                        c, identity: GuestIdentity(source: c.source, uuid: c.uuid, path: c.path),
+                        current: engine.assess(Fixtures.cascadeLake)))
             }
             let host = HostAssessment(snapshot: Fixtures.cascadeLake)
-            let drafts = AuditDiff.transitions(previous: try store.activeFindings(),
-                                               current: verdicts.flatMap { FindingRecord.records(for: $0, host: host) })
-            _ = try store.commit(AuditCommit(at: at(hour), hostSnapshotID: hostID, verdicts: verdicts, transitions: drafts))
+            let drafts = AuditDiff.transitions(
+                previous: try store.activeFindings(),
+                current: verdicts.flatMap { FindingRecord.records(for: $0, host: host) })
+            _ = try store.commit(
+                AuditCommit(at: at(hour), hostSnapshotID: hostID, verdicts: verdicts, transitions: drafts))
         }
     }
 
@@ -58,7 +63,8 @@ struct HistoryPeriodTests {
         for start in stride(from: 0.5, through: 9.5, by: 0.5) {
             for length in [0.25, 0.75, 2.5] {
                 let period = try ExportPeriod(from: Self.at(start), to: Self.at(start + length))
-                let report = try ReportAssembler(policy: .builtIn, now: Self.at(12)).report(from: history, period: period)
+                let report = try ReportAssembler(policy: .builtIn, now: Self.at(12)).report(
+                    from: history, period: period)
                 for name in Self.schedule.keys {
                     let label = "\(name) in [\(start), \(start + length))"
                     let endHour = start + length - 0.01
@@ -67,8 +73,9 @@ struct HistoryPeriodTests {
                         continue
                     }
                     let guest = try #require(report.guests.first { $0.name == name }, "\(label)")
-                    let finding = try #require(guest.findings.first { $0.rule == Rule.unjustifiedImmunity.rawValue },
-                                               "\(label)")
+                    let finding = try #require(
+                        guest.findings.first { $0.rule == Rule.unjustifiedImmunity.rawValue },
+                        "\(label)")
                     #expect(finding.state == (expectedEnd ? .waived : .open), "\(label): state at the end")
                     #expect(finding.firstSeen == Self.at(Self.schedule[name]![0].hour), "\(label): first seen")
                     // Open at some moment of the period: at its start, or after a change inside it.

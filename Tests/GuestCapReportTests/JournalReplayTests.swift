@@ -10,15 +10,20 @@ struct JournalReplayTests {
 
     mutating func entry(_ fields: [String: String], machine: String = "m1") -> JournalReplay.Entry {
         clock += 1
-        return .init(time: clock, fields: fields.merging(["_MACHINE_ID": machine, "_HOSTNAME": "jd-" + machine]) { a, _ in a })
+        return .init(
+            time: clock, fields: fields.merging(["_MACHINE_ID": machine, "_HOSTNAME": "jd-" + machine]) { a, _ in a })
     }
 
-    func transition(_ event: String, _ rule: Rule, _ severity: Severity, _ state: FindingState, guest: String,
-                    id: String, transition: String) -> [String: String] {
-        ["GUESTCAP_EVENT": event, "GUESTCAP_RULE": rule.rawValue, "GUESTCAP_SEVERITY": severity.rawValue,
-         "GUESTCAP_STATE": state.rawValue, "GUESTCAP_SOURCE": "libvirt", "GUESTCAP_GUEST_NAME": guest,
-         "GUESTCAP_CONFIG_PATH": "/etc/libvirt/qemu/\(guest).xml", "GUESTCAP_FINDING_ID": id,
-         "GUESTCAP_TRANSITION_ID": transition]
+    func transition(
+        _ event: String, _ rule: Rule, _ severity: Severity, _ state: FindingState, guest: String,
+        id: String, transition: String
+    ) -> [String: String] {
+        [
+            "GUESTCAP_EVENT": event, "GUESTCAP_RULE": rule.rawValue, "GUESTCAP_SEVERITY": severity.rawValue,
+            "GUESTCAP_STATE": state.rawValue, "GUESTCAP_SOURCE": "libvirt", "GUESTCAP_GUEST_NAME": guest,
+            "GUESTCAP_CONFIG_PATH": "/etc/libvirt/qemu/\(guest).xml", "GUESTCAP_FINDING_ID": id,
+            "GUESTCAP_TRANSITION_ID": transition,
+        ]
     }
 
     @Test("each guest's status is the worst it had: violating once open at error, else unreadable, else waived")
@@ -26,10 +31,19 @@ struct JournalReplayTests {
         var r = JournalReplay()
         r.add(entry(["GUESTCAP_EVENT": "daemon-started", "GUESTCAP_GUESTS": "2"]))
         r.add(entry(["GUESTCAP_EVENT": "daemon-started", "GUESTCAP_GUESTS": "9"]))
-        r.add(entry(transition("opened", .unjustifiedImmunity, .critical, .open, guest: "fixed", id: "a", transition: "1")))
-        r.add(entry(transition("resolved", .unjustifiedImmunity, .critical, .resolved, guest: "fixed", id: "a", transition: "2")))
-        r.add(entry(transition("waived", .unjustifiedMitigation, .critical, .waived, guest: "excused", id: "b", transition: "3")))
-        r.add(entry(transition("opened", .configUnreadable, .warning, .open, guest: "broken", id: "c", transition: "4")))
+        r.add(
+            entry(
+                transition("opened", .unjustifiedImmunity, .critical, .open, guest: "fixed", id: "a", transition: "1")))
+        r.add(
+            entry(
+                transition(
+                    "resolved", .unjustifiedImmunity, .critical, .resolved, guest: "fixed", id: "a", transition: "2")))
+        r.add(
+            entry(
+                transition(
+                    "waived", .unjustifiedMitigation, .critical, .waived, guest: "excused", id: "b", transition: "3")))
+        r.add(
+            entry(transition("opened", .configUnreadable, .warning, .open, guest: "broken", id: "c", transition: "4")))
         r.add(entry(transition("opened", .missedImmunity, .info, .open, guest: "slow", id: "d", transition: "5")))
         let inputs = r.inputs()
         try #require(inputs.count == 1)
@@ -44,9 +58,13 @@ struct JournalReplayTests {
     @Test("hosts are told apart by journald's machine id and named by host-changed; host findings have no guest")
     mutating func hosts() throws {
         var r = JournalReplay()
-        r.add(entry(["GUESTCAP_EVENT": "host-changed", "GUESTCAP_HOSTNAME": "kvm-a", "GUESTCAP_MACHINE_ID": "aaaa",
-                     "GUESTCAP_MSR_STATUS": "inconsistent", "GUESTCAP_HOST_VALUE": "0x00000000000000ab",
-                     "GUESTCAP_JUSTIFIED_VALUE": "0x0000000000000008"], machine: "m1"))
+        r.add(
+            entry(
+                [
+                    "GUESTCAP_EVENT": "host-changed", "GUESTCAP_HOSTNAME": "kvm-a", "GUESTCAP_MACHINE_ID": "aaaa",
+                    "GUESTCAP_MSR_STATUS": "inconsistent", "GUESTCAP_HOST_VALUE": "0x00000000000000ab",
+                    "GUESTCAP_JUSTIFIED_VALUE": "0x0000000000000008",
+                ], machine: "m1"))
         var host = transition("opened", .hostMSRInconsistent, .error, .open, guest: "x", id: "h", transition: "6")
         host["GUESTCAP_SOURCE"] = nil
         r.add(entry(host, machine: "m1"))

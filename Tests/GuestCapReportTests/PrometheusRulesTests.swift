@@ -14,8 +14,9 @@ struct PrometheusRulesTests {
     static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    @Test("promtool accepts the rules and their unit tests pass",
-          .enabled(if: promtool != nil, "promtool is not installed: scripts/ensure-deps.sh metrics installs it"))
+    @Test(
+        "promtool accepts the rules and their unit tests pass",
+        .enabled(if: promtool != nil, "promtool is not installed: scripts/ensure-deps.sh metrics installs it"))
     func promtoolChecksAndTests() throws {
         let check = try #require(try Fixtures.run(Self.promtool!, ["check", "rules", Self.rules]))
         #expect(check.status == 0, "\(check.out)\(check.err)")
@@ -24,15 +25,19 @@ struct PrometheusRulesTests {
         #expect(test.status == 0, "\(test.out)\(test.err)")
     }
 
-    @Test("the unit tests fail when a rule is broken (a threshold raised, a rule name misspelt)",
-          .enabled(if: promtool != nil, "promtool is not installed: scripts/ensure-deps.sh metrics installs it"))
+    @Test(
+        "the unit tests fail when a rule is broken (a threshold raised, a rule name misspelt)",
+        .enabled(if: promtool != nil, "promtool is not installed: scripts/ensure-deps.sh metrics installs it"))
     func unitTestsCatchBrokenRules() throws {
         let text = try String(contentsOfFile: Self.rules, encoding: .utf8)
         let tests = try String(contentsOfFile: Self.unitTests, encoding: .utf8)
-        for (from, to) in [(#"guestcap_guests{status="violating"} > 0"#, #"guestcap_guests{status="violating"} > 1"#),
-                           (#"rule="migration-unsafe""#, #"rule="migration_unsafe""#)] {
+        for (from, to) in [
+            (#"guestcap_guests{status="violating"} > 0"#, #"guestcap_guests{status="violating"} > 1"#),
+            (#"rule="migration-unsafe""#, #"rule="migration_unsafe""#),
+        ] {
             #expect(text.contains(from))
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gc-rules-\(UUID().uuidString)").path
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gc-rules-\(UUID().uuidString)")
+                .path
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
             try text.replacingOccurrences(of: from, with: to)

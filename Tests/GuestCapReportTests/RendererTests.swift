@@ -15,7 +15,9 @@ struct RendererTests {
         #expect(report.summary.waived == 1)
         #expect(report.summary.unreadable == 1)
         #expect(report.guests.contains { $0.findings.contains { $0.rule == "migration-unsafe" } })
-        #expect(report.guests.contains { $0.archCapabilities?.dropped?.isEmpty == false }, "web-01 asks for more than it is told")
+        #expect(
+            report.guests.contains { $0.archCapabilities?.dropped?.isEmpty == false },
+            "web-01 asks for more than it is told")
     }
 
     @Test("the JSON of a report with a period validates against the schema (Python jsonschema)")
@@ -61,7 +63,10 @@ struct RendererTests {
         struct Full: Error {}
         var calls = 0
         #expect(throws: Full.self) {
-            try HTMLRenderer.write(report, chunkSize: 4096) { _ in calls += 1; throw Full() }
+            try HTMLRenderer.write(report, chunkSize: 4096) { _ in
+                calls += 1
+                throw Full()
+            }
         }
         #expect(calls == 1)
     }
@@ -83,10 +88,14 @@ struct RendererTests {
     @Test("Prometheus: every family has HELP and TYPE gauge; counts match; no guest names")
     func prometheus() throws {
         let text = PrometheusRenderer.render(report, lastAudit: Fixtures.date("2026-11-24T23:59:00Z"))
-        var typed = Set<String>(), helped = Set<String>()
+        var typed = Set<String>()
+        var helped = Set<String>()
         var samples: [String: Double] = [:]
         for line in text.split(separator: "\n") {
-            if line.hasPrefix("# HELP ") { helped.insert(String(line.split(separator: " ")[2])); continue }
+            if line.hasPrefix("# HELP ") {
+                helped.insert(String(line.split(separator: " ")[2]))
+                continue
+            }
             if line.hasPrefix("# TYPE ") {
                 let p = line.split(separator: " ")
                 #expect(p[3] == "gauge")
@@ -109,15 +118,20 @@ struct RendererTests {
         #expect(samples["guestcap_open_findings{rule=\"reserved-bits\",severity=\"warning\"}"] == 0)
         #expect(samples["guestcap_host_msr_bit{bit=\"mds-no\",set=\"msr\"}"] == 1)
         #expect(samples["guestcap_host_msr_bit{bit=\"taa-no\",set=\"justified\"}"] == 0)
-        #expect(samples["guestcap_last_audit_timestamp_seconds"] == Fixtures.date("2026-11-24T23:59:00Z").timeIntervalSince1970)
+        #expect(
+            samples["guestcap_last_audit_timestamp_seconds"]
+                == Fixtures.date("2026-11-24T23:59:00Z").timeIntervalSince1970)
         for g in report.guests { #expect(!text.contains(g.name ?? g.path)) }
-        #expect(text == PrometheusRenderer.render(report, lastAudit: Fixtures.date("2026-11-24T23:59:00Z")), "stable output")
+        #expect(
+            text == PrometheusRenderer.render(report, lastAudit: Fixtures.date("2026-11-24T23:59:00Z")), "stable output"
+        )
     }
 
     @Test("Prometheus text passes 'promtool check metrics'", .needs(.promtool))
     func promtool() throws {
         let text = PrometheusRenderer.render(report)
-        let r = try #require(try Fixtures.run(try TestTool.promtool.require(), ["check", "metrics"], stdin: Data(text.utf8)))
+        let r = try #require(
+            try Fixtures.run(try TestTool.promtool.require(), ["check", "metrics"], stdin: Data(text.utf8)))
         #expect(r.status == 0, "\(r.out)\(r.err)")
         #expect(r.out.isEmpty && r.err.isEmpty, "no lint warnings: \(r.out)\(r.err)")
     }

@@ -25,9 +25,10 @@ struct ReportAssemblerTests {
     let d = Fixtures.date
 
     func record(_ subject: String, _ rule: Rule, _ severity: Severity, _ bits: String...) -> FindingRecord {
-        FindingRecord(findingID: "\(subject)/\(rule.rawValue)", subject: subject, rule: rule, severity: severity,
-                      bits: try! CapabilitySet(names: bits), state: .open, message: "\(rule.rawValue) on \(subject)",
-                      source: .libvirt, configPath: "/etc/libvirt/qemu/x.xml")
+        FindingRecord(
+            findingID: "\(subject)/\(rule.rawValue)", subject: subject, rule: rule, severity: severity,
+            bits: try! CapabilitySet(names: bits), state: .open, message: "\(rule.rawValue) on \(subject)",
+            source: .libvirt, configPath: "/etc/libvirt/qemu/x.xml")
     }
 
     func history() -> MemoryHistory {
@@ -35,33 +36,53 @@ struct ReportAssemblerTests {
         microcode.cpu.microcode = "0x5003901"
         microcode.since = d("2026-11-24T12:00:00Z")
         let guests = ["a", "b", "c", "d", "e"].map {
-            HistoryGuest(subject: "libvirt:path:/g/\($0).xml", source: .libvirt, path: "/g/\($0).xml", name: "guest-\($0)",
-                         advertised: .init(value: "0x0000000000000120", bits: ["mds-no", "taa-no"], visible: true,
-                                           provenance: ["taa-no": "<feature policy='force' name='taa-no'/> (line 9)"]))
+            HistoryGuest(
+                subject: "libvirt:path:/g/\($0).xml", source: .libvirt, path: "/g/\($0).xml", name: "guest-\($0)",
+                advertised: .init(
+                    value: "0x0000000000000120", bits: ["mds-no", "taa-no"], visible: true,
+                    provenance: ["taa-no": "<feature policy='force' name='taa-no'/> (line 9)"]))
         }
         let g = guests.map(\.subject)
-        return MemoryHistory(states: [Fixtures.cascadeLake, microcode], guestList: guests, findingList: [
-            // a: open before the period, resolved in the middle → violating during the period, resolved at the end.
-            HistoryFinding(record: record(g[0], .unjustifiedImmunity, .critical, "taa-no"),
-                           transitions: [.init(.opened, at: d("2026-11-20T00:00:00Z")), .init(.resolved, at: d("2026-11-24T10:00:00Z"))]),
-            // b: resolved before the period → not in the report, guest compliant.
-            HistoryFinding(record: record(g[1], .unjustifiedImmunity, .critical, "taa-no"),
-                           transitions: [.init(.opened, at: d("2026-11-20T00:00:00Z")), .init(.resolved, at: d("2026-11-23T00:00:00Z"))]),
-            // c: waived the whole period → waived.
-            HistoryFinding(record: record(g[2], .unjustifiedImmunity, .critical, "taa-no"),
-                           transitions: [.init(.waived, at: d("2026-11-20T00:00:00Z"))]),
-            // d: waived, waiver expired during the period → violating, open at the end.
-            HistoryFinding(record: record(g[3], .hiddenDisclosure, .error, "rsba"),
-                           transitions: [.init(.waived, at: d("2026-11-20T00:00:00Z")), .init(.waiverExpired, at: d("2026-11-24T18:00:00Z"))]),
-            // e: config unreadable part of the period, and an info finding.
-            HistoryFinding(record: record(g[4], .configUnreadable, .warning),
-                           transitions: [.init(.opened, at: d("2026-11-24T05:00:00Z")), .init(.resolved, at: d("2026-11-24T06:00:00Z"))]),
-            HistoryFinding(record: record(g[4], .missedImmunity, .info, "mds-no"),
-                           transitions: [.init(.opened, at: d("2026-11-24T05:00:00Z"))]),
-            // opened after the period → not in it.
-            HistoryFinding(record: record(g[1], .reservedBits, .warning, "bit40"),
-                           transitions: [.init(.opened, at: d("2026-11-26T00:00:00Z"))]),
-        ], last: d("2026-11-24T23:59:30Z"))
+        return MemoryHistory(
+            states: [Fixtures.cascadeLake, microcode], guestList: guests,
+            findingList: [
+                // a: open before the period, resolved in the middle → violating during the period, resolved at the end.
+                HistoryFinding(
+                    record: record(g[0], .unjustifiedImmunity, .critical, "taa-no"),
+                    transitions: [
+                        .init(.opened, at: d("2026-11-20T00:00:00Z")), .init(.resolved, at: d("2026-11-24T10:00:00Z")),
+                    ]),
+                // b: resolved before the period → not in the report, guest compliant.
+                HistoryFinding(
+                    record: record(g[1], .unjustifiedImmunity, .critical, "taa-no"),
+                    transitions: [
+                        .init(.opened, at: d("2026-11-20T00:00:00Z")), .init(.resolved, at: d("2026-11-23T00:00:00Z")),
+                    ]),
+                // c: waived the whole period → waived.
+                HistoryFinding(
+                    record: record(g[2], .unjustifiedImmunity, .critical, "taa-no"),
+                    transitions: [.init(.waived, at: d("2026-11-20T00:00:00Z"))]),
+                // d: waived, waiver expired during the period → violating, open at the end.
+                HistoryFinding(
+                    record: record(g[3], .hiddenDisclosure, .error, "rsba"),
+                    transitions: [
+                        .init(.waived, at: d("2026-11-20T00:00:00Z")),
+                        .init(.waiverExpired, at: d("2026-11-24T18:00:00Z")),
+                    ]),
+                // e: config unreadable part of the period, and an info finding.
+                HistoryFinding(
+                    record: record(g[4], .configUnreadable, .warning),
+                    transitions: [
+                        .init(.opened, at: d("2026-11-24T05:00:00Z")), .init(.resolved, at: d("2026-11-24T06:00:00Z")),
+                    ]),
+                HistoryFinding(
+                    record: record(g[4], .missedImmunity, .info, "mds-no"),
+                    transitions: [.init(.opened, at: d("2026-11-24T05:00:00Z"))]),
+                // opened after the period → not in it.
+                HistoryFinding(
+                    record: record(g[1], .reservedBits, .warning, "bit40"),
+                    transitions: [.init(.opened, at: d("2026-11-26T00:00:00Z"))]),
+            ], last: d("2026-11-24T23:59:30Z"))
     }
 
     @Test("worst status during the period, state at its end, lifecycle dates")
@@ -69,10 +90,15 @@ struct ReportAssemblerTests {
         let report = try ReportAssembler(policy: Fixtures.policy, now: d("2026-11-25T06:00:00Z"))
             .report(from: history(), period: Fixtures.period)
         let status = Dictionary(uniqueKeysWithValues: report.guests.map { ($0.name!, $0.status) })
-        #expect(status == ["guest-a": "violating", "guest-b": "compliant", "guest-c": "waived",
-                           "guest-d": "violating", "guest-e": "unreadable"])
+        #expect(
+            status == [
+                "guest-a": "violating", "guest-b": "compliant", "guest-c": "waived",
+                "guest-d": "violating", "guest-e": "unreadable",
+            ])
         let a = try #require(report.guests.first { $0.name == "guest-a" }?.findings.first)
-        #expect(a.state == .resolved && a.resolvedAt == d("2026-11-24T10:00:00Z") && a.firstSeen == d("2026-11-20T00:00:00Z"))
+        #expect(
+            a.state == .resolved && a.resolvedAt == d("2026-11-24T10:00:00Z")
+                && a.firstSeen == d("2026-11-20T00:00:00Z"))
         #expect(report.guests.first { $0.name == "guest-b" }?.findings.isEmpty == true)
         #expect(report.guests.first { $0.name == "guest-d" }?.findings.first?.state == .open)
         #expect(report.guests.first { $0.name == "guest-c" }?.findings.first?.state == .waived)
@@ -102,8 +128,9 @@ struct ReportAssemblerTests {
     @Test("no host state at all is an error that says what to check")
     func empty() {
         #expect(throws: ExportError.self) {
-            try ReportAssembler(now: Date()).report(from: MemoryHistory(states: [], guestList: [], findingList: []),
-                                                    period: Fixtures.period)
+            try ReportAssembler(now: Date()).report(
+                from: MemoryHistory(states: [], guestList: [], findingList: []),
+                period: Fixtures.period)
         }
     }
 }

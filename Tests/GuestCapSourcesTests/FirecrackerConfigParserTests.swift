@@ -84,7 +84,10 @@ struct FirecrackerConfigParserTests {
         #expect(short.set == 0b100 && short.clear == 0b010)
         let noPrefix = try FirecrackerBitmap("x1", width: 64)
         #expect(noPrefix.set == 1)
-        #expect(throws: GuestConfigError.malformed("bitmap \"0b10z1\" has the character 'z'; only 0, 1, x and _ are allowed")) {
+        #expect(
+            throws: GuestConfigError.malformed(
+                "bitmap \"0b10z1\" has the character 'z'; only 0, 1, x and _ are allowed")
+        ) {
             try FirecrackerBitmap("0b10z1", width: 64)
         }
         #expect(throws: GuestConfigError.self) { try FirecrackerBitmap(String(repeating: "x", count: 33), width: 32) }
@@ -92,17 +95,25 @@ struct FirecrackerConfigParserTests {
 
     @Test("a template with a bad bitmap or an unknown static template is unreadable, with the line")
     func badTemplates() {
-        #expect(throws: GuestConfigError.malformed("bitmap \"0b10z1\" has the character 'z'; only 0, 1, x and _ are allowed",
-                                                   line: 3)) {
+        #expect(
+            throws: GuestConfigError.malformed(
+                "bitmap \"0b10z1\" has the character 'z'; only 0, 1, x and _ are allowed",
+                line: 3)
+        ) {
             try parse("hostile/bitmap-bad-char.json")
         }
-        #expect(throws: GuestConfigError.malformed(
-            "bitmap \"0b1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" has 65 digits, more than the 64 of the register",
-            line: 3)) {
+        #expect(
+            throws: GuestConfigError.malformed(
+                "bitmap \"0b1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" has 65 digits, more than the 64 of the register",
+                line: 3)
+        ) {
             try parse("hostile/bitmap-too-long.json")
         }
-        #expect(throws: GuestConfigError.malformed(
-            "machine-config cpu_template 'T3' is not a Firecracker x86 template (C3, T2, T2A, T2S, T2CL, None)", line: 3)) {
+        #expect(
+            throws: GuestConfigError.malformed(
+                "machine-config cpu_template 'T3' is not a Firecracker x86 template (C3, T2, T2A, T2S, T2CL, None)",
+                line: 3)
+        ) {
             try parse("hostile/unknown-template.json")
         }
     }

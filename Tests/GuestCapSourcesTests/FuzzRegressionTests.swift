@@ -72,10 +72,12 @@ struct FuzzRegressionTests {
         for bytes in [small, big] {
             // Only the last modifier is for 0x10a; its "0b1" is the last of many identical ones.
             let lines = bytes.filter { $0 == UInt8(ascii: "\n") }.count
-            #expect(try parse(bytes).cpu.operations == [
-                CPUOperation(.set(CapabilitySet(rawValue: 1)),
-                             origin: ConfigOrigin("msr_modifiers 0x10a \"0b1\"", line: lines)),
-            ])
+            #expect(
+                try parse(bytes).cpu.operations == [
+                    CPUOperation(
+                        .set(CapabilitySet(rawValue: 1)),
+                        origin: ConfigOrigin("msr_modifiers 0x10a \"0b1\"", line: lines))
+                ])
         }
     }
     // MARK: - Policy TOML
@@ -113,12 +115,14 @@ struct FuzzRegressionTests {
         #expect(problem.message == "TOML syntax: '}' inside an array; an array ends with ']'")
     }
 
-    @Test("every construct toml++ would abort on is found, on its line", arguments: [
-        ("[[`a]]\n", 1), ("[`]\n", 1), ("[ =a]\n", 1), ("[[ [a]]]\n", 1), ("[[[a]]]\n", 1),
-        ("\u{FEFF}[.a]\n", 1), ("x = 1\n\n  [#]\n", 3), ("[a]\nb = [\n 1,\n]\n[[\u{E9}]]\n", 5),
-        ("s = \"\"\"\n\"\"\"\n[\n", 3), ("[", nil), ("[\n", 1),
-        ("m = [\"a\",   },\n", 1), ("m = [\n}\n]\n", 2), ("t = { a = [ 1, } }\n", 1),
-    ] as [(String, Int?)])
+    @Test(
+        "every construct toml++ would abort on is found, on its line",
+        arguments: [
+            ("[[`a]]\n", 1), ("[`]\n", 1), ("[ =a]\n", 1), ("[[ [a]]]\n", 1), ("[[[a]]]\n", 1),
+            ("\u{FEFF}[.a]\n", 1), ("x = 1\n\n  [#]\n", 3), ("[a]\nb = [\n 1,\n]\n[[\u{E9}]]\n", 5),
+            ("s = \"\"\"\n\"\"\"\n[\n", 3), ("[", nil), ("[\n", 1),
+            ("m = [\"a\",   },\n", 1), ("m = [\n}\n]\n", 2), ("t = { a = [ 1, } }\n", 1),
+        ] as [(String, Int?)])
     func fatalHeaders(text: String, line: Int?) {
         #expect(TOMLPrecheck.firstFatalProblem(in: text)?.line == line)
         if let line {
@@ -126,12 +130,14 @@ struct FuzzRegressionTests {
         }
     }
 
-    @Test("headers, arrays and strings toml++ handles itself pass the check", arguments: [
-        "[a]\n", "[ a ]\n", "[\"a b\"]\n", "['a']\n", "[[a]]\n", "[[ a ]]\n", "[]\n", "[ [a]]\n",
-        "x = [\n[1, 2],\n[ \"a\" ],\n]\n", "s = '''\n[`\n'''\n", "s = \"\"\"\n[`\\\n[=\"\"\"\n",
-        "# [`\n", "s = \"[`\"\n", "t = { a = [\"[`\"] }\n", "[a] # [`\n",
-        "t = { a = [1, 2] }\n", "a = [ { b = 1 }, {} ]\n", "s = \"}\"\na = ['}']\n",
-    ])
+    @Test(
+        "headers, arrays and strings toml++ handles itself pass the check",
+        arguments: [
+            "[a]\n", "[ a ]\n", "[\"a b\"]\n", "['a']\n", "[[a]]\n", "[[ a ]]\n", "[]\n", "[ [a]]\n",
+            "x = [\n[1, 2],\n[ \"a\" ],\n]\n", "s = '''\n[`\n'''\n", "s = \"\"\"\n[`\\\n[=\"\"\"\n",
+            "# [`\n", "s = \"[`\"\n", "t = { a = [\"[`\"] }\n", "[a] # [`\n",
+            "t = { a = [1, 2] }\n", "a = [ { b = 1 }, {} ]\n", "s = \"}\"\na = ['}']\n",
+        ])
     func harmlessHeaders(text: String) {
         #expect(TOMLPrecheck.firstFatalProblem(in: text) == nil)
         _ = firstProblem(text)  // toml++ or the validator may refuse it; it must not abort

@@ -35,7 +35,8 @@ struct GuestConfigLoaderTests {
         #expect(hashed.count == 3 && unhashed.count == 3)
         for (with, without) in zip(hashed, unhashed) {
             #expect(with.contentHash.count == 64 && with.contentHash.allSatisfy(\.isHexDigit))
-            #expect(with.contentHash == SHA256.hex(of: Array(FileManager.default.contents(atPath: with.path) ?? Data())))
+            #expect(
+                with.contentHash == SHA256.hex(of: Array(FileManager.default.contents(atPath: with.path) ?? Data())))
             #expect(without.contentHash == "")
             var same = without
             same.contentHash = with.contentHash
@@ -45,8 +46,11 @@ struct GuestConfigLoaderTests {
 
     @Test("isCandidate: .xml/.json/.args only; dot-files and temporaries never")
     func candidates() {
-        for name in ["web01.xml", "fc.json", "vm.args", "VM.XML"] { #expect(GuestConfigLoader.isCandidate(fileName: name)) }
-        for name in [".web01.xml", "web01.xml.new", "web01.xml.tmp", "web01.xml~", "notes.txt", "web01.xml.swp", "xml"] {
+        for name in ["web01.xml", "fc.json", "vm.args", "VM.XML"] {
+            #expect(GuestConfigLoader.isCandidate(fileName: name))
+        }
+        for name in [".web01.xml", "web01.xml.new", "web01.xml.tmp", "web01.xml~", "notes.txt", "web01.xml.swp", "xml"]
+        {
             #expect(!GuestConfigLoader.isCandidate(fileName: name))
         }
     }
@@ -68,12 +72,16 @@ struct GuestConfigLoaderTests {
         #expect(mkfifo(dir + "/pipe.args", 0o600) == 0)
 
         let outcomes = loader.scan(directory: dir)
-        #expect(outcomes.map(\.path) == ["alpha.json", "backup.args", "folder.xml", "grafana.json", "pipe.args", "zeta.args"]
-            .map { dir + "/" + $0 })
+        #expect(
+            outcomes.map(\.path)
+                == ["alpha.json", "backup.args", "folder.xml", "grafana.json", "pipe.args", "zeta.args"]
+                .map { dir + "/" + $0 })
         #expect(outcomes[0].config?.name == "alpha")
         #expect(outcomes[1].skipReason == "not a QEMU command line: it runs '/usr/bin/rsync'")
         #expect(outcomes[2].skipReason == "is a folder; folders are not descended into")
-        #expect(outcomes[3].skipReason?.hasPrefix("a JSON document that is neither a Firecracker VM configuration nor a CPU template") == true)
+        #expect(
+            outcomes[3].skipReason?.hasPrefix(
+                "a JSON document that is neither a Firecracker VM configuration nor a CPU template") == true)
         #expect(outcomes[4].error == "\(dir)/pipe.args: is a FIFO, not a regular file")
         if case .unreadable(_, let source, _) = outcomes[4] { #expect(source == .qemu) }
         #expect(outcomes[5].config?.name == "zeta")
@@ -95,7 +103,8 @@ struct GuestConfigLoaderTests {
             let bytes = argv.isEmpty ? [] : Array(argv.joined(separator: "\0").utf8) + [0]
             _ = FileManager.default.createFile(atPath: "\(root)/proc/\(pid)/cmdline", contents: Data(bytes))
         }
-        process("2210", ["/usr/bin/qemu-system-x86_64", "-name", "guest=web01,debug-threads=on", "-cpu", "host,-mds-no"])
+        process(
+            "2210", ["/usr/bin/qemu-system-x86_64", "-name", "guest=web01,debug-threads=on", "-cpu", "host,-mds-no"])
         process("1", ["/sbin/init", "splash"])
         process("35", [])  // a kernel thread
         process("980", ["/usr/libexec/qemu-kvm", "-cpu", "host,taa-no=perhaps"])

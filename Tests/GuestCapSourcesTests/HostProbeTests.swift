@@ -21,10 +21,14 @@ struct HostProbeTests {
         t.write("proc/sys/kernel/osrelease", "6.1.0-28-amd64\n")
         let s = HostProbe(root: HostRoot(t.root)).snapshot()
         #expect(s.msr.map(\.value) == [0xa3, 0xa3])
-        #expect(s.hostname == "kvm-01" && s.machineID == "0123456789abcdef0123456789abcdef" && s.kernel == "6.1.0-28-amd64")
+        #expect(
+            s.hostname == "kvm-01" && s.machineID == "0123456789abcdef0123456789abcdef" && s.kernel == "6.1.0-28-amd64")
         #expect(s.cpu.family == 6 && s.cpu.model == 85 && s.cpu.stepping == 7 && s.cpu.microcode == "0x5003707")
         #expect(s.cpu.flags == ["arch_capabilities", "rtm"])
-        #expect(s.vulnerabilities == ["mds": "Not affected", "tsx_async_abort": "Mitigation: Clear CPU buffers; SMT vulnerable"])
+        #expect(
+            s.vulnerabilities == [
+                "mds": "Not affected", "tsx_async_abort": "Mitigation: Clear CPU buffers; SMT vulnerable",
+            ])
         #expect(s.vmentryL1dFlush == "never")
         #expect(s.kvmReported == nil, "KVM is asked only on the real host")
         let h = HostAssessment(snapshot: s)

@@ -15,8 +15,9 @@ final class HostTree {
     /// Writes a text file below the root.
     func write(_ relative: String, _ text: String) {
         let path = root + "/" + relative
-        try! FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
+        try! FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try! text.write(toFile: path, atomically: false, encoding: .utf8)
     }
 
@@ -44,7 +45,8 @@ final class HostTree {
         write("sys/devices/system/cpu/vulnerabilities/\(file)", text + "\n")
     }
 
-    func cpuinfo(vendor: String = "GenuineIntel", flags: [String] = ["fpu", "rtm", "arch_capabilities"], cpus: Int = 1) {
+    func cpuinfo(vendor: String = "GenuineIntel", flags: [String] = ["fpu", "rtm", "arch_capabilities"], cpus: Int = 1)
+    {
         let block = (0..<cpus).map { n in
             "processor\t: \(n)\nvendor_id\t: \(vendor)\ncpu family\t: 6\nmodel\t\t: 85\nmodel name\t: Test CPU\n"
                 + "stepping\t: 7\nmicrocode\t: 0x5003707\nflags\t\t: \(flags.joined(separator: " "))\n"

@@ -38,7 +38,8 @@ struct HostileInputTests {
         #expect(symlink(dir + "/loop-a.xml", dir + "/loop-b.xml") == 0)
         #expect(error(dir + "/loop-a.xml") == "\(dir)/loop-a.xml: symbolic link loop (ELOOP)")
         #expect(symlink(dir + "/gone.xml", dir + "/dangling.xml") == 0)
-        #expect(error(dir + "/dangling.xml") == "\(dir)/dangling.xml: is a dangling symbolic link (to '\(dir)/gone.xml')")
+        #expect(
+            error(dir + "/dangling.xml") == "\(dir)/dangling.xml: is a dangling symbolic link (to '\(dir)/gone.xml')")
         #expect(error(dir + "/never-existed.xml") == "\(dir)/never-existed.xml: does not exist")
         // A symbolic link to a regular file is followed.
         write("qemu-system-x86_64 -cpu host\n", to: dir + "/real.args")
@@ -62,15 +63,22 @@ struct HostileInputTests {
         #expect(fd >= 0)
         #expect(ftruncate(fd, 1 << 30) == 0)
         close(fd)
-        #expect(error(path) == "\(path): is 1073741824 bytes, over the 4194304-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)")
+        #expect(
+            error(path)
+                == "\(path): is 1073741824 bytes, over the 4194304-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)"
+        )
         // The limit is configurable.
         let small = GuestConfigLoader(limits: ReadLimits(maxBytes: 16))
         write("qemu-system-x86_64 -cpu host\n", to: dir + "/vm.args")
-        #expect(small.load(path: dir + "/vm.args").first?.error
-            == "\(dir)/vm.args: is 29 bytes, over the 16-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)")
+        #expect(
+            small.load(path: dir + "/vm.args").first?.error
+                == "\(dir)/vm.args: is 29 bytes, over the 16-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)"
+        )
     }
 
-    @Test("permission denied: tests run as root, which bypasses chmod 000, so the read drops to uid 65534 (setfsuid, this thread only)")
+    @Test(
+        "permission denied: tests run as root, which bypasses chmod 000, so the read drops to uid 65534 (setfsuid, this thread only)"
+    )
     func permissionDenied() throws {
         let dir = makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -117,11 +125,16 @@ struct HostileInputTests {
 
     @Test("Firecracker bitmaps with a bad character or too many digits, an unknown template")
     func badFirecracker() {
-        #expect(fixtureError("hostile/bitmap-bad-char.json")
-            == "line 3: bitmap \"0b10z1\" has the character 'z'; only 0, 1, x and _ are allowed")
-        #expect(fixtureError("hostile/bitmap-too-long.json")?.hasSuffix("has 65 digits, more than the 64 of the register") == true)
-        #expect(fixtureError("hostile/unknown-template.json")
-            == "line 3: machine-config cpu_template 'T3' is not a Firecracker x86 template (C3, T2, T2A, T2S, T2CL, None)")
+        #expect(
+            fixtureError("hostile/bitmap-bad-char.json")
+                == "line 3: bitmap \"0b10z1\" has the character 'z'; only 0, 1, x and _ are allowed")
+        #expect(
+            fixtureError("hostile/bitmap-too-long.json")?.hasSuffix("has 65 digits, more than the 64 of the register")
+                == true)
+        #expect(
+            fixtureError("hostile/unknown-template.json")
+                == "line 3: machine-config cpu_template 'T3' is not a Firecracker x86 template (C3, T2, T2A, T2S, T2CL, None)"
+        )
     }
 
     @Test("a cpu-config template file that is a FIFO makes the VM config unreadable")
@@ -130,13 +143,17 @@ struct HostileInputTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         write(#"{"machine-config": {}, "cpu-config": "t.json"}"#, to: dir + "/vm.json")
         #expect(mkfifo(dir + "/t.json", 0o600) == 0)
-        #expect(error(dir + "/vm.json")
-            == "\(dir)/vm.json: line 1: its cpu-config template cannot be read: \(dir)/t.json: is a FIFO, not a regular file")
+        #expect(
+            error(dir + "/vm.json")
+                == "\(dir)/vm.json: line 1: its cpu-config template cannot be read: \(dir)/t.json: is a FIFO, not a regular file"
+        )
     }
 
     @Test("args with an unbalanced quote")
     func unbalancedQuote() {
-        #expect(fixtureError("hostile/unbalanced-quote.args") == "line 4: unbalanced single quote: the quote opened here is never closed")
+        #expect(
+            fixtureError("hostile/unbalanced-quote.args")
+                == "line 4: unbalanced single quote: the quote opened here is never closed")
     }
 
     @Test("an empty file is unreadable, its source guessed from the extension")

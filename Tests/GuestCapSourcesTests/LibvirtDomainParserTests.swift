@@ -86,7 +86,8 @@ struct LibvirtDomainParserTests {
 
     @Test("a <network> is another kind of document")
     func network() {
-        #expect(throws: GuestConfigError.otherKind("an XML document with root element <network>, not a libvirt domain")) {
+        #expect(throws: GuestConfigError.otherKind("an XML document with root element <network>, not a libvirt domain"))
+        {
             try parse("libvirt/network.xml")
         }
     }
@@ -124,14 +125,17 @@ struct LibvirtDomainParserTests {
         #expect(AdvertisedValue(config: maximum, host: TestHosts.cascadeLake).value == TestHosts.cascadeLake.kvmDefault)
 
         // libvirt writes the qemu64 model in itself when the domain had no <cpu>.
-        let nocpu = AdvertisedValue(config: try parse("libvirt-real/gc-nocpu.persistent.xml"), host: TestHosts.cascadeLake)
+        let nocpu = AdvertisedValue(
+            config: try parse("libvirt-real/gc-nocpu.persistent.xml"), host: TestHosts.cascadeLake)
         #expect(nocpu.value == .empty && !nocpu.visible && nocpu.unknownModel == nil)
 
-        let modelOnly = AdvertisedValue(config: try parse("libvirt-real/gc-model-only.live.xml"), host: TestHosts.cascadeLake)
+        let modelOnly = AdvertisedValue(
+            config: try parse("libvirt-real/gc-model-only.live.xml"), host: TestHosts.cascadeLake)
         #expect(modelOnly.value == .empty && !modelOnly.visible)
     }
 
-    @Test("real arch-capabilities + optional rdctl-no: on iff kvm_default has it; the live file shows QEMU dropped both")
+    @Test(
+        "real arch-capabilities + optional rdctl-no: on iff kvm_default has it; the live file shows QEMU dropped both")
     func realArchCapabilities() throws {
         let config = try parse("libvirt-real/gc-archcap.persistent.xml")
         let immune = AdvertisedValue(config: config, host: TestHosts.cascadeLake)
@@ -148,7 +152,8 @@ struct LibvirtDomainParserTests {
 
     @Test("real domain naming a feature libvirt 9.0 refuses (gds-no): guestcap still reads it")
     func realNewerFeatureName() throws {
-        let g = AdvertisedValue(config: try parse("libvirt-real/gc-unknown-feature.persistent.xml"), host: TestHosts.cascadeLake)
+        let g = AdvertisedValue(
+            config: try parse("libvirt-real/gc-unknown-feature.persistent.xml"), host: TestHosts.cascadeLake)
         #expect(g.value == bits("gds-no"))
     }
 

@@ -45,7 +45,8 @@ struct PolicyEngineBehaviourTests {
         #expect(unjustified.bits.names == ["rdctl-no", "mds-no"])
         #expect(open.status == .violating)
 
-        let waived = try policy("""
+        let waived = try policy(
+            """
             [[waivers]]
             guests = ["legacy-*"]
             rule = "unjustified-immunity"
@@ -69,12 +70,15 @@ struct PolicyEngineBehaviourTests {
         #expect(hidden.origins.map(\.line) == [3])
         #expect(v.status == .violating, "rdctl-no is still open")
         // Other rules and other guests are untouched.
-        #expect(v.findings.filter { $0.rule != .unjustifiedImmunity } == open.findings.filter { $0.rule != .unjustifiedImmunity })
+        #expect(
+            v.findings.filter { $0.rule != .unjustifiedImmunity }
+                == open.findings.filter { $0.rule != .unjustifiedImmunity })
         let other = S.verdict(S.guest("web1", disable: ["ibrs-all"]), on: S.skylake, policy: waived, now: now)
         #expect(other.findings.allSatisfy { $0.state == .open })
 
         // Waiving the rest too makes the guest waived, not compliant.
-        let both = try policy("""
+        let both = try policy(
+            """
             [[waivers]]
             guests = "legacy-db"
             rule = "unjustified-immunity"
@@ -88,7 +92,8 @@ struct PolicyEngineBehaviourTests {
     @Test("a waiver applies through its expiry date and ends at the following midnight UTC")
     func waiverExpires() throws {
         let guest = S.guest("legacy-db", disable: ["ibrs-all"])
-        let p = try policy("""
+        let p = try policy(
+            """
             [[waivers]]
             guests = ["legacy-db"]
             rule = "unjustified-immunity"
@@ -110,7 +115,8 @@ struct PolicyEngineBehaviourTests {
     @Test("a renewal added below an expired waiver covers the finding again")
     func renewedWaiver() throws {
         let guest = S.guest("legacy-db", disable: ["ibrs-all"])
-        let p = try policy("""
+        let p = try policy(
+            """
             [[waivers]]
             guests = ["legacy-db"]
             rule = "unjustified-immunity"
@@ -133,7 +139,8 @@ struct PolicyEngineBehaviourTests {
     @Test("a guest legal on the immune pool member is migration-unsafe toward the vulnerable one")
     func migrationPool() throws {
         let dir = S.snapshotDirectory()
-        let p = try policy("""
+        let p = try policy(
+            """
             [[pools]]
             name = "batch"
             members = ["kvm-spr-01.json", "kvm-sky-01.json", "kvm-cl-01.json"]
@@ -141,8 +148,9 @@ struct PolicyEngineBehaviourTests {
             """, in: dir)
         let guest = S.passthroughGuest("web-1")
         let v = S.verdict(guest, on: S.sapphireRapids, policy: p, now: now)
-        #expect(!v.findings.contains { $0.rule == .unjustifiedImmunity || $0.rule == .unjustifiedMitigation },
-                "legal on the host it runs on")
+        #expect(
+            !v.findings.contains { $0.rule == .unjustifiedImmunity || $0.rule == .unjustifiedMitigation },
+            "legal on the host it runs on")
         let unsafe = v.findings.filter { $0.rule == .migrationUnsafe }
         #expect(unsafe.map(\.poolHost) == ["kvm-cl-01", "kvm-sky-01"], "one finding per member that cannot back it")
         #expect(unsafe.allSatisfy { $0.pool == "batch" && $0.severity == .error && $0.state == .open })
@@ -162,7 +170,8 @@ struct PolicyEngineBehaviourTests {
         #expect(!db.findings.contains { $0.rule == .migrationUnsafe })
 
         // A waiver for one destination's bits, e.g. while the Skylake hosts are drained.
-        let waived = try policy("""
+        let waived = try policy(
+            """
             [[pools]]
             name = "batch"
             members = ["kvm-spr-01.json", "kvm-sky-01.json"]
@@ -181,12 +190,15 @@ struct PolicyEngineBehaviourTests {
     func kvmSynthesisSwitch() throws {
         // Cascade Lake's MSR lacks gds-no, which KVM synthesizes from "Mitigation: Microcode" (no verdict source).
         let guest = S.guest("web1", force: ["gds-no"])
-        #expect(!S.verdict(guest, on: S.cascadeLake, policy: try policy(""), now: now).findings
-            .contains { $0.rule == .unjustifiedImmunity })
+        #expect(
+            !S.verdict(guest, on: S.cascadeLake, policy: try policy(""), now: now).findings
+                .contains { $0.rule == .unjustifiedImmunity })
         let off = S.verdict(guest, on: S.cascadeLake, policy: try policy("kvm_synthesis = false\n"), now: now)
         let f = try #require(off.findings.first { $0.rule == .unjustifiedImmunity })
         #expect(f.bits.names == ["gds-no"])
-        let rfds = S.verdict(S.guest("web1", force: ["rfds-no"]), on: S.cascadeLake, policy: try policy("kvm_synthesis = false\n"), now: now)
+        let rfds = S.verdict(
+            S.guest("web1", force: ["rfds-no"]), on: S.cascadeLake, policy: try policy("kvm_synthesis = false\n"),
+            now: now)
         #expect(!rfds.findings.contains { $0.rule == .unjustifiedImmunity }, "rfds: Not affected is a verdict")
     }
 }

@@ -55,11 +55,12 @@ struct PolicyLoadingTests {
             rules.msr-hiden.enabled = false
             rules.reserved-bits = { severity = "loud" }
             """
-        #expect(S.problems(text) == [
-            "policy.toml:3: rules.msr-hiden: 'msr-hiden' is not a rule (did you mean 'msr-hidden'?)",
-            "policy.toml:4: rules.reserved-bits.severity: 'loud' is not a severity"
-                + " (severities: critical, error, warning, notice, info)",
-        ])
+        #expect(
+            S.problems(text) == [
+                "policy.toml:3: rules.msr-hiden: 'msr-hiden' is not a rule (did you mean 'msr-hidden'?)",
+                "policy.toml:4: rules.reserved-bits.severity: 'loud' is not a severity"
+                    + " (severities: critical, error, warning, notice, info)",
+            ])
     }
 
     @Test("keys inside multi-line strings are not mistaken for keys")
@@ -112,7 +113,9 @@ struct PolicyLoadingTests {
         var updated = S.skylake
         updated.cpu.microcode = "0x2007108"
         let host = try JSONSerialization.jsonObject(with: S.json(updated))
-        let report = try JSONSerialization.data(withJSONObject: ["schema": "guestcap.report/v1", "host": host, "guests": []])
+        let report = try JSONSerialization.data(withJSONObject: [
+            "schema": "guestcap.report/v1", "host": host, "guests": [],
+        ])
         try report.write(to: URL(fileURLWithPath: dir + "/after-microcode.json"))
         let policy = try #require(S.load("[[pools]]\nname = \"sky\"\nmembers = [\".\"]\n", in: dir).policyValue)
         #expect(policy.pools[0].members.map(\.name) == ["after-microcode.json", "before-microcode.json"])
@@ -184,9 +187,13 @@ struct PolicyDescriptionTests {
         #expect(lines.contains("  missed-immunity         off       (default info)"))
         #expect(lines.contains("  unjustified-immunity    critical"))
         #expect(lines.contains("  cascadelake-to-sapphire: guests *; 2 members"))
-        #expect(lines.contains("      J 0x000000000c0000eb [rdctl-no, ibrs-all, skip-l1dfl-vmentry, mds-no, pschange-mc-no,"
-                               + " tsx-ctrl, gds-no, rfds-no]"))
-        #expect(lines.contains("  line 13: legacy-db: migration-unsafe bits taa-no until 2027-03-31 (active, 127 days left)"))
+        #expect(
+            lines.contains(
+                "      J 0x000000000c0000eb [rdctl-no, ibrs-all, skip-l1dfl-vmentry, mds-no, pschange-mc-no,"
+                    + " tsx-ctrl, gds-no, rfds-no]"))
+        #expect(
+            lines.contains(
+                "  line 13: legacy-db: migration-unsafe bits taa-no until 2027-03-31 (active, 127 days left)"))
         let later = describePolicy(policy, now: S.date("2027-04-01T00:00:00Z"))
         #expect(later.contains("until 2027-03-31 (EXPIRED: its findings are open again)"))
     }

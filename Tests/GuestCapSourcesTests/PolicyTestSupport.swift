@@ -8,9 +8,12 @@ enum PolicyTestSupport {
     /// A Sapphire Rapids host, immune to nearly everything (raw MSR 0x0c08e1eb, every verdict `Not affected`).
     static let sapphireRapids = HostSnapshot(
         hostname: "kvm-spr-01", kernel: "6.12.0",
-        cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 143, stepping: 8, microcode: "0x2b000620",
-                         modelName: "Intel(R) Xeon(R) Platinum 8480+", flags: ["arch_capabilities", "rtm"]),
-        msr: [MSRReading(cpu: 0, status: .ok, value: 0x0c08_e1eb), MSRReading(cpu: 1, status: .ok, value: 0x0c08_e1eb)],
+        cpu: CPUIdentity(
+            vendor: "GenuineIntel", family: 6, model: 143, stepping: 8, microcode: "0x2b000620",
+            modelName: "Intel(R) Xeon(R) Platinum 8480+", flags: ["arch_capabilities", "rtm"]),
+        msr: [
+            MSRReading(cpu: 0, status: .ok, value: 0x0c08_e1eb), MSRReading(cpu: 1, status: .ok, value: 0x0c08_e1eb),
+        ],
         vulnerabilities: [
             "meltdown": "Not affected", "mds": "Not affected", "spec_store_bypass": "Not affected",
             "tsx_async_abort": "Not affected", "gather_data_sampling": "Not affected",
@@ -22,8 +25,9 @@ enum PolicyTestSupport {
     /// A Cascade Lake host (raw MSR 0xab: mds-no from the hardware) that is affected by TSX Async Abort.
     static let cascadeLake = HostSnapshot(
         hostname: "kvm-cl-01", kernel: "6.12.0",
-        cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 85, stepping: 7, microcode: "0x5003707",
-                         modelName: "Intel(R) Xeon(R) Gold 6248", flags: ["arch_capabilities", "rtm"]),
+        cpu: CPUIdentity(
+            vendor: "GenuineIntel", family: 6, model: 85, stepping: 7, microcode: "0x5003707",
+            modelName: "Intel(R) Xeon(R) Gold 6248", flags: ["arch_capabilities", "rtm"]),
         msr: [MSRReading(cpu: 0, status: .ok, value: 0xab), MSRReading(cpu: 1, status: .ok, value: 0xab)],
         vulnerabilities: [
             "meltdown": "Not affected", "mds": "Not affected",
@@ -38,8 +42,9 @@ enum PolicyTestSupport {
     /// A Skylake host affected by Meltdown and MDS (MSR 0): the vulnerable end of a pool.
     static let skylake = HostSnapshot(
         hostname: "kvm-sky-01", kernel: "6.12.0",
-        cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 85, stepping: 4, microcode: "0x2007006",
-                         modelName: "Intel(R) Xeon(R) Gold 6148", flags: ["arch_capabilities"]),
+        cpu: CPUIdentity(
+            vendor: "GenuineIntel", family: 6, model: 85, stepping: 4, microcode: "0x2007006",
+            modelName: "Intel(R) Xeon(R) Gold 6148", flags: ["arch_capabilities"]),
         msr: [MSRReading(cpu: 0, status: .ok, value: 0), MSRReading(cpu: 1, status: .ok, value: 0)],
         vulnerabilities: [
             "meltdown": "Mitigation: PTI", "mds": "Mitigation: Clear CPU buffers; SMT vulnerable",
@@ -86,16 +91,20 @@ enum PolicyTestSupport {
         case .success: return []
         case .failure(let e):
             return e.problems.map { p in
-                PolicyProblem(file: (p.file as NSString).lastPathComponent, line: p.line, key: p.key,
-                              message: p.message).description
+                PolicyProblem(
+                    file: (p.file as NSString).lastPathComponent, line: p.line, key: p.key,
+                    message: p.message
+                ).description
             }
         }
     }
 
     /// A guest with a custom CPU model and forced features, as libvirt's live file records what
     /// the guest was given (G = its CPU), so rules see the features.
-    static func guest(_ name: String, model: String = "Cascadelake-Server-v2", force: [String] = [],
-                      disable: [String] = [], uuid: String? = nil) -> GuestConfig {
+    static func guest(
+        _ name: String, model: String = "Cascadelake-Server-v2", force: [String] = [],
+        disable: [String] = [], uuid: String? = nil
+    ) -> GuestConfig {
         let forced = force.map { bit in
             (CPUOperation.Step.set(try! CapabilitySet(names: [bit])), "<feature policy='force' name='\(bit)'/>")
         }
@@ -105,23 +114,28 @@ enum PolicyTestSupport {
         let operations = (forced + disabled).enumerated().map { i, op in
             CPUOperation(op.0, origin: ConfigOrigin(op.1, line: 4 + i))
         }
-        return GuestConfig(source: .libvirtLive, path: "/run/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
-                           cpu: GuestCPUConfig(base: .model(name: model), baseOrigin: ConfigOrigin("<model>", line: 3),
-                                               operations: operations))
+        return GuestConfig(
+            source: .libvirtLive, path: "/run/libvirt/qemu/\(name).xml", name: name, uuid: uuid,
+            cpu: GuestCPUConfig(
+                base: .model(name: model), baseOrigin: ConfigOrigin("<model>", line: 3),
+                operations: operations))
     }
 
     /// A libvirt guest with `<cpu mode='host-passthrough'/>`.
     static func passthroughGuest(_ name: String) -> GuestConfig {
-        GuestConfig(source: .libvirt, path: "/etc/libvirt/qemu/\(name).xml", name: name,
-                    cpu: GuestCPUConfig(base: .kvmDefault(label: "host-passthrough"),
-                                        baseOrigin: ConfigOrigin("<cpu mode='host-passthrough'/>", line: 3)))
+        GuestConfig(
+            source: .libvirt, path: "/etc/libvirt/qemu/\(name).xml", name: name,
+            cpu: GuestCPUConfig(
+                base: .kvmDefault(label: "host-passthrough"),
+                baseOrigin: ConfigOrigin("<cpu mode='host-passthrough'/>", line: 3)))
     }
 
     /// Evaluates a guest on a host under a policy at a moment.
     static func verdict(_ config: GuestConfig, on host: HostSnapshot, policy: Policy, now: Date) -> GuestVerdict {
         let engine = PolicyEngine(policy: policy, now: now)
-        return engine.evaluate(config, identity: GuestIdentity(source: config.source, uuid: config.uuid, path: config.path),
-                               current: engine.assess(host))
+        return engine.evaluate(
+            config, identity: GuestIdentity(source: config.source, uuid: config.uuid, path: config.path),
+            current: engine.assess(host))
     }
 
     /// `2027-03-31T12:00:00Z`-style instants.

@@ -19,11 +19,12 @@ struct QEMUCommandLineParserTests {
         #expect(config.cpu.baseOrigin.line == 11)
         #expect(config.contentHash == SHA256.hex(of: Fixture.bytes("qemu/web01.args")))
         // mds-no=off first, then +mds-no, then -taa-no; ss/vmx/hypervisor are not 0x10a bits.
-        #expect(config.cpu.operations.map(\.origin.text) == [
-            "-cpu Cascadelake-Server-v2,mds-no=off",
-            "-cpu Cascadelake-Server-v2,+mds-no",
-            "-cpu Cascadelake-Server-v2,-taa-no",
-        ])
+        #expect(
+            config.cpu.operations.map(\.origin.text) == [
+                "-cpu Cascadelake-Server-v2,mds-no=off",
+                "-cpu Cascadelake-Server-v2,+mds-no",
+                "-cpu Cascadelake-Server-v2,-taa-no",
+            ])
 
         let g = AdvertisedValue(config: config, host: TestHosts.cascadeLake)
         #expect(g.value == bits("rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no"))
@@ -65,7 +66,8 @@ struct QEMUCommandLineParserTests {
 
     @Test("arch-capabilities toggles visibility; the last -cpu wins; true/false accepted")
     func visibilityAndLastCPU() throws {
-        let config = try args("qemu-system-x86_64 -cpu host -cpu Skylake-Server,arch-capabilities=on,mds-no=true,rsba=false")
+        let config = try args(
+            "qemu-system-x86_64 -cpu host -cpu Skylake-Server,arch-capabilities=on,mds-no=true,rsba=false")
         #expect(config.cpu.base == .model(name: "Skylake-Server"))
         let g = AdvertisedValue(config: config, host: TestHosts.cascadeLake)
         #expect(g.visible)
@@ -77,7 +79,8 @@ struct QEMUCommandLineParserTests {
 
     @Test("quoted -cpu value and ,, escapes in -name")
     func quoting() throws {
-        let config = try args("qemu-system-x86_64 -name 'guest=db,,primary,debug-threads=on' \"-cpu\" \"host,+fb-clear\"")
+        let config = try args(
+            "qemu-system-x86_64 -name 'guest=db,,primary,debug-threads=on' \"-cpu\" \"host,+fb-clear\"")
         #expect(config.name == "db,primary")
         let g = AdvertisedValue(config: config, host: TestHosts.cascadeLake)
         #expect(g.value.contains(bit: 17))
@@ -85,8 +88,10 @@ struct QEMUCommandLineParserTests {
 
     @Test("/proc/PID/cmdline: NUL-separated, -name without guest=, pid recorded")
     func procCmdline() throws {
-        let argv = ["/usr/bin/qemu-system-x86_64", "-name", "build07", "-uuid", "0E8D1F3A-1111-4222-8333-944455556666",
-                    "-cpu", "SapphireRapids-v2,-fbsdp-no", "-m", "4096"]
+        let argv = [
+            "/usr/bin/qemu-system-x86_64", "-name", "build07", "-uuid", "0E8D1F3A-1111-4222-8333-944455556666",
+            "-cpu", "SapphireRapids-v2,-fbsdp-no", "-m", "4096",
+        ]
         let bytes = Array(argv.joined(separator: "\0").utf8) + [0]
         let config = try QEMUCommandLineParser.parseCmdline(bytes, path: "/proc/4242/cmdline", pid: 4242)
         #expect(config.name == "build07")
@@ -94,8 +99,11 @@ struct QEMUCommandLineParserTests {
         #expect(config.pid == 4242)
         #expect(config.cpu.baseOrigin.line == nil)
         let g = AdvertisedValue(config: config, host: TestHosts.sapphireRapids)
-        #expect(g.value == bits("rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no", "pschange-mc-no", "taa-no",
-                                "sbdr-ssdp-no", "psdp-no"))
+        #expect(
+            g.value
+                == bits(
+                    "rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no", "pschange-mc-no", "taa-no",
+                    "sbdr-ssdp-no", "psdp-no"))
     }
 
     @Test("a command that is not qemu-system-x86_64 is another kind of file, not a broken one")

@@ -9,10 +9,13 @@ import Testing
 struct RequestedVsToldTests {
     // MARK: - Helpers
 
-    static func domain(type: String = "kvm", arch: String = "x86_64", machine: String = "pc-q35-7.2",
-                       cpu: String, extra: String = "") -> [UInt8] {
+    static func domain(
+        type: String = "kvm", arch: String = "x86_64", machine: String = "pc-q35-7.2",
+        cpu: String, extra: String = ""
+    ) -> [UInt8] {
         let ns = extra.contains("qemu:") ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : ""
-        return Array("""
+        return Array(
+            """
             <domain type='\(type)'\(ns)>
               <name>probe-me</name>
               <uuid>11111111-2222-3333-4444-555555555555</uuid>
@@ -30,7 +33,8 @@ struct RequestedVsToldTests {
     }
 
     static func libvirt(_ bytes: [UInt8], live: Bool = false) throws -> GuestConfig {
-        try LibvirtDomainParser.parse(bytes, path: "/etc/libvirt/qemu/probe-me.xml", sourceHint: live ? .libvirtLive : nil)
+        try LibvirtDomainParser.parse(
+            bytes, path: "/etc/libvirt/qemu/probe-me.xml", sourceHint: live ? .libvirtLive : nil)
     }
 
     static func qemu(_ line: String, pid: Int? = nil) throws -> GuestConfig {
@@ -41,11 +45,14 @@ struct RequestedVsToldTests {
         return try QEMUCommandLineParser.parseArgs(Array(line.utf8), path: "/tmp/guest.args")
     }
 
-    static func evaluate(_ config: GuestConfig, on host: HostAssessment, policy: Policy = .builtIn,
-                         bootHost: HostAssessment? = nil) -> GuestVerdict {
+    static func evaluate(
+        _ config: GuestConfig, on host: HostAssessment, policy: Policy = .builtIn,
+        bootHost: HostAssessment? = nil
+    ) -> GuestVerdict {
         PolicyEngine(policy: policy, now: Date(timeIntervalSince1970: 1_800_000_000))
-            .evaluate(config, identity: GuestIdentity(source: config.source, path: config.path), bootHost: bootHost,
-                      current: host)
+            .evaluate(
+                config, identity: GuestIdentity(source: config.source, path: config.path), bootHost: bootHost,
+                current: host)
     }
 
     static func finding(_ v: GuestVerdict, _ rule: Rule) -> Finding? { v.findings.first { $0.rule == rule } }
@@ -92,8 +99,9 @@ struct RequestedVsToldTests {
 
     @Test("QEMU enforce is the command-line form of check='full'")
     func enforceRefuses() throws {
-        let v = Self.evaluate(try Self.qemu("qemu-system-x86_64 -accel kvm -cpu Cascadelake-Server-v2,+taa-no,enforce"),
-                              on: TestHosts.cascadeLake)
+        let v = Self.evaluate(
+            try Self.qemu("qemu-system-x86_64 -accel kvm -cpu Cascadelake-Server-v2,+taa-no,enforce"),
+            on: TestHosts.cascadeLake)
         #expect(Self.finding(v, .requestDropped)?.severity == .warning)
     }
 
@@ -107,9 +115,10 @@ struct RequestedVsToldTests {
 
     @Test("Q adds fb-clear when KVM's value has the five MDS/MMIO immunities")
     func qemuAddsFbClear() throws {
-        let snapshot = HostSnapshot(hostname: "spr", cpu: CPUIdentity(vendor: "GenuineIntel", flags: ["arch_capabilities", "rtm"]),
-                                    msr: [MSRReading(cpu: 0, status: .ok, value: 0x0c08_e1eb)],
-                                    vulnerabilities: ["tsx_async_abort": "Not affected", "mds": "Not affected"])
+        let snapshot = HostSnapshot(
+            hostname: "spr", cpu: CPUIdentity(vendor: "GenuineIntel", flags: ["arch_capabilities", "rtm"]),
+            msr: [MSRReading(cpu: 0, status: .ok, value: 0x0c08_e1eb)],
+            vulnerabilities: ["tsx_async_abort": "Not affected", "mds": "Not affected"])
         let host = HostAssessment(snapshot: snapshot)
         #expect(host.kvmDefault.isSuperset(of: bits("mds-no", "taa-no", "sbdr-ssdp-no", "fbsdp-no", "psdp-no")))
         #expect(!host.kvmDefault.contains(bit: 17))
@@ -162,12 +171,14 @@ struct RequestedVsToldTests {
 
     @Test("a live status file records what QEMU gave: G = R of the nested <cpu>")
     func liveIsAsRecorded() throws {
-        let config = try Self.libvirt(Self.liveStatus(cpu: """
-            <cpu mode='custom' match='exact' check='full'>
-              <model fallback='forbid'>Cascadelake-Server-v2</model>
-              <feature policy='disable' name='taa-no'/>
-            </cpu>
-            """))
+        let config = try Self.libvirt(
+            Self.liveStatus(
+                cpu: """
+                    <cpu mode='custom' match='exact' check='full'>
+                      <model fallback='forbid'>Cascadelake-Server-v2</model>
+                      <feature policy='disable' name='taa-no'/>
+                    </cpu>
+                    """))
         #expect(config.vmm == .libvirtLive)
         let v = Self.evaluate(config, on: TestHosts.skylake)
         #expect(v.values?.told == v.values?.requested)
@@ -183,7 +194,8 @@ struct RequestedVsToldTests {
         let v = Self.evaluate(config, on: TestHosts.skylake, bootHost: TestHosts.cascadeLake)
         #expect(v.values?.told.value == TestHosts.cascadeLake.qemuPasses)
         #expect(Self.finding(v, .unjustifiedImmunity)?.bits.isSuperset(of: bits("rdctl-no", "mds-no")) == true)
-        let tcg = Self.evaluate(try Self.qemu("/usr/bin/qemu-system-x86_64 -cpu host", pid: 4322), on: TestHosts.cascadeLake)
+        let tcg = Self.evaluate(
+            try Self.qemu("/usr/bin/qemu-system-x86_64 -cpu host", pid: 4322), on: TestHosts.cascadeLake)
         #expect(tcg.values?.vmm == .qemuProcess)
         #expect(tcg.values?.told.visible == false)
     }
@@ -192,9 +204,11 @@ struct RequestedVsToldTests {
 
     @Test("migration-unsafe in both directions, one finding per pool host and direction")
     func migrationBothWays() throws {
-        let pool = MigrationPool(name: "clx-skx", members: [
-            .init(name: "kvm-sky-01", path: "/pools/sky.json", snapshot: TestHosts.skylake.snapshot),
-        ], guests: GuestSelector(all: true, patterns: []))
+        let pool = MigrationPool(
+            name: "clx-skx",
+            members: [
+                .init(name: "kvm-sky-01", path: "/pools/sky.json", snapshot: TestHosts.skylake.snapshot)
+            ], guests: GuestSelector(all: true, patterns: []))
         let policy = Policy(pools: [pool])
         let config = try Self.libvirt(Self.domain(cpu: "<cpu mode='host-passthrough'/>"))
         // Here on Cascade Lake: told mds-no, which Skylake cannot back (outgoing).
@@ -203,9 +217,11 @@ struct RequestedVsToldTests {
         #expect(outgoing.map(\.direction) == [.outgoing])
         #expect(outgoing.first?.bits.isSuperset(of: bits("rdctl-no", "mds-no")) == true)
         // Here on Skylake, pool host Cascade Lake: booted there it is told mds-no, which this host cannot back.
-        let pool2 = MigrationPool(name: "clx-skx", members: [
-            .init(name: "kvm-cl-01", path: "/pools/cl.json", snapshot: TestHosts.cascadeLake.snapshot),
-        ], guests: GuestSelector(all: true, patterns: []))
+        let pool2 = MigrationPool(
+            name: "clx-skx",
+            members: [
+                .init(name: "kvm-cl-01", path: "/pools/cl.json", snapshot: TestHosts.cascadeLake.snapshot)
+            ], guests: GuestSelector(all: true, patterns: []))
         let back = Self.evaluate(config, on: TestHosts.skylake, policy: Policy(pools: [pool2]))
         let incoming = back.findings.filter { $0.rule == .migrationUnsafe }
         #expect(incoming.map(\.direction) == [.incoming])
@@ -214,8 +230,11 @@ struct RequestedVsToldTests {
         #expect(incoming.first?.message.contains("computed kvm_default stands in") == true)
         // Outgoing keeps the id a finding had before directions; incoming differs.
         let o = try #require(outgoing.first)
-        #expect(o.id == Finding.id(subject: GuestIdentity(source: config.source, path: config.path).description,
-                                   rule: .migrationUnsafe, pool: "clx-skx", poolHost: "kvm-sky-01", bits: o.bits))
+        #expect(
+            o.id
+                == Finding.id(
+                    subject: GuestIdentity(source: config.source, path: config.path).description,
+                    rule: .migrationUnsafe, pool: "clx-skx", poolHost: "kvm-sky-01", bits: o.bits))
     }
 
     // MARK: - J's new sources
@@ -283,12 +302,18 @@ struct RequestedVsToldTests {
         #expect { _ = try Self.qemu("qemu-system-aarch64 -cpu host") } throws: {
             ($0 as? GuestConfigError)?.reason.contains("not an x86 guest") == true
         }
-        let arm = #"{"kvm_capabilities": ["!170"], "reg_modifiers": [{"addr": "0x603000000013c020", "bitmap": "0bxxxxxxxxxxxx0000xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]}"#
-        #expect { _ = try FirecrackerConfigParser.parse(Array(arm.utf8), path: "/tmp/arm.json", readFile: { _ in [] }) } throws: {
+        let arm =
+            #"{"kvm_capabilities": ["!170"], "reg_modifiers": [{"addr": "0x603000000013c020", "bitmap": "0bxxxxxxxxxxxx0000xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]}"#
+        #expect {
+            _ = try FirecrackerConfigParser.parse(Array(arm.utf8), path: "/tmp/arm.json", readFile: { _ in [] })
+        } throws: {
             ($0 as? GuestConfigError)?.kind == .otherKind
         }
         let armFeatures = #"{"vcpu_features": [{"index": 0, "bitmap": "0b1100000"}]}"#
-        #expect { _ = try FirecrackerConfigParser.parse(Array(armFeatures.utf8), path: "/tmp/arm2.json", readFile: { _ in [] }) } throws: {
+        #expect {
+            _ = try FirecrackerConfigParser.parse(
+                Array(armFeatures.utf8), path: "/tmp/arm2.json", readFile: { _ in [] })
+        } throws: {
             ($0 as? GuestConfigError)?.kind == .otherKind
         }
     }
@@ -302,15 +327,19 @@ struct RequestedVsToldTests {
             </qemu:commandline>
             """
         let config = try Self.libvirt(Self.domain(cpu: "<cpu><model>qemu64</model></cpu>", extra: extra))
-        guard case .kvmDefault = config.cpu.base else { Issue.record("expected -cpu host"); return }
+        guard case .kvmDefault = config.cpu.base else {
+            Issue.record("expected -cpu host")
+            return
+        }
         #expect(config.cpu.operations.count == 1)
         #expect(config.cpu.baseOrigin.text == "<qemu:arg value='host,+taa-no'/>")
     }
 
     @Test("a TCG guest's live file keeps host modes, but the guest reads nothing: G = 0")
     func liveTCGHidesTheMSR() throws {
-        let v = Self.evaluate(try Self.libvirt(Self.liveStatus(type: "qemu", cpu: "<cpu mode='maximum' check='none'/>")),
-                              on: TestHosts.cascadeLake)
+        let v = Self.evaluate(
+            try Self.libvirt(Self.liveStatus(type: "qemu", cpu: "<cpu mode='maximum' check='none'/>")),
+            on: TestHosts.cascadeLake)
         #expect(v.values?.vmm == .libvirtLive)
         #expect(v.values?.told.visible == false)
         #expect(v.values?.told.value.isEmpty == true)
@@ -338,8 +367,9 @@ struct RequestedVsToldTests {
         let pc = try Self.qemu("qemu-system-x86_64 -accel kvm -machine q35 -cpu Cascadelake-Server")
         let micro = try Self.qemu("qemu-system-x86_64 -accel kvm -M microvm -cpu Cascadelake-Server")
         #expect(Self.evaluate(pc, on: TestHosts.cascadeLake).values?.requested.value.isEmpty == true)
-        #expect(Self.evaluate(micro, on: TestHosts.cascadeLake).values?.requested.value
-            .isSuperset(of: bits("rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no")) == true)
+        #expect(
+            Self.evaluate(micro, on: TestHosts.cascadeLake).values?.requested.value
+                .isSuperset(of: bits("rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no")) == true)
     }
 
     @Test("<cpu match='minimum'> is the host's value, not its bare model")
@@ -353,11 +383,13 @@ struct RequestedVsToldTests {
     @Test("missed-immunity lists only what the VMM could pass")
     func missedLimitedToQ() throws {
         // Cascade Lake's J has gds-no by microcode; a TCG guest cannot be told anything, so no missed-immunity.
-        let tcg = Self.evaluate(try Self.libvirt(Self.domain(type: "qemu", cpu: "<cpu mode='host-passthrough'/>")),
-                                on: TestHosts.cascadeLake)
+        let tcg = Self.evaluate(
+            try Self.libvirt(Self.domain(type: "qemu", cpu: "<cpu mode='host-passthrough'/>")),
+            on: TestHosts.cascadeLake)
         #expect(Self.finding(tcg, .missedImmunity) == nil)
-        let kvm = Self.evaluate(try Self.libvirt(Self.domain(cpu: "<cpu><model>Cascadelake-Server-v2</model></cpu>")),
-                                on: TestHosts.cascadeLake)
+        let kvm = Self.evaluate(
+            try Self.libvirt(Self.domain(cpu: "<cpu><model>Cascadelake-Server-v2</model></cpu>")),
+            on: TestHosts.cascadeLake)
         let missed = try #require(Self.finding(kvm, .missedImmunity))
         #expect(missed.bits.isSubset(of: TestHosts.cascadeLake.qemuPasses))
     }

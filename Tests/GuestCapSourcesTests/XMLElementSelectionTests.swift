@@ -101,7 +101,8 @@ struct XMLElementSelectionTests {
 
     @Test("errors inside skipped subtrees are the full parse's, line and wording included")
     func sameWording() throws {
-        let text = "<domain>\n<devices>\n<disk type='file'>\n<source file='a' file='b'/>\n</disk>\n</devices>\n</domain>"
+        let text =
+            "<domain>\n<devices>\n<disk type='file'>\n<source file='a' file='b'/>\n</disk>\n</devices>\n</domain>"
         let expected = "line 4: the attribute 'file' appears more than once on <source>"
         #expect(throws: XMLParseError.self) { try XMLDocumentParser.parse(Array(text.utf8), keeping: libvirt) }
         do {
@@ -114,7 +115,9 @@ struct XMLElementSelectionTests {
             _ = try XMLDocumentParser.parse(Array(unclosed.utf8), keeping: libvirt)
             Issue.record("an unclosed <disk> inside <devices> was accepted")
         } catch {
-            #expect(error.description == "line 4: the end tag </devices> does not match the start tag <disk> opened on line 3")
+            #expect(
+                error.description
+                    == "line 4: the end tag </devices> does not match the start tag <disk> opened on line 3")
         }
     }
 

@@ -38,7 +38,9 @@ struct ExportReadTests {
                     states[i][r].map { (rules[r], Fixture.bits("mds-no"), $0) }
                 }
                 guests[i].unreadable = random(12) == 0 ? "permission denied" : nil
-                if random(6) == 0 { guests[i].g = random(2) == 0 ? Fixture.bits("mds-no") : Fixture.bits("mds-no", "taa-no") }
+                if random(6) == 0 {
+                    guests[i].g = random(2) == 0 ? Fixture.bits("mds-no") : Fixture.bits("mds-no", "taa-no")
+                }
             }
             try Fixture.audit(store, guests, host: host, at: Fixture.at(hours: Double(hour)))
         }
@@ -85,7 +87,8 @@ struct ExportReadTests {
 
         // Whole history, periods starting on an audit, between audits, and after the last one.
         for (a, b) in [(0.0, 100.0), (10.5, 20.0), (20.0, 20.5), (3.0, 4.0), (0.5, 30.0), (39.0, 50.0)] {
-            let from = Fixture.at(hours: a), to = Fixture.at(hours: b)
+            let from = Fixture.at(hours: a)
+            let to = Fixture.at(hours: b)
             let label = "[\(a), \(b))"
 
             // Lifecycles: which episodes, their transitions in the period (ids and states), the one before.
@@ -96,19 +99,24 @@ struct ExportReadTests {
             let light = try store.findingEpisodes(from: from, to: to)
             #expect(light.map(\.record) == lives.map(\.record), "\(label): episode records")
             #expect(light.map(\.openedAt) == lives.map(\.openedAt), "\(label): episode openings")
-            #expect(light.map { $0.transitions.map { "\($0.kind) \($0.at)" } }
-                        == lives.map { $0.transitions.map { "\($0.kind) \($0.at)" } }, "\(label): episode transitions")
-            #expect(light.map { $0.before.map { "\($0.kind) \($0.at)" } }
-                        == lives.map { $0.before.map { "\($0.kind) \($0.at)" } }, "\(label): episode before")
-            let expected = Dictionary(uniqueKeysWithValues: alive.map { e in
-                ("\(e.finding.findingID) \(e.opened.timeIntervalSince1970)", e)
-            })
+            #expect(
+                light.map { $0.transitions.map { "\($0.kind) \($0.at)" } }
+                    == lives.map { $0.transitions.map { "\($0.kind) \($0.at)" } }, "\(label): episode transitions")
+            #expect(
+                light.map { $0.before.map { "\($0.kind) \($0.at)" } }
+                    == lives.map { $0.before.map { "\($0.kind) \($0.at)" } }, "\(label): episode before")
+            let expected = Dictionary(
+                uniqueKeysWithValues: alive.map { e in
+                    ("\(e.finding.findingID) \(e.opened.timeIntervalSince1970)", e)
+                })
             for life in lives {
                 let key = "\(life.record.findingID) \(life.openedAt.timeIntervalSince1970)"
                 let e = try #require(expected[key], "\(label): \(key)")
                 let inside = e.events.filter { $0.at >= from && $0.at < to }
                 #expect(life.transitions.map(\.id) == inside.map(\.id), "\(label): \(key) transitions")
-                #expect(life.transitions.map { Optional($0.finding.state) } == inside.map { $0.finding?.state }, "\(label): \(key) states")
+                #expect(
+                    life.transitions.map { Optional($0.finding.state) } == inside.map { $0.finding?.state },
+                    "\(label): \(key) states")
                 #expect(life.before?.id == e.events.last { $0.at < from }?.id, "\(label): \(key) before")
                 #expect(life.record.state == e.events.last?.finding?.state, "\(label): \(key) state now")
                 #expect(life.resolvedAt == e.resolved, "\(label): \(key) resolved")
@@ -118,7 +126,8 @@ struct ExportReadTests {
             var worst: [String: GuestStatus] = [:]
             for e in episodes where e.finding.severity.isViolation || e.finding.rule == .configUnreadable {
                 let states = Self.states(e, from: from, to: to)
-                let status: GuestStatus? = e.finding.rule == .configUnreadable
+                let status: GuestStatus? =
+                    e.finding.rule == .configUnreadable
                     ? (states.isEmpty ? nil : .unreadable)
                     : states.contains(.open) ? .violating : states.contains(.waived) ? .waived : nil
                 if let status, let name = e.finding.guestName { worst[name] = min(worst[name] ?? .compliant, status) }
@@ -128,7 +137,9 @@ struct ExportReadTests {
             for g in seen {
                 let name = g.name ?? ""
                 #expect(g.worstStatus == worst[name] ?? .compliant, "\(label): \(name) worst status")
-                if b > 40 { #expect(g.configVersions.last == current[name]?.configVersions.last, "\(label): \(name) version") }
+                if b > 40 {
+                    #expect(g.configVersions.last == current[name]?.configVersions.last, "\(label): \(name) version")
+                }
             }
         }
     }

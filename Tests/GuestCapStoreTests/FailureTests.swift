@@ -29,34 +29,42 @@ struct FailureTests {
     }
 
     @Test func permissionErrorsSayRunAsRoot() {
-        let e = StoreError.from(code: .SQLITE_CANTOPEN, extendedCode: 14, message: "unable to open database file",
-                                errno: EACCES, path: "/var/lib/guestcap/history.sqlite", operation: "open")
+        let e = StoreError.from(
+            code: .SQLITE_CANTOPEN, extendedCode: 14, message: "unable to open database file",
+            errno: EACCES, path: "/var/lib/guestcap/history.sqlite", operation: "open")
         #expect(e.isPermission && !e.isDiskFull && !e.isReadOnly)
-        #expect(e.description == "cannot open /var/lib/guestcap/history.sqlite: permission denied "
+        #expect(
+            e.description == "cannot open /var/lib/guestcap/history.sqlite: permission denied "
                 + "(the database is root-only; run as root)")
-        let full = StoreError.from(code: .SQLITE_FULL, extendedCode: 13, message: "database or disk is full",
-                                   errno: 0, path: "/var/lib/guestcap/history.sqlite", operation: "record the audit in")
+        let full = StoreError.from(
+            code: .SQLITE_FULL, extendedCode: 13, message: "database or disk is full",
+            errno: 0, path: "/var/lib/guestcap/history.sqlite", operation: "record the audit in")
         #expect(full.isDiskFull)
-        #expect(full.description == "cannot record the audit in /var/lib/guestcap/history.sqlite: database or disk is "
+        #expect(
+            full.description == "cannot record the audit in /var/lib/guestcap/history.sqlite: database or disk is "
                 + "full (SQLITE_FULL): free space on /var/lib/guestcap; guestcap keeps auditing and will catch up")
-        let ro = StoreError.from(code: .SQLITE_READONLY, extendedCode: 8, message: "attempt to write a readonly database",
-                                 errno: 0, path: "/x/h.sqlite", operation: "record the audit in")
+        let ro = StoreError.from(
+            code: .SQLITE_READONLY, extendedCode: 8, message: "attempt to write a readonly database",
+            errno: 0, path: "/x/h.sqlite", operation: "record the audit in")
         #expect(ro.isReadOnly && ro.description.contains("read-only"))
     }
 
     /// An unprivileged user cannot read the root-only database, and guestcap says why.
     @Test(.enabled(if: getuid() == 0, "needs root, to drop to an unprivileged user"), .needs(.sqlite3))
     func unprivilegedUserIsRefused() throws {
-        _ = chmod(dir.path, 0o755)   // only the database's own bits stand in the way
+        _ = chmod(dir.path, 0o755)  // only the database's own bits stand in the way
         let store = try HistoryStore(path: dir.database)
         _ = try store.recordHost(Fixture.host(), at: Fixture.t0)
         let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
-        let r = Shell.run("/usr/bin/setpriv", nobody + [try TestTool.sqlite3.require(), dir.database, "SELECT count(*) FROM guest"])
+        let r = Shell.run(
+            "/usr/bin/setpriv", nobody + [try TestTool.sqlite3.require(), dir.database, "SELECT count(*) FROM guest"])
         #expect(r.status != 0)
         if let bench = Shell.bench {
             let r = Shell.run("/usr/bin/setpriv", nobody + [bench, "probe", dir.database])
             #expect(r.status == 3, "\(r.err)")
-            #expect(r.err.contains("cannot open \(dir.database): permission denied (the database is root-only; run as root)"))
+            #expect(
+                r.err.contains(
+                    "cannot open \(dir.database): permission denied (the database is root-only; run as root)"))
             let asRoot = Shell.run(bench, ["probe", dir.database])
             #expect(asRoot.status == 0, "\(asRoot.err)")
         }
@@ -109,8 +117,9 @@ struct FailureTests {
         var committed = 0
         for i in 0..<2000 where failure == nil {
             let guests = (0..<20).map { j in
-                Fixture.GuestSpec(name: "g\(i)-\(j)-" + String(repeating: "x", count: 200), uuid: nil,
-                                  findings: [(.reservedBits, CapabilitySet(bits: [40]), .open)])
+                Fixture.GuestSpec(
+                    name: "g\(i)-\(j)-" + String(repeating: "x", count: 200), uuid: nil,
+                    findings: [(.reservedBits, CapabilitySet(bits: [40]), .open)])
             }
             do {
                 try Fixture.audit(store, guests, host: host, at: Fixture.at(hours: Double(i)))

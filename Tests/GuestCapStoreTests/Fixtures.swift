@@ -24,7 +24,8 @@ final class Tmpfs: @unchecked Sendable {
     private(set) var mounted = false
 
     init?(size: String) {
-        guard getuid() == 0, Shell.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", dir.path]).status == 0
+        guard getuid() == 0,
+            Shell.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size),mode=0700", "tmpfs", dir.path]).status == 0
         else { return nil }
         mounted = true
     }
@@ -63,11 +64,13 @@ enum Fixture {
     static func at(hours: Double) -> Date { t0.addingTimeInterval(hours * 3600) }
 
     static func host(kernel: String = "6.1.0-18-amd64", msr: UInt64 = 0x0c0a_e0eb) -> HostSnapshot {
-        HostSnapshot(hostname: "kvm-01", machineID: "0123456789abcdef0123456789abcdef", kernel: kernel,
-                     cpu: CPUIdentity(vendor: "GenuineIntel", family: 6, model: 106, stepping: 6, microcode: "0xd0003a5",
-                                      flags: ["arch_capabilities", "rtm"]),
-                     msr: (0..<2).map { MSRReading(cpu: $0, status: .ok, value: msr) },
-                     vulnerabilities: ["mds": "Not affected"])
+        HostSnapshot(
+            hostname: "kvm-01", machineID: "0123456789abcdef0123456789abcdef", kernel: kernel,
+            cpu: CPUIdentity(
+                vendor: "GenuineIntel", family: 6, model: 106, stepping: 6, microcode: "0xd0003a5",
+                flags: ["arch_capabilities", "rtm"]),
+            msr: (0..<2).map { MSRReading(cpu: $0, status: .ok, value: msr) },
+            vulnerabilities: ["mds": "Not affected"])
     }
 
     static func bits(_ names: String...) -> CapabilitySet { try! CapabilitySet(names: names) }
@@ -88,39 +91,51 @@ enum Fixture {
         func verdict() -> GuestVerdict {
             let subject = identity.description
             let found = findings.map { rule, bits, state in
-                Finding(subject: subject, rule: rule, severity: rule.defaultSeverity, bits: bits,
-                        message: "\(rule.rawValue) \(bits.names.joined(separator: ","))", state: state,
-                        origins: [ConfigOrigin("<feature policy='force' name='mds-no'/>", line: 12)])
+                Finding(
+                    subject: subject, rule: rule, severity: rule.defaultSeverity, bits: bits,
+                    message: "\(rule.rawValue) \(bits.names.joined(separator: ","))", state: state,
+                    origins: [ConfigOrigin("<feature policy='force' name='mds-no'/>", line: 12)])
             }
             if let unreadable {
-                return GuestVerdict(identity: identity, source: source, path: path, name: name, uuid: uuid,
-                                    status: .unreadable, error: unreadable, findings: found)
+                return GuestVerdict(
+                    identity: identity, source: source, path: path, name: name, uuid: uuid,
+                    status: .unreadable, error: unreadable, findings: found)
             }
-            let config = GuestConfig(source: source, path: path, name: name, uuid: uuid,
-                                     cpu: GuestCPUConfig(base: .kvmDefault(label: "host-model"),
-                                                         baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 10)),
-                                     contentHash: SHA256.hex(of: "\(name) \(variant)"))
-            let provenance = Dictionary(uniqueKeysWithValues: g.bitNumbers.map {
-                ($0, ConfigOrigin("<feature policy='force' name='\(ArchCapCatalog.bit($0).name)'/>", line: 12))
-            })
-            return GuestVerdict(identity: identity, source: source, path: path, name: name, uuid: uuid,
-                                status: GuestStatus.of(found), advertised: AdvertisedValue(value: g, visible: true,
-                                                                                           provenance: provenance),
-                                findings: found, config: config)
+            let config = GuestConfig(
+                source: source, path: path, name: name, uuid: uuid,
+                cpu: GuestCPUConfig(
+                    base: .kvmDefault(label: "host-model"),
+                    baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 10)),
+                contentHash: SHA256.hex(of: "\(name) \(variant)"))
+            let provenance = Dictionary(
+                uniqueKeysWithValues: g.bitNumbers.map {
+                    ($0, ConfigOrigin("<feature policy='force' name='\(ArchCapCatalog.bit($0).name)'/>", line: 12))
+                })
+            return GuestVerdict(
+                identity: identity, source: source, path: path, name: name, uuid: uuid,
+                status: GuestStatus.of(found),
+                advertised: AdvertisedValue(
+                    value: g, visible: true,
+                    provenance: provenance),
+                findings: found, config: config)
         }
     }
 
     /// Audits `guests` the way the daemon does: diff with the active findings, commit in one go.
     @discardableResult
-    static func audit(_ store: HistoryStore, _ guests: [GuestSpec], host: Int64, at: Date, gone: [GuestSpec] = [],
-                      note: String? = nil, run: Int64? = nil) throws -> [TransitionRecord] {
+    static func audit(
+        _ store: HistoryStore, _ guests: [GuestSpec], host: Int64, at: Date, gone: [GuestSpec] = [],
+        note: String? = nil, run: Int64? = nil
+    ) throws -> [TransitionRecord] {
         let assessment = HostAssessment(snapshot: Fixture.host())
         let verdicts = guests.map { $0.verdict() }
         let records = verdicts.flatMap { FindingRecord.records(for: $0, host: assessment) }
         let drafts = AuditDiff.transitions(previous: try store.activeFindings(), current: records)
-        return try store.commit(AuditCommit(at: at, hostSnapshotID: host, verdicts: verdicts,
-                                            gone: gone.map(\.identity), transitions: drafts, hostTransition: note,
-                                            runID: run))
+        return try store.commit(
+            AuditCommit(
+                at: at, hostSnapshotID: host, verdicts: verdicts,
+                gone: gone.map(\.identity), transitions: drafts, hostTransition: note,
+                runID: run))
     }
 
     /// Rows per table.

@@ -8,9 +8,12 @@ struct HistoryStoreTests {
     let dir = TempDir()
 
     var web: Fixture.GuestSpec {
-        Fixture.GuestSpec(name: "web-1", uuid: "0D7C3F2A-1111-4222-8333-444455556666",
-                          findings: [(.unjustifiedImmunity, Fixture.bits("mds-no"), .open),
-                                     (.missedImmunity, Fixture.bits("taa-no"), .open)])
+        Fixture.GuestSpec(
+            name: "web-1", uuid: "0D7C3F2A-1111-4222-8333-444455556666",
+            findings: [
+                (.unjustifiedImmunity, Fixture.bits("mds-no"), .open),
+                (.missedImmunity, Fixture.bits("taa-no"), .open),
+            ])
     }
     var db: Fixture.GuestSpec { Fixture.GuestSpec(name: "db-1", uuid: nil, findings: []) }
 
@@ -19,7 +22,7 @@ struct HistoryStoreTests {
         let first = try store.recordHost(Fixture.host(), at: Fixture.t0)
         #expect(first.changed)
         var later = Fixture.host()
-        later.since = Fixture.at(hours: 5)   // the timestamp is not a fact
+        later.since = Fixture.at(hours: 5)  // the timestamp is not a fact
         let same = try store.recordHost(later, at: Fixture.at(hours: 1))
         #expect(same == (first.id, false))
         let current = try #require(try store.currentHost())
@@ -179,9 +182,10 @@ struct HistoryStoreTests {
         guest = try #require(try store.knownGuests().first { $0.name == "web-1" })
         #expect(guest.configVersions.first?.id == current.id)
         #expect(guest.error == "line 3: mismatched tag")
-        #expect(guest.status == .violating)   // an open violation outranks unreadable
-        let dbBroken = Fixture.GuestSpec(name: "db-1", uuid: nil, findings: [(.configUnreadable, .empty, .open)],
-                                         unreadable: "empty file")
+        #expect(guest.status == .violating)  // an open violation outranks unreadable
+        let dbBroken = Fixture.GuestSpec(
+            name: "db-1", uuid: nil, findings: [(.configUnreadable, .empty, .open)],
+            unreadable: "empty file")
         try Fixture.audit(store, [broken, dbBroken], host: host, at: Fixture.at(hours: 3.5))
         #expect(try store.knownGuests().first { $0.name == "db-1" }?.status == .unreadable)
 
@@ -207,32 +211,46 @@ struct HistoryStoreTests {
         let store = try HistoryStore(path: dir.database)
         let host = try store.recordHost(Fixture.host(), at: Fixture.t0).id
         let a = Fixture.GuestSpec(name: "a", uuid: nil, findings: [(.missedImmunity, Fixture.bits("taa-no"), .open)])
-        let b = Fixture.GuestSpec(name: "b", uuid: nil, findings: [(.unjustifiedImmunity, Fixture.bits("mds-no"), .waived),
-                                                                   (.reservedBits, CapabilitySet(bits: [40]), .open)])
-        let c = Fixture.GuestSpec(name: "c", uuid: nil, findings: [(.hiddenDisclosure, Fixture.bits("rrsba"), .open),
-                                                                   (.unjustifiedImmunity, Fixture.bits("mds-no"), .open)])
+        let b = Fixture.GuestSpec(
+            name: "b", uuid: nil,
+            findings: [
+                (.unjustifiedImmunity, Fixture.bits("mds-no"), .waived),
+                (.reservedBits, CapabilitySet(bits: [40]), .open),
+            ])
+        let c = Fixture.GuestSpec(
+            name: "c", uuid: nil,
+            findings: [
+                (.hiddenDisclosure, Fixture.bits("rrsba"), .open),
+                (.unjustifiedImmunity, Fixture.bits("mds-no"), .open),
+            ])
         try Fixture.audit(store, [a, b, c], host: host, at: Fixture.at(hours: 1))
         let status = try store.status()
         #expect(status.guests.map(\.name) == ["c", "b", "a"])
         #expect(status.guests.map(\.status) == [.violating, .waived, .compliant])
-        #expect(status.findings.map { "\($0.record.guestName!):\($0.record.rule.rawValue)" } == [
-            "c:unjustified-immunity", "b:unjustified-immunity", "c:hidden-disclosure", "b:reserved-bits",
-            "a:missed-immunity",
-        ])
-        #expect(status.counts == StoreStatus.Counts(guests: 3, compliant: 1, violating: 1, waived: 1, unreadable: 0,
-                                                    openFindings: 4, waivedFindings: 1))
+        #expect(
+            status.findings.map { "\($0.record.guestName!):\($0.record.rule.rawValue)" } == [
+                "c:unjustified-immunity", "b:unjustified-immunity", "c:hidden-disclosure", "b:reserved-bits",
+                "a:missed-immunity",
+            ])
+        #expect(
+            status.counts
+                == StoreStatus.Counts(
+                    guests: 3, compliant: 1, violating: 1, waived: 1, unreadable: 0,
+                    openFindings: 4, waivedFindings: 1))
         #expect(status.host?.id == host)
     }
 
     @Test func historyFilters() throws {
         let store = try HistoryStore(path: dir.database)
         let h1 = try store.recordHost(Fixture.host(), at: Fixture.t0).id
-        let other = Fixture.GuestSpec(name: "db-1", uuid: nil, findings: [(.missedImmunity, Fixture.bits("taa-no"), .open)])
+        let other = Fixture.GuestSpec(
+            name: "db-1", uuid: nil, findings: [(.missedImmunity, Fixture.bits("taa-no"), .open)])
         try Fixture.audit(store, [web, other], host: h1, at: Fixture.at(hours: 1))
         let h2 = try store.recordHost(Fixture.host(kernel: "6.1.0-21-amd64"), at: Fixture.at(hours: 2)).id
         var fixed = web
         fixed.findings.removeFirst()
-        try Fixture.audit(store, [fixed, other], host: h2, at: Fixture.at(hours: 2), note: "web-1: violating → compliant")
+        try Fixture.audit(
+            store, [fixed, other], host: h2, at: Fixture.at(hours: 2), note: "web-1: violating → compliant")
 
         let all = try store.history(HistoryFilter())
         #expect(all.map(\.kind) == [.hostChanged, .opened, .opened, .opened, .hostChanged, .resolved])
@@ -243,8 +261,9 @@ struct HistoryStoreTests {
         #expect(all[0].hostChange?.previous == nil)
 
         #expect(try store.history(HistoryFilter(guest: "web-1")).filter { $0.kind != .hostChanged }.count == 3)
-        #expect(try store.history(HistoryFilter(guest: "0D7C3F2A-1111-4222-8333-444455556666"))
-            .filter { $0.kind != .hostChanged }.count == 3)
+        #expect(
+            try store.history(HistoryFilter(guest: "0D7C3F2A-1111-4222-8333-444455556666"))
+                .filter { $0.kind != .hostChanged }.count == 3)
         #expect(try store.history(HistoryFilter(guest: "web-*")).filter { $0.kind != .hostChanged }.count == 3)
         #expect(try store.history(HistoryFilter(guest: "*-1")).filter { $0.kind != .hostChanged }.count == 4)
         #expect(try store.history(HistoryFilter(guest: "nobody")).isEmpty)
@@ -263,11 +282,17 @@ struct HistoryStoreTests {
     @Test func pruneKeepsOpenFindings() throws {
         let store = try HistoryStore(path: dir.database)
         let h1 = try store.recordHost(Fixture.host(), at: Fixture.t0).id
-        let old = Fixture.GuestSpec(name: "old", uuid: nil, findings: [(.reservedBits, CapabilitySet(bits: [40]), .open)])
-        var stays = Fixture.GuestSpec(name: "stays", uuid: nil, findings: [(.hiddenDisclosure, Fixture.bits("rrsba"), .open),
-                                                                           (.missedImmunity, Fixture.bits("taa-no"), .open)])
-        let waived = Fixture.GuestSpec(name: "waived", uuid: nil,
-                                       findings: [(.unjustifiedImmunity, Fixture.bits("mds-no"), .waived)])
+        let old = Fixture.GuestSpec(
+            name: "old", uuid: nil, findings: [(.reservedBits, CapabilitySet(bits: [40]), .open)])
+        var stays = Fixture.GuestSpec(
+            name: "stays", uuid: nil,
+            findings: [
+                (.hiddenDisclosure, Fixture.bits("rrsba"), .open),
+                (.missedImmunity, Fixture.bits("taa-no"), .open),
+            ])
+        let waived = Fixture.GuestSpec(
+            name: "waived", uuid: nil,
+            findings: [(.unjustifiedImmunity, Fixture.bits("mds-no"), .waived)])
         try Fixture.audit(store, [old, stays, waived], host: h1, at: Fixture.at(hours: 1))
         stays.findings.removeLast()
         let h2 = try store.recordHost(Fixture.host(kernel: "6.2"), at: Fixture.at(hours: 2)).id
@@ -281,9 +306,11 @@ struct HistoryStoreTests {
         #expect(Set(try store.activeFindings()) == Set(activeBefore))
         let rows = try Fixture.counts(store)
         #expect(rows["finding"] == 2 && rows["transition"] == 2)
-        #expect(rows["guest"] == 2)          // the gone guest had nothing left
+        #expect(rows["guest"] == 2)  // the gone guest had nothing left
         #expect(rows["host_snapshot"] == 2)  // both still referenced by kept transitions
-        #expect(try store.history(HistoryFilter(guest: "stays")).filter { $0.kind != .hostChanged }.map(\.kind) == [.opened])
+        #expect(
+            try store.history(HistoryFilter(guest: "stays")).filter { $0.kind != .hostChanged }.map(\.kind) == [.opened]
+        )
         #expect(try store.integrityCheck() == ["ok"])
     }
 
@@ -297,8 +324,8 @@ struct HistoryStoreTests {
             try db.execute(sql: "UPDATE finding SET state = 'resolved', resolved_at = opened_at")
             return (try? reader.status().findings.count) ?? -1
         }
-        #expect(seenInside == 2)   // the uncommitted write is invisible to the reader, and did not block it
-        #expect(try reader.activeFindings().isEmpty)   // once committed, it is visible
+        #expect(seenInside == 2)  // the uncommitted write is invisible to the reader, and did not block it
+        #expect(try reader.activeFindings().isEmpty)  // once committed, it is visible
         #expect(throws: StoreError.self) { _ = try reader.recordHost(Fixture.host(), at: Fixture.t0) }
         do {
             _ = try reader.commit(AuditCommit(at: Fixture.t0, hostSnapshotID: host))

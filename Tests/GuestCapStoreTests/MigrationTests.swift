@@ -15,32 +15,33 @@ struct MigrationTests {
             let queue = try DatabaseQueue(path: dir.database)
             try Schema.migrator.migrate(queue, upTo: "v1")
             try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO run (id, pid, version, started_at, last_audit_at)
-                        VALUES (1, 100, '0.1.0', '2026-01-01 00:00:00.000', '2026-01-01 01:00:00.000');
-                    INSERT INTO host_snapshot (id, began_at, facts_sha256, hostname, kernel, msr_status, msr_value, justified,
-                                               kvm_default, document, change_id, sent)
-                        VALUES (1, '2026-01-01 00:00:00.000', '\(String(repeating: "ab", count: 32))', 'kvm-01', '6.1.0-18-amd64', 'ok',
-                                '0x000000000c0ae0eb', '0x000000000c0ae0eb', '0x000000000c0ae0eb',
-                                '{"hostname":"kvm-01","kernel":"6.1.0-18-amd64"}',
-                                '11111111-2222-4333-8444-555555555555', 1);
-                    INSERT INTO guest (id, identity, source, uuid, path, name, status, first_seen_at)
-                        VALUES (1, 'libvirt:uuid:0d7c3f2a-1111-4222-8333-444455556666', 'libvirt',
-                                '0d7c3f2a-1111-4222-8333-444455556666', '/etc/libvirt/qemu/web-1.xml', 'web-1',
-                                'violating', '2026-01-01 01:00:00.000');
-                    INSERT INTO config_version (id, guest_id, began_at, path, name, content_sha256, advertised, visible,
-                                                provenance)
-                        VALUES (1, 1, '2026-01-01 01:00:00.000', '/etc/libvirt/qemu/web-1.xml', 'web-1',
-                                '\(String(repeating: "cd", count: 32))', '0x0000000000000020', 1, '{"mds-no":"model"}');
-                    INSERT INTO finding (id, finding_id, guest_id, subject, rule, severity, bits, state, message,
-                                         guest_name, source, origins, opened_at)
-                        VALUES (1, '0123456789abcdef0123456789abcdef', 1,
-                                'libvirt:uuid:0d7c3f2a-1111-4222-8333-444455556666', 'unjustified-immunity', 'critical',
-                                '0x0000000000000020', 'open', 'told mds-no', 'web-1', 'libvirt',
-                                '[{"text":"<feature/>","line":12}]', '2026-01-01 01:00:00.000');
-                    INSERT INTO "transition" (id, at, kind, finding_row, host_snapshot_id, config_version_id, sent)
-                        VALUES ('aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', '2026-01-01 01:00:00.000', 'opened', 1, 1, 1, 0);
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO run (id, pid, version, started_at, last_audit_at)
+                            VALUES (1, 100, '0.1.0', '2026-01-01 00:00:00.000', '2026-01-01 01:00:00.000');
+                        INSERT INTO host_snapshot (id, began_at, facts_sha256, hostname, kernel, msr_status, msr_value, justified,
+                                                   kvm_default, document, change_id, sent)
+                            VALUES (1, '2026-01-01 00:00:00.000', '\(String(repeating: "ab", count: 32))', 'kvm-01', '6.1.0-18-amd64', 'ok',
+                                    '0x000000000c0ae0eb', '0x000000000c0ae0eb', '0x000000000c0ae0eb',
+                                    '{"hostname":"kvm-01","kernel":"6.1.0-18-amd64"}',
+                                    '11111111-2222-4333-8444-555555555555', 1);
+                        INSERT INTO guest (id, identity, source, uuid, path, name, status, first_seen_at)
+                            VALUES (1, 'libvirt:uuid:0d7c3f2a-1111-4222-8333-444455556666', 'libvirt',
+                                    '0d7c3f2a-1111-4222-8333-444455556666', '/etc/libvirt/qemu/web-1.xml', 'web-1',
+                                    'violating', '2026-01-01 01:00:00.000');
+                        INSERT INTO config_version (id, guest_id, began_at, path, name, content_sha256, advertised, visible,
+                                                    provenance)
+                            VALUES (1, 1, '2026-01-01 01:00:00.000', '/etc/libvirt/qemu/web-1.xml', 'web-1',
+                                    '\(String(repeating: "cd", count: 32))', '0x0000000000000020', 1, '{"mds-no":"model"}');
+                        INSERT INTO finding (id, finding_id, guest_id, subject, rule, severity, bits, state, message,
+                                             guest_name, source, origins, opened_at)
+                            VALUES (1, '0123456789abcdef0123456789abcdef', 1,
+                                    'libvirt:uuid:0d7c3f2a-1111-4222-8333-444455556666', 'unjustified-immunity', 'critical',
+                                    '0x0000000000000020', 'open', 'told mds-no', 'web-1', 'libvirt',
+                                    '[{"text":"<feature/>","line":12}]', '2026-01-01 01:00:00.000');
+                        INSERT INTO "transition" (id, at, kind, finding_row, host_snapshot_id, config_version_id, sent)
+                            VALUES ('aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', '2026-01-01 01:00:00.000', 'opened', 1, 1, 1, 0);
+                        """)
             }
         }
         let store = try HistoryStore(path: dir.database)
@@ -56,10 +57,13 @@ struct MigrationTests {
         #expect(finding.origins == [ConfigOrigin("<feature/>", line: 12)])
         #expect(try store.unsentTransitions().map(\.id) == ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"])
         // …and today's store writes on top of it.
-        let resolved = FindingRecord(findingID: finding.findingID, subject: finding.subject, rule: finding.rule,
-                                     severity: finding.severity, bits: finding.bits, state: .open, message: "")
-        let out = try store.commit(AuditCommit(at: Fixture.at(hours: 2), hostSnapshotID: 1,
-                                               transitions: [TransitionDraft(kind: .resolved, finding: resolved)]))
+        let resolved = FindingRecord(
+            findingID: finding.findingID, subject: finding.subject, rule: finding.rule,
+            severity: finding.severity, bits: finding.bits, state: .open, message: "")
+        let out = try store.commit(
+            AuditCommit(
+                at: Fixture.at(hours: 2), hostSnapshotID: 1,
+                transitions: [TransitionDraft(kind: .resolved, finding: resolved)]))
         #expect(out.map(\.kind) == [.resolved])
         #expect(out.first?.configVersionID == 1)
         #expect(try store.integrityCheck() == ["ok"])
@@ -90,8 +94,9 @@ struct MigrationTests {
     @Test func secondSchemaKeepsEveryRow() throws {
         let web = "libvirt:uuid:0d7c3f2a-1111-4222-8333-444455556666"
         let migrationBits = Fixture.bits("mds-no")
-        let migrationID = Finding.id(subject: web, rule: .migrationUnsafe, pool: "maint", poolHost: "kvm-02",
-                                     bits: migrationBits)
+        let migrationID = Finding.id(
+            subject: web, rule: .migrationUnsafe, pool: "maint", poolHost: "kvm-02",
+            bits: migrationBits)
         let tables = ["run", "host_snapshot", "guest", "config_version", "finding", "transition"]
         var before: [String: [Row]] = [:]
         var columns: [String: [String]] = [:]
@@ -105,7 +110,8 @@ struct MigrationTests {
                     columns[t] = try db.columns(in: t).map(\.name)
                     before[t] = try Row.fetchAll(db, sql: "SELECT * FROM \"\(t)\" ORDER BY rowid")
                 }
-                indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+                indexes = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
             }
         }
         #expect(before["finding"]?.count == 4 && before["transition"]?.count == 5)
@@ -118,18 +124,23 @@ struct MigrationTests {
                 let after = try Row.fetchAll(db, sql: "SELECT \(list) FROM \"\(t)\" ORDER BY rowid")
                 #expect(after == before[t]!, "every row and v1 column of \(t) kept")
             }
-            let now = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            let now = try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
             #expect(now == indexes, "the finding table's indexes were made again")
-            let parents = try Row.fetchAll(db, sql: "SELECT \"table\", \"from\", \"on_delete\" FROM pragma_foreign_key_list('transition')")
+            let parents = try Row.fetchAll(
+                db, sql: "SELECT \"table\", \"from\", \"on_delete\" FROM pragma_foreign_key_list('transition')")
             #expect(parents.contains { $0[0] == "finding" && $0[1] == "finding_row" && $0[2] == "CASCADE" })
             let directions = try Row.fetchAll(db, sql: "SELECT rule, direction FROM finding ORDER BY id")
-            #expect(directions.map { [$0[0] as String, ($0[1] as String?) ?? "-"] } == [
-                ["unjustified-immunity", "-"], ["migration-unsafe", "outgoing"], ["migration-unsafe", "outgoing"],
-                ["host-msr-unreadable", "-"],
-            ])
-            let versions = try Row.fetchAll(db, sql: """
-                SELECT requested, requested_visible, requested_provenance, dropped, vmm FROM config_version
-                """)
+            #expect(
+                directions.map { [$0[0] as String, ($0[1] as String?) ?? "-"] } == [
+                    ["unjustified-immunity", "-"], ["migration-unsafe", "outgoing"], ["migration-unsafe", "outgoing"],
+                    ["host-msr-unreadable", "-"],
+                ])
+            let versions = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT requested, requested_visible, requested_provenance, dropped, vmm FROM config_version
+                    """)
             #expect(versions.count == 2 && versions.allSatisfy { row in row.databaseValues.allSatisfy(\.isNull) })
         }
         #expect(try store.integrityCheck() == ["ok"])
@@ -140,29 +151,45 @@ struct MigrationTests {
         let migration = try #require(active.first { $0.rule == .migrationUnsafe })
         #expect(migration.direction == .outgoing && migration.findingID == migrationID)
         // The core's outgoing finding is the stored one: nothing opens or resolves.
-        let outgoing = Finding(subject: web, rule: .migrationUnsafe, severity: .error, bits: migrationBits, pool: "maint",
-                               poolHost: "kvm-02", direction: .outgoing, message: "told mds-no")
+        let outgoing = Finding(
+            subject: web, rule: .migrationUnsafe, severity: .error, bits: migrationBits, pool: "maint",
+            poolHost: "kvm-02", direction: .outgoing, message: "told mds-no")
         #expect(outgoing.id == migrationID)
-        let incoming = Finding(subject: web, rule: .migrationUnsafe, severity: .error, bits: migrationBits, pool: "maint",
-                               poolHost: "kvm-02", direction: .incoming, message: "told mds-no")
+        let incoming = Finding(
+            subject: web, rule: .migrationUnsafe, severity: .error, bits: migrationBits, pool: "maint",
+            poolHost: "kvm-02", direction: .incoming, message: "told mds-no")
         #expect(incoming.id != migrationID)
-        let current = active.filter { $0.rule != .migrationUnsafe } + [FindingRecord(
-            findingID: outgoing.id, subject: web, rule: .migrationUnsafe, severity: .error, bits: migrationBits,
-            pool: "maint", poolHost: "kvm-02", direction: .outgoing, state: .open, message: "told mds-no")]
+        let current =
+            active.filter { $0.rule != .migrationUnsafe } + [
+                FindingRecord(
+                    findingID: outgoing.id, subject: web, rule: .migrationUnsafe, severity: .error, bits: migrationBits,
+                    pool: "maint", poolHost: "kvm-02", direction: .outgoing, state: .open, message: "told mds-no")
+            ]
         #expect(AuditDiff.transitions(previous: active, current: current).isEmpty)
 
         // The new rules are accepted, and a direction outside the two is refused.
-        let insert = { (rule: String, direction: String) in """
+        let insert = { (rule: String, direction: String) in
+            """
             INSERT INTO finding (finding_id, subject, rule, severity, bits, direction, state, message, opened_at)
             VALUES ('\(String(repeating: "e", count: 32))', 's', '\(rule)', 'notice', '0x0000000000000100', \(direction),
                     'resolved', '', '2026-01-01 00:00:00.000')
-            """ }
-        for (rule, direction) in [("request-dropped", "NULL"), ("kvm-default-differs", "NULL"),
-                                  ("migration-unsafe", "'incoming'")] {
-            try queue.write { try $0.execute(sql: insert(rule, direction).replacingOccurrences(of: "'resolved', ''", with: "'open', ''")) }
-            try queue.write { try $0.execute(sql: "DELETE FROM finding WHERE finding_id = '\(String(repeating: "e", count: 32))'") }
+            """
         }
-        #expect(throws: DatabaseError.self) { try queue.write { try $0.execute(sql: insert("migration-unsafe", "'sideways'")) } }
+        for (rule, direction) in [
+            ("request-dropped", "NULL"), ("kvm-default-differs", "NULL"),
+            ("migration-unsafe", "'incoming'"),
+        ] {
+            try queue.write {
+                try $0.execute(
+                    sql: insert(rule, direction).replacingOccurrences(of: "'resolved', ''", with: "'open', ''"))
+            }
+            try queue.write {
+                try $0.execute(sql: "DELETE FROM finding WHERE finding_id = '\(String(repeating: "e", count: 32))'")
+            }
+        }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { try $0.execute(sql: insert("migration-unsafe", "'sideways'")) }
+        }
     }
 
     /// Rows as a v1 daemon wrote them: two guests, two configuration versions, four findings

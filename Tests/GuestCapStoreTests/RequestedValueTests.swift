@@ -18,18 +18,24 @@ struct RequestedValueTests {
         let config = GuestConfig(
             source: .libvirt, path: "/etc/libvirt/qemu/web-9.xml", name: "web-9",
             uuid: "0d7c3f2a-9999-4222-8333-444455556666",
-            cpu: GuestCPUConfig(base: .kvmDefault(label: "host-model"),
-                                baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 10),
-                                operations: [CPUOperation(.set(Fixture.bits("bit40")),
-                                                          origin: ConfigOrigin("<feature policy='force' name='bit40'/>", line: 12))]),
+            cpu: GuestCPUConfig(
+                base: .kvmDefault(label: "host-model"),
+                baseOrigin: ConfigOrigin("<cpu mode='host-model'/>", line: 10),
+                operations: [
+                    CPUOperation(
+                        .set(Fixture.bits("bit40")),
+                        origin: ConfigOrigin("<feature policy='force' name='bit40'/>", line: 12))
+                ]),
             accelerator: .kvm, contentHash: SHA256.hex(of: "web-9 \(variant)"))
         let identity = GuestIdentity(source: .libvirt, uuid: config.uuid, path: config.path)
         var v = engine.evaluate(config, identity: identity, current: host)
         // Both directions to one pool host, as the engine makes them for a pool.
         for direction in MigrationDirection.allCases {
-            v.findings.append(Finding(subject: identity.description, rule: .migrationUnsafe, severity: .error,
-                                      bits: Fixture.bits("mds-no"), pool: "maint", poolHost: "kvm-02",
-                                      direction: direction, message: "pool 'maint': \(direction.rawValue)"))
+            v.findings.append(
+                Finding(
+                    subject: identity.description, rule: .migrationUnsafe, severity: .error,
+                    bits: Fixture.bits("mds-no"), pool: "maint", poolHost: "kvm-02",
+                    direction: direction, message: "pool 'maint': \(direction.rawValue)"))
         }
         return v
     }
@@ -40,13 +46,17 @@ struct RequestedValueTests {
         let v = Self.verdict()
         let values = try #require(v.values)
         #expect(values.vmm == .qemuKVM && values.dropped == Fixture.bits("bit40"), "the premise: QEMU drops bit40")
-        #expect(values.requested.value.contains(Fixture.bits("bit40")) && !values.told.value.contains(Fixture.bits("bit40")))
+        #expect(
+            values.requested.value.contains(Fixture.bits("bit40")) && !values.told.value.contains(Fixture.bits("bit40"))
+        )
         #expect(v.findings.contains { $0.rule == .requestDropped })
 
         let records = FindingRecord.records(for: v, host: HostAssessment(snapshot: Fixture.host()))
         let drafts = AuditDiff.transitions(previous: [], current: records)
-        let committed = try store.commit(AuditCommit(at: Fixture.at(hours: 1), hostSnapshotID: host, verdicts: [v],
-                                                     transitions: drafts))
+        let committed = try store.commit(
+            AuditCommit(
+                at: Fixture.at(hours: 1), hostSnapshotID: host, verdicts: [v],
+                transitions: drafts))
         #expect(committed.count == records.count)
 
         let version = try #require(try store.knownGuests().first?.configVersions.first)
@@ -82,8 +92,10 @@ struct RequestedValueTests {
         let host = try store.recordHost(Fixture.host(), at: Fixture.t0).id
         let v = Self.verdict()
         let records = FindingRecord.records(for: v, host: HostAssessment(snapshot: Fixture.host()))
-        _ = try store.commit(AuditCommit(at: Fixture.at(hours: 1), hostSnapshotID: host, verdicts: [v],
-                                         transitions: AuditDiff.transitions(previous: [], current: records)))
+        _ = try store.commit(
+            AuditCommit(
+                at: Fixture.at(hours: 1), hostSnapshotID: host, verdicts: [v],
+                transitions: AuditDiff.transitions(previous: [], current: records)))
         let events = try store.history(HistoryFilter(rule: .migrationUnsafe))
         #expect(Set(events.compactMap { $0.finding?.direction }) == [.outgoing, .incoming])
         let episodes = try store.findingEpisodes(from: Fixture.t0, to: Fixture.at(hours: 2))

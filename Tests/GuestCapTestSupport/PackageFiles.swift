@@ -16,8 +16,10 @@ public enum PackageFiles {
     /// run), else under `.build/debug`; nil when neither is executable.
     public static func builtProgram(_ name: String) -> String? {
         let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let candidates = [argv0.deletingLastPathComponent().appendingPathComponent(name).path,
-                          path(".build/debug/" + name)]
+        let candidates = [
+            argv0.deletingLastPathComponent().appendingPathComponent(name).path,
+            path(".build/debug/" + name),
+        ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }

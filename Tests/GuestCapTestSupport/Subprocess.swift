@@ -13,15 +13,19 @@ public enum Subprocess {
     /// large output cannot block the child.
     /// - Throws: when the program cannot be started.
     @discardableResult
-    public static func run(_ executable: String, _ args: [String], stdin: Data? = nil,
-                           environment: [String: String] = [:]) throws -> ProcessOutput {
+    public static func run(
+        _ executable: String, _ args: [String], stdin: Data? = nil,
+        environment: [String: String] = [:]
+    ) throws -> ProcessOutput {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
         if !environment.isEmpty {
             p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let inp = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = inp
@@ -37,19 +41,23 @@ public enum Subprocess {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         errDone.wait()
-        return ProcessOutput(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        return ProcessOutput(
+            status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// The same on a thread of its own, waiting without holding one of the concurrency pool's
     /// threads (one per core): a long run (a QEMU guest, a package build) held there would
     /// starve the in-process daemon tests, whose timers need the pool.
     @discardableResult
-    public static func run(_ executable: String, _ args: [String], stdin: Data? = nil,
-                           environment: [String: String] = [:]) async throws -> ProcessOutput {
+    public static func run(
+        _ executable: String, _ args: [String], stdin: Data? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> ProcessOutput {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<ProcessOutput, any Error>) in
             Thread {
-                c.resume(with: Result { try run(executable, args, stdin: stdin, environment: environment) as ProcessOutput })
+                c.resume(
+                    with: Result { try run(executable, args, stdin: stdin, environment: environment) as ProcessOutput })
             }.start()
         }
     }

@@ -24,8 +24,9 @@ public struct TestTool: Sendable, CustomStringConvertible {
     /// Prometheus's metrics linter (Debian `prometheus`).
     public static let promtool = TestTool("promtool", group: "metrics")
     /// A headless browser for the HTML reports (Debian `chromium`).
-    public static let chromium = TestTool("chromium", group: "browser",
-                                          paths: ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
+    public static let chromium = TestTool(
+        "chromium", group: "browser",
+        paths: ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
     /// The SQLite shell (Debian `sqlite3`).
     public static let sqlite3 = TestTool("sqlite3", group: "base")
     /// QEMU for x86 guests, which `guestcap probe` starts (Debian `qemu-system-x86`).
@@ -49,14 +50,16 @@ public struct TestTool: Sendable, CustomStringConvertible {
 
     /// Why a test that needs it is skipped.
     public var skipReason: Comment {
-        Comment(rawValue: "\(name) is not installed: scripts/ensure-deps.sh \(group) installs it"
-            + (group == "browser" ? " (scripts/test.sh does, without --quick)" : " (scripts/test.sh does)"))
+        Comment(
+            rawValue: "\(name) is not installed: scripts/ensure-deps.sh \(group) installs it"
+                + (group == "browser" ? " (scripts/test.sh does, without --quick)" : " (scripts/test.sh does)"))
     }
 
     /// The program's path; fails the test when it is missing although its group was installed.
     public func require(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        try #require(path, "\(name) is missing although scripts/ensure-deps.sh \(group) should have installed it",
-                     sourceLocation: sourceLocation)
+        try #require(
+            path, "\(name) is missing although scripts/ensure-deps.sh \(group) should have installed it",
+            sourceLocation: sourceLocation)
     }
 }
 

@@ -8,8 +8,9 @@ enum FuzzLibvirt {
 
     static func run(_ bytes: [UInt8]) {
         _ = try? XMLDocumentParser.parse(bytes, limits: tight)
-        _ = try? LibvirtDomainParser.parse(bytes, path: "/etc/libvirt/qemu/fuzz.xml",
-                                           sourceHint: bytes.count % 2 == 0 ? nil : .libvirtLive)
+        _ = try? LibvirtDomainParser.parse(
+            bytes, path: "/etc/libvirt/qemu/fuzz.xml",
+            sourceHint: bytes.count % 2 == 0 ? nil : .libvirtLive)
     }
 }
 

@@ -117,16 +117,20 @@ public struct AuditLedger: Sendable {
 
     /// Replaces a directory's guests, keeping files being written as they were (their findings
     /// stay in force: they are neither re-read nor gone); returns identities that left it.
-    private mutating func rescan(_ dir: String, with inputs: [GuestInput], deferred: Set<String>,
-                                 at now: Date) -> [GuestIdentity] {
+    private mutating func rescan(
+        _ dir: String, with inputs: [GuestInput], deferred: Set<String>,
+        at now: Date
+    ) -> [GuestIdentity] {
         let kept = Set(deferred.filter { $0.hasPrefix(dir + "/") && entries[dir]?[$0] != nil })
         return replace(dir, with: inputs.filter { !deferred.contains($0.path) }, keeping: kept, at: now)
     }
 
     /// Replaces a directory's guests with inputs and the kept paths' old entries; returns
     /// identities no longer there.
-    private mutating func replace(_ dir: String, with inputs: [GuestInput], keeping kept: Set<String> = [],
-                                  at now: Date) -> [GuestIdentity] {
+    private mutating func replace(
+        _ dir: String, with inputs: [GuestInput], keeping kept: Set<String> = [],
+        at now: Date
+    ) -> [GuestIdentity] {
         let old = entries[dir] ?? [:]
         var new: [String: GuestEntry] = [:]
         for path in kept { new[path] = old[path] }
@@ -141,8 +145,10 @@ public struct AuditLedger: Sendable {
     }
 
     /// Takes one file's new input (nil: gone or not a guest); returns the identity it had when gone.
-    private mutating func reread(_ path: String, in dir: String, as input: GuestInput?,
-                                 at now: Date) -> [GuestIdentity] {
+    private mutating func reread(
+        _ path: String, in dir: String, as input: GuestInput?,
+        at now: Date
+    ) -> [GuestIdentity] {
         let old = entries[dir]?[path]
         if let input {
             put(update(old, with: input, dir: dir, at: now), dir: dir, path: path)
@@ -206,9 +212,12 @@ public struct AuditLedger: Sendable {
     // MARK: - Evaluation
 
     /// Evaluates every dirty guest (or all); returns their verdicts for the store.
-    private mutating func evaluate(all: Bool, engine: PolicyEngine, host: HostAssessment,
-                                   bootHost: BootHost) -> [GuestVerdict] {
-        let refs = all
+    private mutating func evaluate(
+        all: Bool, engine: PolicyEngine, host: HostAssessment,
+        bootHost: BootHost
+    ) -> [GuestVerdict] {
+        let refs =
+            all
             ? entries.flatMap { dir, guests in guests.keys.map { EntryRef(dir: dir, path: $0) } }
             : Array(touched)
         touched = []
@@ -241,8 +250,10 @@ public struct AuditLedger: Sendable {
 
     /// Evaluates one guest: keeps its findings, returns its verdict (for the store only; not kept,
     /// to keep the daemon small with thousands of guests).
-    private func evaluate(_ e: inout GuestEntry, identity: GuestIdentity, engine: PolicyEngine,
-                          host: HostAssessment, bootHost: BootHost) -> GuestVerdict {
+    private func evaluate(
+        _ e: inout GuestEntry, identity: GuestIdentity, engine: PolicyEngine,
+        host: HostAssessment, bootHost: BootHost
+    ) -> GuestVerdict {
         let seen = firstSeen[identity.description] ?? e.firstSeen
         /// Running guests meet the host they started under.
         func booted(_ c: GuestConfig) -> HostAssessment? {
@@ -259,9 +270,10 @@ public struct AuditLedger: Sendable {
                 let v = engine.evaluate(good, identity: identity, bootHost: booted(good), current: host)
                 kept = FindingRecord.records(for: v, host: host)
             }
-            let v = engine.unreadable(source: source, path: e.path, error: error, identity: identity,
-                                      name: e.lastGood?.name ?? e.carried.first?.guestName,
-                                      uuid: e.lastGood?.uuid ?? e.carried.first?.guestUUID)
+            let v = engine.unreadable(
+                source: source, path: e.path, error: error, identity: identity,
+                name: e.lastGood?.name ?? e.carried.first?.guestName,
+                uuid: e.lastGood?.uuid ?? e.carried.first?.guestUUID)
             e.records = kept + FindingRecord.records(for: v, host: host)
             return v
         }

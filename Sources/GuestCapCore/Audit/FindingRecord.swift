@@ -31,13 +31,15 @@ public struct FindingRecord: Sendable, Hashable {
     public var origins: [ConfigOrigin]
 
     /// Creates a record.
-    public init(findingID: String, subject: String, rule: Rule, severity: Severity, bits: CapabilitySet,
-                pool: String? = nil, poolHost: String? = nil, direction: MigrationDirection? = nil,
-                state: FindingState, message: String,
-                guestName: String? = nil, guestUUID: String? = nil, source: GuestSource? = nil,
-                configPath: String? = nil, waiverReason: String? = nil, waiverExpires: String? = nil,
-                guestValue: CapabilitySet? = nil, justifiedValue: CapabilitySet? = nil,
-                hostValue: CapabilitySet? = nil, origins: [ConfigOrigin] = []) {
+    public init(
+        findingID: String, subject: String, rule: Rule, severity: Severity, bits: CapabilitySet,
+        pool: String? = nil, poolHost: String? = nil, direction: MigrationDirection? = nil,
+        state: FindingState, message: String,
+        guestName: String? = nil, guestUUID: String? = nil, source: GuestSource? = nil,
+        configPath: String? = nil, waiverReason: String? = nil, waiverExpires: String? = nil,
+        guestValue: CapabilitySet? = nil, justifiedValue: CapabilitySet? = nil,
+        hostValue: CapabilitySet? = nil, origins: [ConfigOrigin] = []
+    ) {
         self.findingID = findingID
         self.subject = subject
         self.rule = rule
@@ -63,13 +65,14 @@ public struct FindingRecord: Sendable, Hashable {
     /// Records for every finding of a guest verdict.
     public static func records(for verdict: GuestVerdict, host: HostAssessment) -> [FindingRecord] {
         verdict.findings.map { f in
-            FindingRecord(findingID: f.id, subject: verdict.identity.description, rule: f.rule, severity: f.severity,
-                          bits: f.bits, pool: f.pool, poolHost: f.poolHost, direction: f.direction, state: f.state,
-                          message: f.message,
-                          guestName: verdict.name, guestUUID: verdict.uuid, source: verdict.source,
-                          configPath: verdict.path, waiverReason: f.waiver?.reason, waiverExpires: f.waiver?.expiresText,
-                          guestValue: verdict.advertised?.value, justifiedValue: host.justified,
-                          hostValue: host.hardware, origins: f.origins)
+            FindingRecord(
+                findingID: f.id, subject: verdict.identity.description, rule: f.rule, severity: f.severity,
+                bits: f.bits, pool: f.pool, poolHost: f.poolHost, direction: f.direction, state: f.state,
+                message: f.message,
+                guestName: verdict.name, guestUUID: verdict.uuid, source: verdict.source,
+                configPath: verdict.path, waiverReason: f.waiver?.reason, waiverExpires: f.waiver?.expiresText,
+                guestValue: verdict.advertised?.value, justifiedValue: host.justified,
+                hostValue: host.hardware, origins: f.origins)
         }
     }
 
@@ -77,8 +80,9 @@ public struct FindingRecord: Sendable, Hashable {
     public static func records(hostFindings: [Finding], host: HostAssessment) -> [FindingRecord] {
         let subject = "host:" + (host.snapshot.machineID ?? host.snapshot.hostname)
         return hostFindings.map { f in
-            FindingRecord(findingID: f.id, subject: subject, rule: f.rule, severity: f.severity, bits: f.bits,
-                          state: f.state, message: f.message, justifiedValue: host.justified, hostValue: host.hardware)
+            FindingRecord(
+                findingID: f.id, subject: subject, rule: f.rule, severity: f.severity, bits: f.bits,
+                state: f.state, message: f.message, justifiedValue: host.justified, hostValue: host.hardware)
         }
     }
 }

@@ -29,8 +29,10 @@ struct GuestEntry: Sendable {
             if let good = lastGood { return .config(good) }
             if let uuid = carried.first?.guestUUID {
                 // Unreadable since before a restart: keep the UUID identity its findings have.
-                return .config(GuestConfig(source: source, path: path, name: carried.first?.guestName, uuid: uuid,
-                                           cpu: GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("unreadable"))))
+                return .config(
+                    GuestConfig(
+                        source: source, path: path, name: carried.first?.guestName, uuid: uuid,
+                        cpu: GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("unreadable"))))
             }
             return .unreadable(path: path, source: source, error: error)
         }

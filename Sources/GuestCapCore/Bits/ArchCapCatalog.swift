@@ -20,11 +20,13 @@ public enum ArchCapCatalog {
         bit(0, "RDCL_NO", "rdctl-no", .immunity, true, "not affected by Meltdown (rogue data cache load)"),
         bit(1, "IBRS_ALL", "ibrs-all", .mitigation, true, "enhanced IBRS available"),
         bit(2, "RSBA", "rsba", .disclosure, true, "RET may be predicted from the BTB (alternate predictors)"),
-        bit(3, "SKIP_VMENTRY_L1DFLUSH", "skip-l1dfl-vmentry", .mitigation, true,
+        bit(
+            3, "SKIP_VMENTRY_L1DFLUSH", "skip-l1dfl-vmentry", .mitigation, true,
             "a nested hypervisor need not flush L1D on VM entry"),
         bit(4, "SSB_NO", "ssb-no", .immunity, true, "not affected by Speculative Store Bypass"),
         bit(5, "MDS_NO", "mds-no", .immunity, true, "not affected by MDS"),
-        bit(6, "PSCHANGE_MC_NO", "pschange-mc-no", .immunity, true,
+        bit(
+            6, "PSCHANGE_MC_NO", "pschange-mc-no", .immunity, true,
             "no machine check on page-size change (iTLB multihit)"),
         bit(7, "TSX_CTRL_MSR", "tsx-ctrl", .control, true, "IA32_TSX_CTRL exists"),
         bit(8, "TAA_NO", "taa-no", .immunity, true, "not affected by TSX Async Abort"),
@@ -53,8 +55,9 @@ public enum ArchCapCatalog {
     /// All 64 bits, reserved ones named `bit<N>`; index is the bit number.
     public static let all: [ArchCapBit] = {
         var table = (0..<64).map {
-            ArchCapBit(number: $0, kernelName: nil, name: "bit\($0)", bitClass: .reserved,
-                       kvmPassThrough: false, meaning: "reserved")
+            ArchCapBit(
+                number: $0, kernelName: nil, name: "bit\($0)", bitClass: .reserved,
+                kvmPassThrough: false, meaning: "reserved")
         }
         for b in defined { table[b.number] = b }
         return table
@@ -85,7 +88,8 @@ public enum ArchCapCatalog {
         let key = name.isASCIIWithoutUppercase ? name : name.lowercased()
         if key != name, let n = byName[key] { return all[n] }
         if key.hasPrefix("bit"), let n = Int(key.dropFirst(3)), (0..<64).contains(n),
-           String(n) == key.dropFirst(3) {
+            String(n) == key.dropFirst(3)
+        {
             return all[n]
         }
         return nil
@@ -101,8 +105,10 @@ public enum ArchCapCatalog {
         all.reduce(0) { $1.bitClass == bitClass ? $0 | $1.mask : $0 }
     }
 
-    private static func bit(_ n: Int, _ kernel: String, _ name: String, _ cls: BitClass,
-                            _ kvm: Bool, _ meaning: String) -> ArchCapBit {
+    private static func bit(
+        _ n: Int, _ kernel: String, _ name: String, _ cls: BitClass,
+        _ kvm: Bool, _ meaning: String
+    ) -> ArchCapBit {
         ArchCapBit(number: n, kernelName: kernel, name: name, bitClass: cls, kvmPassThrough: kvm, meaning: meaning)
     }
 }

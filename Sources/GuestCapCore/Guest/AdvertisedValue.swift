@@ -12,8 +12,10 @@ public struct AdvertisedValue: Sendable, Hashable {
     public var unknownModelOrigin: ConfigOrigin?
 
     /// Creates a value.
-    public init(value: CapabilitySet, visible: Bool, provenance: [Int: ConfigOrigin] = [:],
-                unknownModel: String? = nil, unknownModelOrigin: ConfigOrigin? = nil) {
+    public init(
+        value: CapabilitySet, visible: Bool, provenance: [Int: ConfigOrigin] = [:],
+        unknownModel: String? = nil, unknownModelOrigin: ConfigOrigin? = nil
+    ) {
         self.value = value
         self.visible = visible
         self.provenance = provenance
@@ -69,7 +71,8 @@ public struct AdvertisedValue: Sendable, Hashable {
         }
         // Firecracker on AMD: Firecracker hides the MSR from AMD guests.
         if config.source == .firecracker && host.snapshot.cpu.isAMDLike { visible = false }
-        self.init(value: value, visible: visible, provenance: provenance, unknownModel: unknown,
-                  unknownModelOrigin: unknown == nil ? nil : origin)
+        self.init(
+            value: value, visible: visible, provenance: provenance, unknownModel: unknown,
+            unknownModelOrigin: unknown == nil ? nil : origin)
     }
 }

@@ -18,8 +18,10 @@ extension CPUModelCatalog {
         /// The QEMU release that dropped the model, for models kept for older configurations.
         let removedIn: String?
 
-        init(_ name: String, versions: Int = 1, additions: [Int: [String]] = [:], aliases: [String: Int] = [:],
-             removedIn: String? = nil) {
+        init(
+            _ name: String, versions: Int = 1, additions: [Int: [String]] = [:], aliases: [String: Int] = [:],
+            removedIn: String? = nil
+        ) {
             self.name = name
             self.versions = versions
             self.additions = additions
@@ -45,33 +47,48 @@ extension CPUModelCatalog {
         Definition("Westmere", versions: 2, aliases: ["Westmere-IBRS": 2]),
         Definition("SandyBridge", versions: 2, aliases: ["SandyBridge-IBRS": 2]),
         Definition("IvyBridge", versions: 2, aliases: ["IvyBridge-IBRS": 2]),
-        Definition("Haswell", versions: 4,
-                   aliases: ["Haswell-noTSX": 2, "Haswell-IBRS": 3, "Haswell-noTSX-IBRS": 4]),
-        Definition("Broadwell", versions: 4,
-                   aliases: ["Broadwell-noTSX": 2, "Broadwell-IBRS": 3, "Broadwell-noTSX-IBRS": 4]),
-        Definition("Skylake-Client", versions: 4,
-                   aliases: ["Skylake-Client-IBRS": 2, "Skylake-Client-noTSX-IBRS": 3]),
-        Definition("Skylake-Server", versions: 6,
-                   aliases: ["Skylake-Server-IBRS": 2, "Skylake-Server-noTSX-IBRS": 3]),
-        Definition("Cascadelake-Server", versions: 7,
-                   additions: [2: [cpuid] + skylakeGeneration, 6: mitigationStatus],
-                   aliases: ["Cascadelake-Server-noTSX": 3]),
+        Definition(
+            "Haswell", versions: 4,
+            aliases: ["Haswell-noTSX": 2, "Haswell-IBRS": 3, "Haswell-noTSX-IBRS": 4]),
+        Definition(
+            "Broadwell", versions: 4,
+            aliases: ["Broadwell-noTSX": 2, "Broadwell-IBRS": 3, "Broadwell-noTSX-IBRS": 4]),
+        Definition(
+            "Skylake-Client", versions: 4,
+            aliases: ["Skylake-Client-IBRS": 2, "Skylake-Client-noTSX-IBRS": 3]),
+        Definition(
+            "Skylake-Server", versions: 6,
+            aliases: ["Skylake-Server-IBRS": 2, "Skylake-Server-noTSX-IBRS": 3]),
+        Definition(
+            "Cascadelake-Server", versions: 7,
+            additions: [2: [cpuid] + skylakeGeneration, 6: mitigationStatus],
+            aliases: ["Cascadelake-Server-noTSX": 3]),
         Definition("Cooperlake", versions: 2, additions: [1: [cpuid] + noTAA]),
-        Definition("Icelake-Server", versions: 9, additions: [3: [cpuid] + noTAA, 8: mitigationStatus],
-                   aliases: ["Icelake-Server-noTSX": 2]),
-        Definition("SapphireRapids", versions: 8,
-                   additions: [1: [cpuid] + noTAA, 2: noMMIO, 6: ["its-no"], 7: gdsRFDS]),
-        Definition("GraniteRapids", versions: 7,
-                   additions: [1: [cpuid] + noTAA + noMMIO + ["pbrsb-no"], 5: ["its-no"], 6: gdsRFDS]),
-        Definition("DiamondRapids", versions: 2,
-                   additions: [1: [cpuid] + noTAA + noMMIO + ["bhi-no", "pbrsb-no"] + gdsRFDS]),
-        Definition("SierraForest", versions: 6,
-                   additions: [1: [cpuid] + skylakeGeneration + ["pschange-mc-no"] + noMMIO + ["pbrsb-no"],
-                               2: gdsRFDS, 5: ["its-no"]]),
-        Definition("ClearwaterForest", versions: 4,
-                   additions: [1: [cpuid] + skylakeGeneration + ["pschange-mc-no"] + noMMIO
-                                   + ["bhi-no", "pbrsb-no"] + gdsRFDS,
-                               3: ["its-no"]]),
+        Definition(
+            "Icelake-Server", versions: 9, additions: [3: [cpuid] + noTAA, 8: mitigationStatus],
+            aliases: ["Icelake-Server-noTSX": 2]),
+        Definition(
+            "SapphireRapids", versions: 8,
+            additions: [1: [cpuid] + noTAA, 2: noMMIO, 6: ["its-no"], 7: gdsRFDS]),
+        Definition(
+            "GraniteRapids", versions: 7,
+            additions: [1: [cpuid] + noTAA + noMMIO + ["pbrsb-no"], 5: ["its-no"], 6: gdsRFDS]),
+        Definition(
+            "DiamondRapids", versions: 2,
+            additions: [1: [cpuid] + noTAA + noMMIO + ["bhi-no", "pbrsb-no"] + gdsRFDS]),
+        Definition(
+            "SierraForest", versions: 6,
+            additions: [
+                1: [cpuid] + skylakeGeneration + ["pschange-mc-no"] + noMMIO + ["pbrsb-no"],
+                2: gdsRFDS, 5: ["its-no"],
+            ]),
+        Definition(
+            "ClearwaterForest", versions: 4,
+            additions: [
+                1: [cpuid] + skylakeGeneration + ["pschange-mc-no"] + noMMIO
+                    + ["bhi-no", "pbrsb-no"] + gdsRFDS,
+                3: ["its-no"],
+            ]),
         Definition("Denverton", versions: 3, additions: [1: [cpuid, "rdctl-no", "skip-l1dfl-vmentry"]]),
         Definition("Snowridge", versions: 4, additions: [1: [cpuid]]),
         Definition("KnightsMill"),
@@ -82,8 +99,9 @@ extension CPUModelCatalog {
         Definition("EPYC-Rome", versions: 5),
         Definition("EPYC-Milan", versions: 4),
         Definition("EPYC-Genoa", versions: 3),
-        Definition("YongFeng", versions: 3,
-                   additions: [1: [cpuid, "rdctl-no", "skip-l1dfl-vmentry", "ssb-no", "mds-no", "pschange-mc-no"]]),
+        Definition(
+            "YongFeng", versions: 3,
+            additions: [1: [cpuid, "rdctl-no", "skip-l1dfl-vmentry", "ssb-no", "mds-no", "pschange-mc-no"]]),
         Definition("EPYC-Turin", versions: 2),
         // Removed from QEMU 7.1; its three versions never had arch-capabilities.
         Definition("Icelake-Client", versions: 3, aliases: ["Icelake-Client-noTSX": 2], removedIn: "7.1"),

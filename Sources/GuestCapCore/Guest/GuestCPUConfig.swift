@@ -13,8 +13,10 @@ public struct GuestCPUConfig: Sendable, Hashable {
     public var machine: String?
 
     /// Creates a CPU configuration.
-    public init(base: CPUBase, baseOrigin: ConfigOrigin, operations: [CPUOperation] = [],
-                strictCheck: ConfigOrigin? = nil, machine: String? = nil) {
+    public init(
+        base: CPUBase, baseOrigin: ConfigOrigin, operations: [CPUOperation] = [],
+        strictCheck: ConfigOrigin? = nil, machine: String? = nil
+    ) {
         self.base = base
         self.baseOrigin = baseOrigin
         self.operations = operations

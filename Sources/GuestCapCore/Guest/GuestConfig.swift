@@ -21,8 +21,10 @@ public struct GuestConfig: Sendable, Hashable {
     public var contentHash: String
 
     /// Creates a configuration.
-    public init(source: GuestSource, path: String, name: String? = nil, uuid: String? = nil,
-                cpu: GuestCPUConfig, pid: Int? = nil, accelerator: Accelerator? = nil, contentHash: String = "") {
+    public init(
+        source: GuestSource, path: String, name: String? = nil, uuid: String? = nil,
+        cpu: GuestCPUConfig, pid: Int? = nil, accelerator: Accelerator? = nil, contentHash: String = ""
+    ) {
         self.source = source
         self.path = path
         self.name = name

@@ -25,8 +25,9 @@ public struct GuestValues: Sendable, Hashable {
         self.requested = requested
         self.vmm = config.vmm
         self.strictCheck = config.cpu.strictCheck
-        let hidden = AdvertisedValue(value: .empty, visible: false, unknownModel: requested.unknownModel,
-                                     unknownModelOrigin: requested.unknownModelOrigin)
+        let hidden = AdvertisedValue(
+            value: .empty, visible: false, unknownModel: requested.unknownModel,
+            unknownModelOrigin: requested.unknownModelOrigin)
         // Which accelerator filters: QEMU's (a live file only under TCG, where libvirt keeps host
         // modes the guest never sees); none for Firecracker and a KVM guest's live file.
         switch config.vmm {
@@ -62,12 +63,15 @@ public struct GuestValues: Sendable, Hashable {
         var text: String
         switch accelerator {
         case _ where kvmHidesMSR:
-            text = "asks for \(names), but KVM on this host does not offer the arch-capabilities CPUID bit "
+            text =
+                "asks for \(names), but KVM on this host does not offer the arch-capabilities CPUID bit "
                 + "(CPUID.7.0:EDX[29]), so the guest cannot read the MSR"
         case .tcg?:
-            text = "asks for \(names), but QEMU with TCG passes no MSR 0x10a bit and hides the MSR: \(started) them at start"
+            text =
+                "asks for \(names), but QEMU with TCG passes no MSR 0x10a bit and hides the MSR: \(started) them at start"
         default:
-            text = "asks for \(names), which KVM on this host does not provide: \(started) \(dropped.bitNumbers.count == 1 ? "it" : "them") at start"
+            text =
+                "asks for \(names), which KVM on this host does not provide: \(started) \(dropped.bitNumbers.count == 1 ? "it" : "them") at start"
         }
         if let strict = strictCheck {
             text += "; with \(strict.text) QEMU refuses to start the guest here instead"

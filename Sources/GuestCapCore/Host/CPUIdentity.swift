@@ -18,8 +18,10 @@ public struct CPUIdentity: Sendable, Equatable, Codable {
     ]
 
     /// Creates an identity.
-    public init(vendor: String? = nil, family: Int? = nil, model: Int? = nil, stepping: Int? = nil,
-                microcode: String? = nil, modelName: String? = nil, flags: [String] = []) {
+    public init(
+        vendor: String? = nil, family: Int? = nil, model: Int? = nil, stepping: Int? = nil,
+        microcode: String? = nil, modelName: String? = nil, flags: [String] = []
+    ) {
         self.vendor = vendor
         self.family = family
         self.model = model
@@ -37,6 +39,8 @@ public struct CPUIdentity: Sendable, Equatable, Codable {
     public var isAMDLike: Bool { vendor == "AuthenticAMD" || vendor == "HygonGenuine" }
 
     enum CodingKeys: String, CodingKey {
-        case vendor, family, model, stepping, microcode, modelName = "model_name", flags
+        case vendor, family, model, stepping, microcode
+        case modelName = "model_name"
+        case flags
     }
 }

@@ -64,7 +64,9 @@ public struct HostAssessment: Sendable, Equatable {
         }
         // fb-clear's prerequisites count KVM's synthesis even when J leaves it out (policy-model §1).
         let qemuBasis = justified.union(kvm.bits)
-        if options.qemuFbClear, qemuBasis.isSuperset(of: Self.fbClearPrerequisites), !justified.isSuperset(of: Self.fbClear) {
+        if options.qemuFbClear, qemuBasis.isSuperset(of: Self.fbClearPrerequisites),
+            !justified.isSuperset(of: Self.fbClear)
+        {
             justified.formUnion(Self.fbClear)
             add(Self.fbClear) { _ in "qemu" }
         }
@@ -77,11 +79,14 @@ public struct HostAssessment: Sendable, Equatable {
         self.kvmReported = reported
         let effective = reported ?? computed
         self.kvmDefault = effective
-        self.qemuPasses = effective.isSuperset(of: Self.fbClearPrerequisites) ? effective.union(Self.fbClear) : effective
+        self.qemuPasses =
+            effective.isSuperset(of: Self.fbClearPrerequisites) ? effective.union(Self.fbClear) : effective
     }
 
     /// The bits whose presence makes QEMU offer `fb-clear`.
-    static let fbClearPrerequisites = try! CapabilitySet(names: ["mds-no", "taa-no", "sbdr-ssdp-no", "fbsdp-no", "psdp-no"])
+    static let fbClearPrerequisites = try! CapabilitySet(names: [
+        "mds-no", "taa-no", "sbdr-ssdp-no", "fbsdp-no", "psdp-no",
+    ])
     static let fbClear = try! CapabilitySet(names: ["fb-clear"])
     static let taaNo = try! CapabilitySet(names: ["taa-no"])
 
@@ -91,8 +96,12 @@ public struct HostAssessment: Sendable, Equatable {
 
     // MARK: - hw
 
-    private static func combine(_ s: HostSnapshot) -> (status: MSRStatus, value: CapabilitySet,
-                                                       groups: [(value: UInt64?, cpus: [Int])]) {
+    private static func combine(
+        _ s: HostSnapshot
+    ) -> (
+        status: MSRStatus, value: CapabilitySet,
+        groups: [(value: UInt64?, cpus: [Int])]
+    ) {
         if s.msr.isEmpty { return (.unreadable, .empty, []) }
         if s.msr.contains(where: { $0.status != .ok && $0.status != .absent }) {
             return (.unreadable, .empty, [])
@@ -101,8 +110,11 @@ public struct HostAssessment: Sendable, Equatable {
         var groups: [(value: UInt64?, cpus: [Int])] = []
         for r in s.msr {
             let v = r.status == .ok ? r.value : nil
-            if let i = groups.firstIndex(where: { $0.value == v }) { groups[i].cpus.append(r.cpu) }
-            else { groups.append((v, [r.cpu])) }
+            if let i = groups.firstIndex(where: { $0.value == v }) {
+                groups[i].cpus.append(r.cpu)
+            } else {
+                groups.append((v, [r.cpu]))
+            }
         }
         let values = s.msr.map { $0.status == .ok ? ($0.value ?? 0) : 0 }
         let and = values.reduce(UInt64.max, &)
@@ -120,23 +132,28 @@ public struct HostAssessment: Sendable, Equatable {
         let statuses = Set(s.msr.map(\.status))
         if let first = s.msr.first(where: { $0.status == .moduleNotLoaded }) {
             let path = first.error?.components(separatedBy: " does not exist").first ?? "/dev/cpu/\(first.cpu)/msr"
-            notes.append("the msr kernel module is not loaded (\(path) does not exist): load it with 'modprobe msr' "
-                + "(and add it to /etc/modules-load.d to keep it); until then J comes from the kernel's verdicts only")
+            notes.append(
+                "the msr kernel module is not loaded (\(path) does not exist): load it with 'modprobe msr' "
+                    + "(and add it to /etc/modules-load.d to keep it); until then J comes from the kernel's verdicts only"
+            )
         }
         if let first = s.msr.first(where: { $0.status == .permissionDenied }) {
-            notes.append((first.error ?? "/dev/cpu/\(first.cpu)/msr: permission denied: run as root or grant CAP_SYS_RAWIO")
-                + "; until then J comes from the kernel's verdicts only")
+            notes.append(
+                (first.error ?? "/dev/cpu/\(first.cpu)/msr: permission denied: run as root or grant CAP_SYS_RAWIO")
+                    + "; until then J comes from the kernel's verdicts only")
         }
         if statuses.contains(.error), let first = s.msr.first(where: { $0.status == .error })?.error {
             notes.append(first)
         }
         if !s.cpu.enumeratesArchCapabilities && status != .absent {
             let why = s.cpu.isAMDLike ? " (normal for \(s.cpu.vendor ?? "this vendor"))" : ""
-            notes.append("the CPU does not enumerate IA32_ARCH_CAPABILITIES (no 'arch_capabilities' flag in "
-                + "/proc/cpuinfo)\(why)")
+            notes.append(
+                "the CPU does not enumerate IA32_ARCH_CAPABILITIES (no 'arch_capabilities' flag in "
+                    + "/proc/cpuinfo)\(why)")
         }
         if status == .absent {
-            let why = s.cpu.isAMDLike ? ": normal for \(s.cpu.vendor ?? "this vendor"), whose CPUs have no such MSR" : ""
+            let why =
+                s.cpu.isAMDLike ? ": normal for \(s.cpu.vendor ?? "this vendor"), whose CPUs have no such MSR" : ""
             notes.append("the CPUs do not implement IA32_ARCH_CAPABILITIES\(why)")
         }
         return notes
@@ -154,8 +171,10 @@ public struct HostAssessment: Sendable, Equatable {
         func add(_ name: String, _ source: String) { found.add(name, source) }
         add("pschange-mc-no", "kvm")
         if s.vmentryL1dFlush?.trimmingWhitespace() != "never" { add("skip-l1dfl-vmentry", "kvm") }
-        for (name, file) in [("rdctl-no", "meltdown"), ("ssb-no", "spec_store_bypass"), ("mds-no", "mds"),
-                             ("rfds-no", "reg_file_data_sampling"), ("its-no", "indirect_target_selection")]
+        for (name, file) in [
+            ("rdctl-no", "meltdown"), ("ssb-no", "spec_store_bypass"), ("mds-no", "mds"),
+            ("rfds-no", "reg_file_data_sampling"), ("its-no", "indirect_target_selection"),
+        ]
         where notAffected(s.vulnerabilities[file]) {
             add(name, "kernel:\(file)")
         }
@@ -163,7 +182,8 @@ public struct HostAssessment: Sendable, Equatable {
             add("taa-no", "kernel:tsx_async_abort")
         }
         if let gds = s.vulnerabilities["gather_data_sampling"]?.trimmingWhitespace(),
-           gds == "Not affected" || gds.hasPrefix("Mitigation: Microcode") {
+            gds == "Not affected" || gds.hasPrefix("Mitigation: Microcode")
+        {
             add("gds-no", "kernel:gather_data_sampling")
         }
         return (found.bits, found.sources)
@@ -189,8 +209,10 @@ extension HostAssessment {
         var found = SourcedBits()
         // The catalog's verdict table; spectre_v2 carries sub-verdicts ("…; BHI: Not affected;
         // PBRSB-eIBRS: Not affected") and itlb_multihit is not a verdict KVM or §3 reads.
-        for (name, file) in ArchCapCatalog.verdictFile where file != "spectre_v2" && file != "itlb_multihit"
-            && notAffected(s.vulnerabilities[file]) {
+        for (name, file) in ArchCapCatalog.verdictFile
+        where file != "spectre_v2" && file != "itlb_multihit"
+            && notAffected(s.vulnerabilities[file])
+        {
             found.add(name, "kernel:\(file)")
         }
         if let v2 = s.vulnerabilities["spectre_v2"] {

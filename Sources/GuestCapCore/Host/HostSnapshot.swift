@@ -26,10 +26,12 @@ public struct HostSnapshot: Sendable, Equatable {
     public var since: Date?
 
     /// Creates a snapshot.
-    public init(hostname: String, machineID: String? = nil, kernel: String? = nil, cpu: CPUIdentity = CPUIdentity(),
-                msr: [MSRReading] = [], msrProbeError: String? = nil, vulnerabilities: [String: String] = [:],
-                vmentryL1dFlush: String? = nil, kvmReported: UInt64? = nil, kvmOffersArchCapabilities: Bool? = nil,
-                since: Date? = nil) {
+    public init(
+        hostname: String, machineID: String? = nil, kernel: String? = nil, cpu: CPUIdentity = CPUIdentity(),
+        msr: [MSRReading] = [], msrProbeError: String? = nil, vulnerabilities: [String: String] = [:],
+        vmentryL1dFlush: String? = nil, kvmReported: UInt64? = nil, kvmOffersArchCapabilities: Bool? = nil,
+        since: Date? = nil
+    ) {
         self.hostname = hostname
         self.machineID = machineID
         self.kernel = kernel

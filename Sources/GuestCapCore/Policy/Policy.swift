@@ -17,9 +17,11 @@ public struct Policy: Sendable {
     public static let builtIn = Policy()
 
     /// Creates a policy.
-    public init(rules: [Rule: RuleSetting] = [:], justification: JustificationOptions = JustificationOptions(),
-                pools: [MigrationPool] = [], waivers: [Waiver] = [], path: String? = nil,
-                sha256: String = SHA256.hex(of: [])) {
+    public init(
+        rules: [Rule: RuleSetting] = [:], justification: JustificationOptions = JustificationOptions(),
+        pools: [MigrationPool] = [], waivers: [Waiver] = [], path: String? = nil,
+        sha256: String = SHA256.hex(of: [])
+    ) {
         self.rules = rules
         self.justification = justification
         self.pools = pools

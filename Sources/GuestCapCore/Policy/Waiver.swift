@@ -18,8 +18,10 @@ public struct Waiver: Sendable, Hashable {
     public var line: Int?
 
     /// Creates a waiver.
-    public init(guests: GuestSelector, rule: Rule, bits: CapabilitySet? = nil, reason: String,
-                expires: Date, expiresText: String, line: Int? = nil) {
+    public init(
+        guests: GuestSelector, rule: Rule, bits: CapabilitySet? = nil, reason: String,
+        expires: Date, expiresText: String, line: Int? = nil
+    ) {
         self.guests = guests
         self.rule = rule
         self.bits = bits

@@ -22,7 +22,8 @@ public struct ProbeComparison: Sendable, Hashable {
                 ? "guestcap says the guest can read MSR 0x10a, but the guest's CPUID hides it (CPUID.7.0:EDX[29] is clear)"
                 : "guestcap says the guest cannot read MSR 0x10a, but the guest's CPUID shows it (CPUID.7.0:EDX[29] is set)"
         }
-        let extra = observed.value.subtracting(expected.value), missing = expected.value.subtracting(observed.value)
+        let extra = observed.value.subtracting(expected.value)
+        let missing = expected.value.subtracting(observed.value)
         var parts: [String] = []
         if !extra.isEmpty { parts.append("the guest read \(Self.list(extra)) that guestcap did not expect") }
         if !missing.isEmpty { parts.append("guestcap expected \(Self.list(missing)) that the guest did not read") }

@@ -48,7 +48,11 @@ extension ProbeEntry: Encodable {
 
     private struct Value: Encodable {
         let value: String, bits: [String], visible: Bool
-        init(_ r: ProbeReading) { value = r.value.hex; bits = r.value.names; visible = r.visible }
+        init(_ r: ProbeReading) {
+            value = r.value.hex
+            bits = r.value.names
+            visible = r.visible
+        }
     }
 
     /// `{path, source, name, result, guestcap: {value, bits, visible}, probe: {…}, difference, method, error}`.

@@ -1,8 +1,10 @@
 /// The `guestcap check` text form: findings grouped by guest, worst first, in plain words.
 public enum CheckTextRenderer {
     /// Renders verdicts against the host they were judged on.
-    public static func render(host: HostAssessment, verdicts: [GuestVerdict], hostFindings: [Finding],
-                              skipped: [(path: String, reason: String)], verbose: Bool = false) -> String {
+    public static func render(
+        host: HostAssessment, verdicts: [GuestVerdict], hostFindings: [Finding],
+        skipped: [(path: String, reason: String)], verbose: Bool = false
+    ) -> String {
         var out: [String] = []
         out.append("Host \(host.snapshot.hostname): J = \(host.justified)")
         if host.msrStatus != .ok {
@@ -21,8 +23,9 @@ public enum CheckTextRenderer {
             out.append("")
         }
         let summary = ReportDocument.Summary(statuses: verdicts.map(\.status))
-        out.append("\(summary.guests) guest\(summary.guests == 1 ? "" : "s"): \(summary.violating) violating, "
-            + "\(summary.waived) waived, \(summary.unreadable) unreadable, \(summary.compliant) compliant")
+        out.append(
+            "\(summary.guests) guest\(summary.guests == 1 ? "" : "s"): \(summary.violating) violating, "
+                + "\(summary.waived) waived, \(summary.unreadable) unreadable, \(summary.compliant) compliant")
         return out.joined(separator: "\n") + "\n"
     }
 

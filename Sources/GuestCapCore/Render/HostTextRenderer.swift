@@ -31,14 +31,16 @@ public enum HostTextRenderer {
                 var diff: [String] = []
                 if !extra.isEmpty { diff.append("KVM also sets \(extra.names.joined(separator: ", "))") }
                 if !missing.isEmpty { diff.append("KVM does not set \(missing.names.joined(separator: ", "))") }
-                out.append("KVM reports (KVM_GET_MSRS on /dev/kvm):  \(reported.hex), differs from computed: "
-                    + diff.joined(separator: "; ") + "; guestcap uses KVM's value")
+                out.append(
+                    "KVM reports (KVM_GET_MSRS on /dev/kvm):  \(reported.hex), differs from computed: "
+                        + diff.joined(separator: "; ") + "; guestcap uses KVM's value")
             }
         }
         out.append("QEMU with KVM passes at most:            \(host.qemuPasses)")
         if s.kvmOffersArchCapabilities == false {
-            out.append("KVM does not offer guests the arch-capabilities CPUID bit (CPUID.7.0:EDX[29]): "
-                + "no KVM guest here can read MSR 0x10a")
+            out.append(
+                "KVM does not offer guests the arch-capabilities CPUID bit (CPUID.7.0:EDX[29]): "
+                    + "no KVM guest here can read MSR 0x10a")
         }
         if !host.options.kvmSynthesis { out.append("Policy: KVM-synthesized bits are not counted as justified") }
         if !host.options.qemuFbClear { out.append("Policy: QEMU's synthesized fb-clear is not counted as justified") }
@@ -64,13 +66,16 @@ public enum HostTextRenderer {
 
     private static func bitTable(_ host: HostAssessment, width: Int?) -> String {
         var t = TextTable(["BIT", "NAME", "CLASS", "HOST", "KVM DEFAULT", "J", "WHY"])
-        let shown = ArchCapCatalog.defined.map(\.number)
+        let shown =
+            ArchCapCatalog.defined.map(\.number)
             + host.justified.union(host.kvmDefault).union(anyCPU(host)).intersection(.of(.reserved)).bitNumbers
         for n in shown.sorted() {
             let b = ArchCapCatalog.bit(n)
             let inJ = host.justified.contains(bit: n)
-            t.add([String(n), b.name, b.bitClass.rawValue, hostColumn(host, n),
-                   host.kvmDefault.contains(bit: n) ? "yes" : "-", inJ ? "yes" : "no", why(host, b, inJ)])
+            t.add([
+                String(n), b.name, b.bitClass.rawValue, hostColumn(host, n),
+                host.kvmDefault.contains(bit: n) ? "yes" : "-", inJ ? "yes" : "no", why(host, b, inJ),
+            ])
         }
         return t.render(width: width)
     }

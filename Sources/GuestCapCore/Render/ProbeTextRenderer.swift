@@ -41,7 +41,8 @@ public enum ProbeTextRenderer {
         }
         let doc = Document(entries: entries)
         let n = entries.count
-        out += "\(n) guest\(n == 1 ? "" : "s"): \(doc.summary["agree"]!) agree, \(doc.summary["differ"]!) differ, "
+        out +=
+            "\(n) guest\(n == 1 ? "" : "s"): \(doc.summary["agree"]!) agree, \(doc.summary["differ"]!) differ, "
             + "\(doc.summary["could_not_probe"]!) could not be probed\n"
         return out
     }

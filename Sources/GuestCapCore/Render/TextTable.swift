@@ -26,23 +26,27 @@ public struct TextTable: Sendable {
             // one character at a time until the rest fits.
             let last = min(widths[widths.count - 1], floor[widths.count - 1])
             while fixed + widths.dropLast().reduce(0, +) + last > width,
-                  let i = widths.indices.dropLast().filter({ widths[$0] > floor[$0] })
-                      .max(by: { widths[$0] < widths[$1] }) {
+                let i = widths.indices.dropLast().filter({ widths[$0] > floor[$0] })
+                    .max(by: { widths[$0] < widths[$1] })
+            {
                 widths[i] -= 1
             }
         }
         let lastStart = indent.count + widths.dropLast().reduce(0, +) + 2 * (widths.count - 1)
         return all.map { row in
-            let line = indent + row.enumerated().map { i, cell in
-                if i == row.count - 1 { return cell }
-                let c = TextWrap.abbreviate(cell, to: widths[i])
-                return c + String(repeating: " ", count: max(0, widths[i] - c.count))
-            }.joined(separator: "  ")
+            let line =
+                indent
+                + row.enumerated().map { i, cell in
+                    if i == row.count - 1 { return cell }
+                    let c = TextWrap.abbreviate(cell, to: widths[i])
+                    return c + String(repeating: " ", count: max(0, widths[i] - c.count))
+                }.joined(separator: "  ")
             guard let width, line.count > width, width - lastStart >= 8 else { return line }
             // The last column wraps, each continuation under the column's start.
             let head = String(line.prefix(lastStart))
-            let wrapped = TextWrap.wrapLine(String(repeating: " ", count: lastStart) + line.dropFirst(lastStart),
-                                            width: width, hanging: lastStart)
+            let wrapped = TextWrap.wrapLine(
+                String(repeating: " ", count: lastStart) + line.dropFirst(lastStart),
+                width: width, hanging: lastStart)
             return head + wrapped.dropFirst(lastStart)
         }.joined(separator: "\n")
     }

@@ -39,7 +39,9 @@ public struct HostDocument: Codable, Sendable, Equatable {
         /// Whether KVM offers guests the arch-capabilities CPUID bit; absent when unknown.
         public var archCapabilitiesCPUID: Bool?
         enum CodingKeys: String, CodingKey {
-            case vmentryL1dFlush = "vmentry_l1d_flush", reported, archCapabilitiesCPUID = "arch_capabilities_cpuid"
+            case vmentryL1dFlush = "vmentry_l1d_flush"
+            case reported
+            case archCapabilitiesCPUID = "arch_capabilities_cpuid"
         }
     }
 
@@ -57,8 +59,14 @@ public struct HostDocument: Codable, Sendable, Equatable {
     public var notes: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case hostname, machineID = "machine_id", kernel, cpu, archCapabilities = "arch_capabilities",
-             vulnerabilities, justified, kvmDefault = "kvm_default", kvm, since, notes
+        case hostname
+        case machineID = "machine_id"
+        case kernel, cpu
+        case archCapabilities = "arch_capabilities"
+        case
+            vulnerabilities, justified
+        case kvmDefault = "kvm_default"
+        case kvm, since, notes
     }
 
     /// Describes an assessed host.
@@ -70,18 +78,23 @@ public struct HostDocument: Codable, Sendable, Equatable {
         cpu = s.cpu
         archCapabilities = ArchCapabilitiesDoc(
             status: host.msrStatus, value: host.hardware.hex, bits: host.hardware.names,
-            cpus: s.msr.map { CPUReadingDoc(cpu: $0.cpu, value: $0.value.map(CapabilitySet.hex), error: $0.error,
-                                            status: $0.status.rawValue) },
+            cpus: s.msr.map {
+                CPUReadingDoc(
+                    cpu: $0.cpu, value: $0.value.map(CapabilitySet.hex), error: $0.error,
+                    status: $0.status.rawValue)
+            },
             error: host.msrStatus == .ok ? nil : host.notes.first,
-            disagreement: host.disagreement.isEmpty ? nil
+            disagreement: host.disagreement.isEmpty
+                ? nil
                 : host.disagreement.map { DisagreementDoc(value: $0.value.map(CapabilitySet.hex), cpus: $0.cpus) })
         vulnerabilities = s.vulnerabilities
         var sources: [String: String] = [:]
         for (n, src) in host.sources { sources[ArchCapCatalog.bit(n).name] = src }
         justified = JustifiedDoc(value: host.justified.hex, bits: host.justified.names, sources: sources)
         kvmDefault = ValueDoc(value: host.kvmDefaultComputed.hex, bits: host.kvmDefaultComputed.names)
-        kvm = KVMDoc(vmentryL1dFlush: s.vmentryL1dFlush, reported: s.kvmReported.map(CapabilitySet.hex),
-                     archCapabilitiesCPUID: s.kvmOffersArchCapabilities)
+        kvm = KVMDoc(
+            vmentryL1dFlush: s.vmentryL1dFlush, reported: s.kvmReported.map(CapabilitySet.hex),
+            archCapabilitiesCPUID: s.kvmOffersArchCapabilities)
         since = s.since
         notes = host.notes.isEmpty ? nil : host.notes
     }
@@ -90,14 +103,16 @@ public struct HostDocument: Codable, Sendable, Equatable {
     public var snapshot: HostSnapshot {
         let readings = archCapabilities.cpus.map { doc -> MSRReading in
             let value = doc.value.flatMap(CapabilitySet.parse(hex:))?.rawValue
-            let status = doc.status.flatMap(MSRReading.Status.init(rawValue:))
+            let status =
+                doc.status.flatMap(MSRReading.Status.init(rawValue:))
                 ?? (value != nil ? .ok : Self.guessStatus(doc.error))
             return MSRReading(cpu: doc.cpu, status: status, value: value, error: doc.error)
         }
         return HostSnapshot(
             hostname: hostname, machineID: machineID, kernel: kernel, cpu: cpu, msr: readings,
             msrProbeError: readings.isEmpty ? archCapabilities.error : nil, vulnerabilities: vulnerabilities,
-            vmentryL1dFlush: kvm.vmentryL1dFlush, kvmReported: kvm.reported.flatMap(CapabilitySet.parse(hex:))?.rawValue,
+            vmentryL1dFlush: kvm.vmentryL1dFlush,
+            kvmReported: kvm.reported.flatMap(CapabilitySet.parse(hex:))?.rawValue,
             kvmOffersArchCapabilities: kvm.archCapabilitiesCPUID,
             since: since)
     }

@@ -5,7 +5,8 @@ public enum ReportCoding {
     /// An encoder for reports and snapshots.
     public static func encoder(pretty: Bool = true) -> JSONEncoder {
         let e = JSONEncoder()
-        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        e.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
             try c.encode(formatDate(date))
@@ -20,7 +21,8 @@ public enum ReportCoding {
             let c = try decoder.singleValueContainer()
             let text = try c.decode(String.self)
             guard let date = parseDate(text) else {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(text)' is not an RFC 3339 date-time")
+                throw DecodingError.dataCorruptedError(
+                    in: c, debugDescription: "'\(text)' is not an RFC 3339 date-time")
             }
             return date
         }
@@ -29,8 +31,9 @@ public enum ReportCoding {
 
     // Value-type format styles: Sendable, so they are made once instead of per date.
     private static let plain = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
-    private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true,
-                                                            timeZone: TimeZone(identifier: "UTC")!)
+    private static let fractional = Date.ISO8601FormatStyle(
+        includingFractionalSeconds: true,
+        timeZone: TimeZone(identifier: "UTC")!)
     private static let dayOnly = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day()
 
     /// `2026-11-25T06:00:00Z`.

@@ -53,8 +53,10 @@ struct ReportJSONWriter {
     /// Writes the whole document; the members are in sorted key order.
     mutating func write(_ report: ReportDocument) throws {
         let outer = open("{")
-        member("format"); string(report.format)
-        member("generated_at"); string(ReportCoding.formatDate(report.generatedAt))
+        member("format")
+        string(report.format)
+        member("generated_at")
+        string(ReportCoding.formatDate(report.generatedAt))
         member("guests")
         let guests = open("[")
         for guest in report.guests {
@@ -63,13 +65,28 @@ struct ReportJSONWriter {
             if out.count >= chunkSize { try flush() }
         }
         close("]", guests)
-        member("host"); try encoded(report.host)
-        member("host_findings"); findings(report.hostFindings)
-        if let snapshots = report.hostSnapshots { member("host_snapshots"); try encoded(snapshots) }
-        if let period = report.period { member("period"); try encoded(period) }
-        if let policy = report.policy { member("policy"); try encoded(policy) }
-        if let skipped = report.skipped { member("skipped"); try encoded(skipped) }
-        member("summary"); try encoded(report.summary)
+        member("host")
+        try encoded(report.host)
+        member("host_findings")
+        findings(report.hostFindings)
+        if let snapshots = report.hostSnapshots {
+            member("host_snapshots")
+            try encoded(snapshots)
+        }
+        if let period = report.period {
+            member("period")
+            try encoded(period)
+        }
+        if let policy = report.policy {
+            member("policy")
+            try encoded(policy)
+        }
+        if let skipped = report.skipped {
+            member("skipped")
+            try encoded(skipped)
+        }
+        member("summary")
+        try encoded(report.summary)
         close("}", outer)
     }
 
@@ -78,32 +95,53 @@ struct ReportJSONWriter {
         member("arch_capabilities")
         if let g = guest.archCapabilities {
             let advertised = open("{")
-            member("bits"); strings(g.bits)
-            if let dropped = g.dropped { member("dropped"); strings(dropped) }
-            member("provenance"); provenance(g.provenance)
+            member("bits")
+            strings(g.bits)
+            if let dropped = g.dropped {
+                member("dropped")
+                strings(dropped)
+            }
+            member("provenance")
+            provenance(g.provenance)
             if let r = g.requested {
                 member("requested")
                 let requested = open("{")
-                member("bits"); strings(r.bits)
-                member("provenance"); provenance(r.provenance)
-                member("value"); string(r.value)
-                member("visible"); bool(r.visible)
+                member("bits")
+                strings(r.bits)
+                member("provenance")
+                provenance(r.provenance)
+                member("value")
+                string(r.value)
+                member("visible")
+                bool(r.visible)
                 close("}", requested)
             }
-            member("value"); string(g.value)
-            member("visible"); bool(g.visible)
-            if let vmm = g.vmm { member("vmm"); string(vmm) }
+            member("value")
+            string(g.value)
+            member("visible")
+            bool(g.visible)
+            if let vmm = g.vmm {
+                member("vmm")
+                string(vmm)
+            }
             close("}", advertised)
         } else {
             null()
         }
-        member("error"); optional(guest.error)
-        member("findings"); findings(guest.findings)
-        member("name"); optional(guest.name)
-        member("path"); string(guest.path)
-        member("source"); string(guest.source.rawValue)
-        member("status"); string(guest.status)
-        member("uuid"); optional(guest.uuid)
+        member("error")
+        optional(guest.error)
+        member("findings")
+        findings(guest.findings)
+        member("name")
+        optional(guest.name)
+        member("path")
+        string(guest.path)
+        member("source")
+        string(guest.source.rawValue)
+        member("status")
+        string(guest.status)
+        member("uuid")
+        optional(guest.uuid)
         close("}", outer)
     }
 
@@ -127,26 +165,61 @@ struct ReportJSONWriter {
 
     private mutating func write(_ f: FindingDocument) {
         let outer = open("{")
-        member("bits"); strings(f.bits)
-        if let direction = f.direction { member("direction"); string(direction.rawValue) }
-        if let date = f.firstSeen { member("first_seen"); string(ReportCoding.formatDate(date)) }
-        if let id = f.id { member("id"); string(id) }
-        if let date = f.lastSeen { member("last_seen"); string(ReportCoding.formatDate(date)) }
-        member("message"); string(f.message)
-        if let origins = f.origins { member("origins"); strings(origins) }
-        if let pool = f.pool { member("pool"); string(pool) }
-        if let host = f.poolHost { member("pool_host"); string(host) }
-        if let date = f.resolvedAt { member("resolved_at"); string(ReportCoding.formatDate(date)) }
-        member("rule"); string(f.rule)
-        member("severity"); string(f.severity.rawValue)
-        member("state"); string(f.state.rawValue)
+        member("bits")
+        strings(f.bits)
+        if let direction = f.direction {
+            member("direction")
+            string(direction.rawValue)
+        }
+        if let date = f.firstSeen {
+            member("first_seen")
+            string(ReportCoding.formatDate(date))
+        }
+        if let id = f.id {
+            member("id")
+            string(id)
+        }
+        if let date = f.lastSeen {
+            member("last_seen")
+            string(ReportCoding.formatDate(date))
+        }
+        member("message")
+        string(f.message)
+        if let origins = f.origins {
+            member("origins")
+            strings(origins)
+        }
+        if let pool = f.pool {
+            member("pool")
+            string(pool)
+        }
+        if let host = f.poolHost {
+            member("pool_host")
+            string(host)
+        }
+        if let date = f.resolvedAt {
+            member("resolved_at")
+            string(ReportCoding.formatDate(date))
+        }
+        member("rule")
+        string(f.rule)
+        member("severity")
+        string(f.severity.rawValue)
+        member("state")
+        string(f.state.rawValue)
         if let w = f.waiver {
             member("waiver")
             let waiver = open("{")
-            member("active"); bool(w.active)
-            if let bits = w.bits { member("bits"); strings(bits) }
-            member("expires"); string(w.expires)
-            member("reason"); string(w.reason)
+            member("active")
+            bool(w.active)
+            if let bits = w.bits {
+                member("bits")
+                strings(bits)
+            }
+            member("expires")
+            string(w.expires)
+            member("reason")
+            string(w.reason)
             close("}", waiver)
         }
         close("}", outer)

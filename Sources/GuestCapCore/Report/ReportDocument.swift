@@ -7,12 +7,18 @@ public struct ReportDocument: Codable, Sendable {
     public struct Period: Codable, Sendable, Equatable {
         public var from: Date
         public var to: Date
-        public init(from: Date, to: Date) { self.from = from; self.to = to }
+        public init(from: Date, to: Date) {
+            self.from = from
+            self.to = to
+        }
     }
     public struct PolicyRef: Codable, Sendable, Equatable {
         public var path: String?
         public var sha256: String
-        public init(path: String?, sha256: String) { self.path = path; self.sha256 = sha256 }
+        public init(path: String?, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
     }
     public struct Summary: Codable, Sendable, Equatable {
         public var guests = 0, compliant = 0, violating = 0, waived = 0, unreadable = 0
@@ -33,7 +39,10 @@ public struct ReportDocument: Codable, Sendable {
     public struct Skipped: Codable, Sendable, Equatable {
         public var path: String
         public var reason: String
-        public init(path: String, reason: String) { self.path = path; self.reason = reason }
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
     }
 
     public var format: String = formatName
@@ -48,14 +57,21 @@ public struct ReportDocument: Codable, Sendable {
     public var hostSnapshots: [HostDocument]?
 
     enum CodingKeys: String, CodingKey {
-        case format, generatedAt = "generated_at", period, policy, host, guests, hostFindings = "host_findings",
-             summary, skipped, hostSnapshots = "host_snapshots"
+        case format
+        case generatedAt = "generated_at"
+        case period, policy, host, guests
+        case hostFindings = "host_findings"
+        case
+            summary, skipped
+        case hostSnapshots = "host_snapshots"
     }
 
     /// Creates a document.
-    public init(generatedAt: Date, period: Period? = nil, policy: PolicyRef?, host: HostDocument,
-                guests: [GuestDocument], hostFindings: [FindingDocument], skipped: [Skipped]? = nil,
-                hostSnapshots: [HostDocument]? = nil) {
+    public init(
+        generatedAt: Date, period: Period? = nil, policy: PolicyRef?, host: HostDocument,
+        guests: [GuestDocument], hostFindings: [FindingDocument], skipped: [Skipped]? = nil,
+        hostSnapshots: [HostDocument]? = nil
+    ) {
         self.generatedAt = generatedAt
         self.period = period
         self.policy = policy
@@ -82,10 +98,17 @@ public struct GuestDocument: Codable, Sendable, Equatable {
         public var dropped: [String]?
         /// Which VMM decides (`qemu-kvm`, `qemu-tcg`, `firecracker`, `libvirt-live`, `qemu-process`).
         public var vmm: String?
-        public init(value: String, bits: [String], visible: Bool, provenance: [String: String],
-                    requested: Requested? = nil, dropped: [String]? = nil, vmm: String? = nil) {
-            self.value = value; self.bits = bits; self.visible = visible; self.provenance = provenance
-            self.requested = requested; self.dropped = dropped; self.vmm = vmm
+        public init(
+            value: String, bits: [String], visible: Bool, provenance: [String: String],
+            requested: Requested? = nil, dropped: [String]? = nil, vmm: String? = nil
+        ) {
+            self.value = value
+            self.bits = bits
+            self.visible = visible
+            self.provenance = provenance
+            self.requested = requested
+            self.dropped = dropped
+            self.vmm = vmm
         }
     }
     /// R in a report.
@@ -95,7 +118,10 @@ public struct GuestDocument: Codable, Sendable, Equatable {
         public var visible: Bool
         public var provenance: [String: String]
         public init(value: String, bits: [String], visible: Bool, provenance: [String: String]) {
-            self.value = value; self.bits = bits; self.visible = visible; self.provenance = provenance
+            self.value = value
+            self.bits = bits
+            self.visible = visible
+            self.provenance = provenance
         }
         /// Describes a value with its provenance.
         public init(_ a: AdvertisedValue) {
@@ -117,7 +143,9 @@ public struct GuestDocument: Codable, Sendable, Equatable {
     public var findings: [FindingDocument]
 
     enum CodingKeys: String, CodingKey {
-        case name, uuid, source, path, status, error, archCapabilities = "arch_capabilities", findings
+        case name, uuid, source, path, status, error
+        case archCapabilities = "arch_capabilities"
+        case findings
     }
 
     /// Writes absent values as null: the schema requires `name` and `arch_capabilities` even when unknown.
@@ -142,16 +170,19 @@ public struct GuestDocument: Codable, Sendable, Equatable {
         status = v.status.rawValue
         error = v.error
         archCapabilities = v.advertised.map { g in
-            Advertised(value: g.value.hex, bits: g.value.names, visible: g.visible, provenance: Requested.provenance(g),
-                       requested: v.values.map { Requested($0.requested) }, dropped: v.values.map { $0.dropped.names },
-                       vmm: v.values?.vmm.rawValue)
+            Advertised(
+                value: g.value.hex, bits: g.value.names, visible: g.visible, provenance: Requested.provenance(g),
+                requested: v.values.map { Requested($0.requested) }, dropped: v.values.map { $0.dropped.names },
+                vmm: v.values?.vmm.rawValue)
         }
         findings = v.findings.map(FindingDocument.init)
     }
 
     /// Creates a guest entry from stored parts (exports).
-    public init(name: String?, uuid: String?, source: GuestSource, path: String, status: String, error: String?,
-                archCapabilities: Advertised?, findings: [FindingDocument]) {
+    public init(
+        name: String?, uuid: String?, source: GuestSource, path: String, status: String, error: String?,
+        archCapabilities: Advertised?, findings: [FindingDocument]
+    ) {
         self.name = name
         self.uuid = uuid
         self.source = source
@@ -171,7 +202,10 @@ public struct FindingDocument: Codable, Sendable, Equatable {
         public var active: Bool
         public var bits: [String]?
         public init(reason: String, expires: String, active: Bool, bits: [String]?) {
-            self.reason = reason; self.expires = expires; self.active = active; self.bits = bits
+            self.reason = reason
+            self.expires = expires
+            self.active = active
+            self.bits = bits
         }
     }
     public var id: String?
@@ -192,8 +226,14 @@ public struct FindingDocument: Codable, Sendable, Equatable {
     public var origins: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case id, rule, severity, bits, pool, poolHost = "pool_host", direction, message, state, firstSeen = "first_seen",
-             lastSeen = "last_seen", resolvedAt = "resolved_at", waiver, origins
+        case id, rule, severity, bits, pool
+        case poolHost = "pool_host"
+        case direction, message, state
+        case firstSeen = "first_seen"
+        case
+            lastSeen = "last_seen"
+        case resolvedAt = "resolved_at"
+        case waiver, origins
     }
 
     /// Describes a finding as evaluated now.
@@ -207,15 +247,20 @@ public struct FindingDocument: Codable, Sendable, Equatable {
         direction = f.direction
         message = f.message
         state = f.state
-        waiver = f.waiver.map { WaiverDoc(reason: $0.reason, expires: $0.expiresText, active: f.state == .waived,
-                                          bits: $0.bits?.names) }
+        waiver = f.waiver.map {
+            WaiverDoc(
+                reason: $0.reason, expires: $0.expiresText, active: f.state == .waived,
+                bits: $0.bits?.names)
+        }
         origins = f.origins.isEmpty ? nil : f.origins.map(\.description)
     }
 
     /// Creates a finding entry from stored parts (exports).
-    public init(id: String?, rule: String, severity: Severity, bits: [String], pool: String?, poolHost: String?,
-                direction: MigrationDirection? = nil, message: String, state: FindingState, firstSeen: Date?,
-                lastSeen: Date?, resolvedAt: Date?, waiver: WaiverDoc?, origins: [String]?) {
+    public init(
+        id: String?, rule: String, severity: Severity, bits: [String], pool: String?, poolHost: String?,
+        direction: MigrationDirection? = nil, message: String, state: FindingState, firstSeen: Date?,
+        lastSeen: Date?, resolvedAt: Date?, waiver: WaiverDoc?, origins: [String]?
+    ) {
         self.id = id
         self.rule = rule
         self.severity = severity

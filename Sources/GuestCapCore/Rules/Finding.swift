@@ -22,10 +22,13 @@ public struct Finding: Sendable, Hashable {
     public let origins: [ConfigOrigin]
 
     /// Creates a finding and its stable id.
-    public init(subject: String, rule: Rule, severity: Severity, bits: CapabilitySet, pool: String? = nil,
-                poolHost: String? = nil, direction: MigrationDirection? = nil, message: String,
-                state: FindingState = .open, waiver: Waiver? = nil, origins: [ConfigOrigin] = []) {
-        self.id = Finding.id(subject: subject, rule: rule, pool: pool, poolHost: poolHost, direction: direction, bits: bits)
+    public init(
+        subject: String, rule: Rule, severity: Severity, bits: CapabilitySet, pool: String? = nil,
+        poolHost: String? = nil, direction: MigrationDirection? = nil, message: String,
+        state: FindingState = .open, waiver: Waiver? = nil, origins: [ConfigOrigin] = []
+    ) {
+        self.id = Finding.id(
+            subject: subject, rule: rule, pool: pool, poolHost: poolHost, direction: direction, bits: bits)
         self.rule = rule
         self.severity = severity
         self.bits = bits
@@ -40,8 +43,10 @@ public struct Finding: Sendable, Hashable {
 
     /// The stable id: first 32 hex digits of SHA-256 over the identifying parts. Outgoing is the
     /// direction findings had before directions existed, so it keeps their ids.
-    public static func id(subject: String, rule: Rule, pool: String?, poolHost: String?,
-                          direction: MigrationDirection? = nil, bits: CapabilitySet) -> String {
+    public static func id(
+        subject: String, rule: Rule, pool: String?, poolHost: String?,
+        direction: MigrationDirection? = nil, bits: CapabilitySet
+    ) -> String {
         var parts = [subject, rule.rawValue, pool ?? "", poolHost ?? "", bits.hex]
         if direction == .incoming { parts.append(MigrationDirection.incoming.rawValue) }
         let key = parts.joined(separator: "\u{1f}")

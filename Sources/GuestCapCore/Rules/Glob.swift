@@ -43,19 +43,26 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     // Iterative matching with single backtrack point for '*': linear-ish, no recursion blow-up.
     private static func match(_ p: [Character], _ t: [Character]) -> Bool {
-        var pi = 0, ti = 0
-        var star = -1, mark = 0
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
         while ti < t.count {
             if pi < p.count, p[pi] == "*" {
-                star = pi; mark = ti; pi += 1
+                star = pi
+                mark = ti
+                pi += 1
                 continue
             }
             if pi < p.count, let next = matchOne(p, pi, t[ti]) {
-                pi = next; ti += 1
+                pi = next
+                ti += 1
                 continue
             }
             if star >= 0 {
-                pi = star + 1; mark += 1; ti = mark
+                pi = star + 1
+                mark += 1
+                ti = mark
                 continue
             }
             return false
@@ -72,7 +79,10 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             guard let end = classEnd(p, from: pi) else { return nil }
             var k = pi + 1
             var negate = false
-            if k < end, p[k] == "!" || p[k] == "^" { negate = true; k += 1 }
+            if k < end, p[k] == "!" || p[k] == "^" {
+                negate = true
+                k += 1
+            }
             var hit = false
             while k < end {
                 if k + 2 < end, p[k + 1] == "-" {

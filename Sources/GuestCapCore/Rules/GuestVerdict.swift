@@ -18,9 +18,11 @@ public struct GuestVerdict: Sendable {
     public var config: GuestConfig?
 
     /// Creates a verdict.
-    public init(identity: GuestIdentity, source: GuestSource, path: String, name: String?, uuid: String?,
-                status: GuestStatus, error: String? = nil, advertised: AdvertisedValue? = nil,
-                findings: [Finding] = [], config: GuestConfig? = nil, values: GuestValues? = nil) {
+    public init(
+        identity: GuestIdentity, source: GuestSource, path: String, name: String?, uuid: String?,
+        status: GuestStatus, error: String? = nil, advertised: AdvertisedValue? = nil,
+        findings: [Finding] = [], config: GuestConfig? = nil, values: GuestValues? = nil
+    ) {
         self.identity = identity
         self.source = source
         self.path = path

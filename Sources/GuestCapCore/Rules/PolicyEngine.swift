@@ -28,31 +28,52 @@ public struct PolicyEngine: Sendable {
     public func hostFindings(_ host: HostAssessment) -> [Finding] {
         let subject = "host:" + (host.snapshot.machineID ?? host.snapshot.hostname)
         var out: [Finding] = []
-        if host.msrStatus == .inconsistent, let f = make(subject, .hostMSRInconsistent, differingBits(host), message: { _ in
-            let groups = host.disagreement.map { g in
-                "\(g.value.map(CapabilitySet.hex) ?? "absent") on CPU \(Self.cpuList(g.cpus))"
-            }
-            return "the CPUs disagree on IA32_ARCH_CAPABILITIES: " + groups.joined(separator: "; ")
-                + " (mixed microcode after a failed late load, or a hybrid part); J uses bits all CPUs report"
-        })?.finding { out.append(f) }
-        if host.msrStatus == .unreadable, let f = make(subject, .hostMSRUnreadable, .empty, message: { _ in
-            "MSR 0x10a could not be read: " + (host.notes.first ?? "no CPU could be read")
-        })?.finding { out.append(f) }
+        if host.msrStatus == .inconsistent,
+            let f = make(
+                subject, .hostMSRInconsistent, differingBits(host),
+                message: { _ in
+                    let groups = host.disagreement.map { g in
+                        "\(g.value.map(CapabilitySet.hex) ?? "absent") on CPU \(Self.cpuList(g.cpus))"
+                    }
+                    return "the CPUs disagree on IA32_ARCH_CAPABILITIES: " + groups.joined(separator: "; ")
+                        + " (mixed microcode after a failed late load, or a hybrid part); J uses bits all CPUs report"
+                })?.finding
+        {
+            out.append(f)
+        }
+        if host.msrStatus == .unreadable,
+            let f = make(
+                subject, .hostMSRUnreadable, .empty,
+                message: { _ in
+                    "MSR 0x10a could not be read: " + (host.notes.first ?? "no CPU could be read")
+                })?.finding
+        {
+            out.append(f)
+        }
         if let reported = host.kvmReported, reported != host.kvmDefaultComputed {
             let differing = CapabilitySet(rawValue: reported.rawValue ^ host.kvmDefaultComputed.rawValue)
-            if let f = make(subject, .kvmDefaultDiffers, differing, message: { _ in
-                var text = "KVM reports \(reported) for new guests, but the host's facts give \(host.kvmDefaultComputed); "
-                    + "guestcap uses KVM's value for what QEMU passes"
-                if host.msrStatus == .unreadable { text += " (the computed value lacks the hardware bits: the MSR could not be read)" }
-                return text
-            })?.finding { out.append(f) }
+            if let f = make(
+                subject, .kvmDefaultDiffers, differing,
+                message: { _ in
+                    var text =
+                        "KVM reports \(reported) for new guests, but the host's facts give \(host.kvmDefaultComputed); "
+                        + "guestcap uses KVM's value for what QEMU passes"
+                    if host.msrStatus == .unreadable {
+                        text += " (the computed value lacks the hardware bits: the MSR could not be read)"
+                    }
+                    return text
+                })?.finding
+            {
+                out.append(f)
+            }
         }
         return out
     }
 
     private func differingBits(_ host: HostAssessment) -> CapabilitySet {
         let values = host.disagreement.map { $0.value ?? 0 }
-        let and = values.reduce(UInt64.max, &), or = values.reduce(0, |)
+        let and = values.reduce(UInt64.max, &)
+        let or = values.reduce(0, |)
         return CapabilitySet(rawValue: or & ~and)
     }
 
@@ -60,10 +81,13 @@ public struct PolicyEngine: Sendable {
 
     /// Evaluates a parsed guest. `bootHost` is the host in effect when a running guest started
     /// (nil: the current host); findings are judged against `current`.
-    public func evaluate(_ config: GuestConfig, identity: GuestIdentity, bootHost: HostAssessment? = nil,
-                         current: HostAssessment) -> GuestVerdict {
+    public func evaluate(
+        _ config: GuestConfig, identity: GuestIdentity, bootHost: HostAssessment? = nil,
+        current: HostAssessment
+    ) -> GuestVerdict {
         let values = GuestValues(config: config, host: bootHost ?? current)
-        let r = values.requested, g = values.told
+        let r = values.requested
+        let g = values.told
         let subject = identity.description
         let j = current.justified
         var out: [Draft] = []
@@ -77,87 +101,150 @@ public struct PolicyEngine: Sendable {
         let origins = originsOf(g)
         func told(_ bits: CapabilitySet) -> String { bits.names.joined(separator: ", ") }
 
-        if let model = r.unknownModel, let f = make(subject, .unknownModel, .empty, origins: { _ in r.unknownModelOrigin.map { [$0] } ?? [] }, message: { _ in
-            "CPU model '\(model)' is not in guestcap's table, so the bits it sets are unknown; G counts only explicit features"
-        }) { out.append(f) }
+        if let model = r.unknownModel,
+            let f = make(
+                subject, .unknownModel, .empty, origins: { _ in r.unknownModelOrigin.map { [$0] } ?? [] },
+                message: { _ in
+                    "CPU model '\(model)' is not in guestcap's table, so the bits it sets are unknown; G counts only explicit features"
+                })
+        {
+            out.append(f)
+        }
 
         if !values.dropped.isEmpty {
             let severity = policy.rules[.requestDropped]?.severity ?? (values.refusesToStart ? .warning : .notice)
-            if let f = make(subject, .requestDropped, values.dropped, severity: severity, origins: originsOf(r), message: { b in
-                var v = values
-                v.dropped = b
-                return v.dropReason() + (values.refusesToStart ? ": it will not start here" : "")
-            }) { out.append(f) }
+            if let f = make(
+                subject, .requestDropped, values.dropped, severity: severity, origins: originsOf(r),
+                message: { b in
+                    var v = values
+                    v.dropped = b
+                    return v.dropReason() + (values.refusesToStart ? ": it will not start here" : "")
+                })
+            {
+                out.append(f)
+            }
         }
 
         let claimClasses = CapabilitySet.of(.immunity).union(.of(.mitigation))
         if g.visible {
             let immunity = g.value.intersection(.of(.immunity)).subtracting(j)
-            if let f = make(subject, .unjustifiedImmunity, immunity, origins: origins, message: { b in
-                "told \(told(b)) but \(Self.unbacked(b, current))"
-            }) { out.append(f) }
+            if let f = make(
+                subject, .unjustifiedImmunity, immunity, origins: origins,
+                message: { b in
+                    "told \(told(b)) but \(Self.unbacked(b, current))"
+                })
+            {
+                out.append(f)
+            }
             let mitigation = g.value.intersection(.of(.mitigation)).subtracting(j)
-            if let f = make(subject, .unjustifiedMitigation, mitigation, origins: origins, message: { b in
-                "told \(told(b)) but this host's hardware does not provide it"
-            }) { out.append(f) }
+            if let f = make(
+                subject, .unjustifiedMitigation, mitigation, origins: origins,
+                message: { b in
+                    "told \(told(b)) but this host's hardware does not provide it"
+                })
+            {
+                out.append(f)
+            }
             let disclosure = current.hardware.intersection(.of(.disclosure)).subtracting(g.value)
-            if let f = make(subject, .hiddenDisclosure, disclosure, message: { b in
-                "not told \(told(b)), which this host's CPUs report: the guest may under-mitigate RET prediction"
-            }) { out.append(f) }
+            if let f = make(
+                subject, .hiddenDisclosure, disclosure,
+                message: { b in
+                    "not told \(told(b)), which this host's CPUs report: the guest may under-mitigate RET prediction"
+                })
+            {
+                out.append(f)
+            }
             var control = g.value.intersection(.of(.control))
             if current.hardware.isSuperset(of: Self.tsxCtrl) { control.subtract(Self.tsxCtrl) }
-            if let f = make(subject, .unsupportedControl, control, origins: origins, message: { b in
-                "told \(told(b)) exists, which KVM cannot emulate on this host"
-            }) { out.append(f) }
+            if let f = make(
+                subject, .unsupportedControl, control, origins: origins,
+                message: { b in
+                    "told \(told(b)) exists, which KVM cannot emulate on this host"
+                })
+            {
+                out.append(f)
+            }
             let reserved = g.value.intersection(.of(.reserved))
-            if let f = make(subject, .reservedBits, reserved, origins: origins, message: { b in
-                "told reserved bits \(told(b)) that no one has defined"
-            }) { out.append(f) }
+            if let f = make(
+                subject, .reservedBits, reserved, origins: origins,
+                message: { b in
+                    "told reserved bits \(told(b)) that no one has defined"
+                })
+            {
+                out.append(f)
+            }
             let missed = j.intersection(.of(.immunity)).intersection(values.passable(on: current)).subtracting(g.value)
-            if let f = make(subject, .missedImmunity, missed, message: { b in
-                "not told \(told(b)), which this host backs and its VMM could pass: the guest mitigates what it need not"
-            }) { out.append(f) }
+            if let f = make(
+                subject, .missedImmunity, missed,
+                message: { b in
+                    "not told \(told(b)), which this host backs and its VMM could pass: the guest mitigates what it need not"
+                })
+            {
+                out.append(f)
+            }
         } else if r.unknownModel == nil {
             let immune = j.intersection(.of(.immunity))
             let why = values.accelerator == .tcg ? " (QEMU with TCG hides it)" : ""
-            if let f = make(subject, .msrHidden, immune, message: { b in
-                "cannot read IA32_ARCH_CAPABILITIES\(why), so it assumes every flaw; this host backs \(told(b))"
-            }) { out.append(f) }
+            if let f = make(
+                subject, .msrHidden, immune,
+                message: { b in
+                    "cannot read IA32_ARCH_CAPABILITIES\(why), so it assumes every flaw; this host backs \(told(b))"
+                })
+            {
+                out.append(f)
+            }
         }
 
         for (pool, member, assessment) in poolHosts where pool.guests.matches(name: config.name, uuid: config.uuid) {
-            let fallback = assessment.kvmReported == nil && values.accelerator == .kvm
+            let fallback =
+                assessment.kvmReported == nil && values.accelerator == .kvm
                 ? " (\(member.name)'s snapshot has no KVM-reported value: its computed kvm_default stands in)" : ""
             // Outgoing: told here, moved to the pool host.
             if g.visible {
                 let unsafe = g.value.intersection(claimClasses).subtracting(assessment.justified)
-                if let f = make(subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .outgoing,
-                                origins: origins, message: { b in
-                    "pool '\(pool.name)': told \(told(b)) here; moved to \(member.name), \(Self.unbacked(b, assessment, host: member.name))"
-                }) { out.append(f) }
+                if let f = make(
+                    subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .outgoing,
+                    origins: origins,
+                    message: { b in
+                        "pool '\(pool.name)': told \(told(b)) here; moved to \(member.name), \(Self.unbacked(b, assessment, host: member.name))"
+                    })
+                {
+                    out.append(f)
+                }
             }
             // Incoming: told when booted on the pool host, moved here.
             let there = GuestValues(config: config, host: assessment).told
             if there.visible {
                 let unsafe = there.value.intersection(claimClasses).subtracting(j)
-                if let f = make(subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .incoming,
-                                origins: originsOf(there), message: { b in
-                    "pool '\(pool.name)': booted on \(member.name) it is told \(told(b)); moved here, \(Self.unbacked(b, current, host: "this host"))\(fallback)"
-                }) { out.append(f) }
+                if let f = make(
+                    subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .incoming,
+                    origins: originsOf(there),
+                    message: { b in
+                        "pool '\(pool.name)': booted on \(member.name) it is told \(told(b)); moved here, \(Self.unbacked(b, current, host: "this host"))\(fallback)"
+                    })
+                {
+                    out.append(f)
+                }
             }
         }
         let findings = applyWaivers(out, name: config.name, uuid: config.uuid, subject: subject)
-        return GuestVerdict(identity: identity, source: config.source, path: config.path, name: config.name,
-                            uuid: config.uuid, status: .of(findings), findings: findings, config: config, values: values)
+        return GuestVerdict(
+            identity: identity, source: config.source, path: config.path, name: config.name,
+            uuid: config.uuid, status: .of(findings), findings: findings, config: config, values: values)
     }
 
     /// A guest whose configuration cannot be read or parsed.
-    public func unreadable(source: GuestSource, path: String, error: String, identity: GuestIdentity? = nil,
-                           name: String? = nil, uuid: String? = nil) -> GuestVerdict {
+    public func unreadable(
+        source: GuestSource, path: String, error: String, identity: GuestIdentity? = nil,
+        name: String? = nil, uuid: String? = nil
+    ) -> GuestVerdict {
         let id = identity ?? GuestIdentity(source: source, path: path)
-        let f = make(id.description, .configUnreadable, .empty, message: { _ in error.hasPrefix(path) ? error : "\(path): \(error)" })
-        return GuestVerdict(identity: id, source: source, path: path, name: name, uuid: uuid, status: .unreadable,
-                            error: error, findings: f.map { [$0.finding] } ?? [])
+        let f = make(
+            id.description, .configUnreadable, .empty,
+            message: { _ in error.hasPrefix(path) ? error : "\(path): \(error)" })
+        return GuestVerdict(
+            identity: id, source: source, path: path, name: name, uuid: uuid, status: .unreadable,
+            error: error, findings: f.map { [$0.finding] } ?? [])
     }
 
     // MARK: - Helpers
@@ -176,22 +263,27 @@ public struct PolicyEngine: Sendable {
         /// The same finding restricted to some of its bits, worded for them.
         func narrowed(to bits: CapabilitySet, subject: String, state: FindingState, waiver: Waiver?) -> Draft {
             let f = finding
-            return Draft(finding: Finding(subject: subject, rule: f.rule, severity: f.severity, bits: bits, pool: f.pool,
-                                          poolHost: f.poolHost, direction: f.direction, message: message(bits), state: state, waiver: waiver,
-                                          origins: origins(bits)),
-                         message: message, origins: origins)
+            return Draft(
+                finding: Finding(
+                    subject: subject, rule: f.rule, severity: f.severity, bits: bits, pool: f.pool,
+                    poolHost: f.poolHost, direction: f.direction, message: message(bits), state: state, waiver: waiver,
+                    origins: origins(bits)),
+                message: message, origins: origins)
         }
     }
 
-    private func make(_ subject: String, _ rule: Rule, _ bits: CapabilitySet, severity: Severity? = nil,
-                      pool: String? = nil, poolHost: String? = nil, direction: MigrationDirection? = nil,
-                      origins: @escaping (CapabilitySet) -> [ConfigOrigin] = { _ in [] },
-                      message: @escaping (CapabilitySet) -> String) -> Draft? {
+    private func make(
+        _ subject: String, _ rule: Rule, _ bits: CapabilitySet, severity: Severity? = nil,
+        pool: String? = nil, poolHost: String? = nil, direction: MigrationDirection? = nil,
+        origins: @escaping (CapabilitySet) -> [ConfigOrigin] = { _ in [] },
+        message: @escaping (CapabilitySet) -> String
+    ) -> Draft? {
         let setting = policy.setting(for: rule)
         guard setting.enabled else { return nil }
         guard !bits.isEmpty || Self.bitless.contains(rule) else { return nil }
-        let finding = Finding(subject: subject, rule: rule, severity: severity ?? setting.severity, bits: bits, pool: pool,
-                              poolHost: poolHost, direction: direction, message: message(bits), origins: origins(bits))
+        let finding = Finding(
+            subject: subject, rule: rule, severity: severity ?? setting.severity, bits: bits, pool: pool,
+            poolHost: poolHost, direction: direction, message: message(bits), origins: origins(bits))
         return Draft(finding: finding, message: message, origins: origins)
     }
 
@@ -202,11 +294,15 @@ public struct PolicyEngine: Sendable {
         var result: [Finding] = []
         for draft in drafts {
             var pending = [draft]
-            for waiver in policy.waivers where waiver.rule == draft.finding.rule && waiver.guests.matches(name: name, uuid: uuid) {
+            for waiver in policy.waivers
+            where waiver.rule == draft.finding.rule && waiver.guests.matches(name: name, uuid: uuid) {
                 var next: [Draft] = []
                 for d in pending {
                     let f = d.finding
-                    guard f.state == .open else { next.append(d); continue }
+                    guard f.state == .open else {
+                        next.append(d)
+                        continue
+                    }
                     let covered = waiver.bits.map { f.bits.intersection($0) } ?? f.bits
                     let state: FindingState = waiver.isActive(at: now) ? .waived : .open
                     if waiver.bits == nil || covered == f.bits {
@@ -218,15 +314,18 @@ public struct PolicyEngine: Sendable {
                         next.append(d)
                     } else {
                         next.append(d.narrowed(to: covered, subject: subject, state: state, waiver: waiver))
-                        next.append(d.narrowed(to: f.bits.subtracting(covered), subject: subject, state: .open, waiver: nil))
+                        next.append(
+                            d.narrowed(to: f.bits.subtracting(covered), subject: subject, state: .open, waiver: nil))
                     }
                 }
                 pending = next
             }
             result += pending.map(\.finding)
         }
-        return result.sorted { ($0.severity, $0.rule, $0.poolHost ?? "", $0.direction?.rawValue ?? "", $0.bits.rawValue)
-            < ($1.severity, $1.rule, $1.poolHost ?? "", $1.direction?.rawValue ?? "", $1.bits.rawValue) }
+        return result.sorted {
+            ($0.severity, $0.rule, $0.poolHost ?? "", $0.direction?.rawValue ?? "", $0.bits.rawValue)
+                < ($1.severity, $1.rule, $1.poolHost ?? "", $1.direction?.rawValue ?? "", $1.bits.rawValue)
+        }
     }
 
     /// Why a host does not back some claimed bits, in words that match the evidence: "this host is
@@ -235,7 +334,10 @@ public struct PolicyEngine: Sendable {
         var parts: [String] = []
         var affected = true
         for b in bits.bits {
-            guard let file = ArchCapCatalog.verdictFile[b.name] else { affected = false; continue }
+            guard let file = ArchCapCatalog.verdictFile[b.name] else {
+                affected = false
+                continue
+            }
             let line = host.snapshot.vulnerabilities[file]
             if line == nil || HostAssessment.notAffected(line) { affected = false }
             let part = "\(file): \(line.map { "'\($0)'" } ?? "no verdict")"

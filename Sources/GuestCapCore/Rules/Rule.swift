@@ -27,7 +27,9 @@ public enum Rule: String, Sendable, Codable, CaseIterable, Comparable {
     }
 
     /// Whether the rule is about the host rather than a guest.
-    public var isHostRule: Bool { self == .hostMSRInconsistent || self == .hostMSRUnreadable || self == .kvmDefaultDiffers }
+    public var isHostRule: Bool {
+        self == .hostMSRInconsistent || self == .hostMSRUnreadable || self == .kvmDefaultDiffers
+    }
 
     /// One line for help output and reports.
     public var summary: String {

@@ -12,15 +12,20 @@ extension Auditor {
         let storeDrafts = storeView.map { AuditDiff.transitions(previous: $0, current: round.current ?? []) } ?? drafts
         let recovering = storeView != nil
         if drafts.isEmpty && storeDrafts.isEmpty && round.verdicts.isEmpty && round.gone.isEmpty
-            && !(hostRecorded && needsHostLog) { return }
+            && !(hostRecorded && needsHostLog)
+        {
+            return
+        }
         var commitGone = round.gone
         if recovering {
             commitGone = Array(goneWhileDegraded.union(round.gone))
         }
         let clockStart = ContinuousClock.now
         do {
-            let records = try store.commit(AuditCommit(at: now, hostSnapshotID: hostID, verdicts: round.verdicts,
-                                                       gone: commitGone, transitions: storeDrafts, runID: runID))
+            let records = try store.commit(
+                AuditCommit(
+                    at: now, hostSnapshotID: hostID, verdicts: round.verdicts,
+                    gone: commitGone, transitions: storeDrafts, runID: runID))
             if recovering {
                 logger.notice("history database writable again; caught up")
                 storeView = nil
@@ -34,17 +39,23 @@ extension Auditor {
             var sent: [String] = []
             for r in records {
                 if !recovering || wanted.contains("\(r.kind.rawValue) \(r.finding.findingID)") {
-                    if sink.send(.transition(r.kind, finding: r.finding, transitionID: r.id)) { sent.append(r.id) }
-                    else { needsResend = true }
+                    if sink.send(.transition(r.kind, finding: r.finding, transitionID: r.id)) {
+                        sent.append(r.id)
+                    } else {
+                        needsResend = true
+                    }
                 } else {
                     sent.append(r.id)
                 }
             }
             let sentAt = ContinuousClock.now
             do { try store.markSent(sent) } catch { storeFailed(error) }
-            logger.debug("round committed", metadata: [
-                "transitions": "\(records.count)", "verdicts": "\(round.verdicts.count)",
-                "commit+send": "\(sentAt - clockStart)", "markSent": "\(ContinuousClock.now - sentAt)"])
+            logger.debug(
+                "round committed",
+                metadata: [
+                    "transitions": "\(records.count)", "verdicts": "\(round.verdicts.count)",
+                    "commit+send": "\(sentAt - clockStart)", "markSent": "\(ContinuousClock.now - sentAt)",
+                ])
         } catch {
             storeFailed(error)
             if storeView == nil { storeView = journalView }
@@ -53,7 +64,8 @@ extension Auditor {
             for d in drafts {
                 // Not in the store: the journal gets them with ids of their own.
                 if !sink.send(.transition(d.kind, finding: d.finding, transitionID: UUID().uuidString.lowercased())) {
-                    logger.error("transition neither stored nor logged", metadata: ["finding": "\(d.finding.findingID)"])
+                    logger.error(
+                        "transition neither stored nor logged", metadata: ["finding": "\(d.finding.findingID)"])
                 }
             }
         }
@@ -85,7 +97,11 @@ extension Auditor {
                 previousJustified: c.previous?.justified, microcode: c.current.snapshot.cpu.microcode,
                 kernel: c.current.snapshot.kernel, machineID: c.current.snapshot.machineID,
                 msrStatus: c.current.msrStatus)
-            if sink.send(entry) { sent.append(c.id) } else { needsResend = true; break }
+            guard sink.send(entry) else {
+                needsResend = true
+                break
+            }
+            sent.append(c.id)
         }
         do { try store.markSent(sent) } catch { storeFailed(error) }
     }
@@ -98,10 +114,11 @@ extension Auditor {
         guard !needsResend, let unsent = try? store.unsentTransitions(), !unsent.isEmpty else { return }
         var sent: [String] = []
         for r in unsent {
-            if sink.send(.transition(r.kind, finding: r.finding, transitionID: r.id)) { sent.append(r.id) } else {
+            guard sink.send(.transition(r.kind, finding: r.finding, transitionID: r.id)) else {
                 needsResend = true
                 break
             }
+            sent.append(r.id)
         }
         do { try store.markSent(sent) } catch { storeFailed(error) }
         if !sent.isEmpty { logger.info("resent journal entries", metadata: ["count": "\(sent.count)"]) }

@@ -6,8 +6,10 @@ import GuestCapSources
 extension Auditor {
     /// Reads what a round needs into it: whole directories, changed files (not those being
     /// written), the process scan's guests. `kinds` are the directories watched from now on.
-    func read(_ work: AuditInbox.Work, rescan: Set<String>, kinds: [String: GuestSource],
-              into round: inout AuditLedger.Round) {
+    func read(
+        _ work: AuditInbox.Work, rescan: Set<String>, kinds: [String: GuestSource],
+        into round: inout AuditLedger.Round
+    ) {
         for dir in rescan where kinds[dir] != nil && dir != AuditLedger.processKey {
             round.rescanned.append((dir, readDirectory(dir, kind: kinds[dir])))
         }

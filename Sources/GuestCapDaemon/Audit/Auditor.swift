@@ -56,8 +56,10 @@ public final class Auditor {
     public var counts: (guests: Int, violating: Int) { (ledger.guestCount, ledger.violatingCount) }
 
     /// An auditor over an open store. Nothing is read until ``start(snapshot:processes:)``.
-    public init(configuration: DaemonConfiguration, policy: Policy, store: HistoryStore, sink: JournalSink,
-                logger: Logger, version: String, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        configuration: DaemonConfiguration, policy: Policy, store: HistoryStore, sink: JournalSink,
+        logger: Logger, version: String, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.configuration = configuration
         self.policy = policy
         self.store = store
@@ -108,7 +110,8 @@ public final class Auditor {
         if let why = store.replacedOnDisk {
             // Writing on would commit into a file nobody can see: say so and exit non-zero;
             // systemd (Restart=on-failure) starts a clean run on the file at the path.
-            logger.critical("history database gone; exiting for a restart", metadata: ["path": "\(store.path)", "error": "\(why)"])
+            logger.critical(
+                "history database gone; exiting for a restart", metadata: ["path": "\(store.path)", "error": "\(why)"])
             sink.send(.storeDegraded(path: store.path, error: why))
             exit(75)
         }
@@ -154,7 +157,9 @@ public final class Auditor {
             if isNew || changed {
                 host = engine.assess(snapshot)
                 if isNew {
-                    logger.info("new host state recorded", metadata: ["snapshot": "\(id)", "justified": "\(host.justified.hex)"])
+                    logger.info(
+                        "new host state recorded",
+                        metadata: ["snapshot": "\(id)", "justified": "\(host.justified.hex)"])
                 }
                 return true
             }

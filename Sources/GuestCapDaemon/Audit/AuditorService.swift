@@ -16,8 +16,10 @@ public final class AuditorService: Service, @unchecked Sendable {
     private let waiverTimer: WaiverTimer
 
     /// Wraps an auditor that has done its first round (``Auditor/start(snapshot:processes:)``).
-    public init(auditor: Auditor, inbox: AuditInbox, heartbeat: Heartbeat, notifier: NotifierService,
-                logger: Logger) {
+    public init(
+        auditor: Auditor, inbox: AuditInbox, heartbeat: Heartbeat, notifier: NotifierService,
+        logger: Logger
+    ) {
         self.auditor = auditor
         self.inbox = inbox
         self.heartbeat = heartbeat
@@ -71,8 +73,12 @@ public final class AuditorService: Service, @unchecked Sendable {
         let start = ContinuousClock.now
         auditor.process(work)
         heartbeat.end()
-        logger.debug("round done", metadata: ["took": "\(ContinuousClock.now - start)",
-                                              "changed": "\(work.batch.changedPaths.count)"])
+        logger.debug(
+            "round done",
+            metadata: [
+                "took": "\(ContinuousClock.now - start)",
+                "changed": "\(work.batch.changedPaths.count)",
+            ])
         notifier.update(status: status)
         writeTextfile()
         waiverTimer.schedule(auditor.nextWaiverExpiry)

@@ -64,7 +64,8 @@ public struct DaemonConfigurationLoader: Sendable {
         do {
             root = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
-            throw DaemonConfigurationError(file: path, line: e.source.begin.line, key: "", message: "TOML syntax: \(e.description)")
+            throw DaemonConfigurationError(
+                file: path, line: e.source.begin.line, key: "", message: "TOML syntax: \(e.description)")
         } catch {
             throw DaemonConfigurationError(file: path, line: nil, key: "", message: "TOML syntax: \(error)")
         }
@@ -73,14 +74,17 @@ public struct DaemonConfigurationLoader: Sendable {
             let name = key.split(separator: ".").last.map(String.init) ?? key
             let line = lines.firstIndex { l in
                 let t = l.drop { $0 == " " || $0 == "\t" }
-                return t.hasPrefix(name + " ") || t.hasPrefix(name + "=") || t.hasPrefix("[" + name) || t.hasPrefix("[[" + name)
+                return t.hasPrefix(name + " ") || t.hasPrefix(name + "=") || t.hasPrefix("[" + name)
+                    || t.hasPrefix("[[" + name)
             }.map { $0 + 1 }
             return DaemonConfigurationError(file: path, line: line, key: key, message: message)
         }
         var config = DaemonConfiguration()
         config.file = path
-        let allowed = ["host_root", "policy", "database", "sample_interval", "process_scan_interval", "max_config_bytes",
-                       "watch", "export"]
+        let allowed = [
+            "host_root", "policy", "database", "sample_interval", "process_scan_interval", "max_config_bytes",
+            "watch", "export",
+        ]
         for key in root.keys where !allowed.contains(key) {
             throw fail(key, "unknown key (known: \(allowed.joined(separator: ", ")))")
         }
@@ -106,7 +110,9 @@ public struct DaemonConfigurationLoader: Sendable {
         }
         if let n = try seconds("process_scan_interval") { config.processScanInterval = n == 0 ? nil : .seconds(n) }
         if let v = root["max_config_bytes"] {
-            guard let n = v.int, n >= 1 else { throw fail("max_config_bytes", "must be a whole number of bytes (1 or more)") }
+            guard let n = v.int, n >= 1 else {
+                throw fail("max_config_bytes", "must be a whole number of bytes (1 or more)")
+            }
             config.maxConfigBytes = n
         }
         if let w = root["watch"] {
@@ -115,12 +121,16 @@ public struct DaemonConfigurationLoader: Sendable {
             for (i, element) in array.enumerated() {
                 let at = "watch.\(i + 1)"
                 guard let t = element.table else { throw fail("watch", "item \(i + 1) must be a [[watch]] section") }
-                for key in t.keys where !["kind", "directory"].contains(key) { throw fail("\(at).\(key)", "unknown key (known: kind, directory)") }
+                for key in t.keys where !["kind", "directory"].contains(key) {
+                    throw fail("\(at).\(key)", "unknown key (known: kind, directory)")
+                }
                 guard let kindText = try string(t, "kind", "\(at).kind") else { throw fail(at, "missing 'kind'") }
                 guard let kind = GuestSource(rawValue: kindText) else {
                     throw fail("\(at).kind", "'\(kindText)' is not a kind (libvirt, libvirt-live, qemu, firecracker)")
                 }
-                guard let dir = try string(t, "directory", "\(at).directory") else { throw fail(at, "missing 'directory'") }
+                guard let dir = try string(t, "directory", "\(at).directory") else {
+                    throw fail(at, "missing 'directory'")
+                }
                 sources.append(WatchedSource(kind: kind, directory: dir))
             }
             config.sources = sources

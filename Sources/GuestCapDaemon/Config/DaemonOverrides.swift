@@ -21,8 +21,9 @@ public struct DaemonOverrides: Sendable, Hashable {
     /// Reads the configuration file and applies the overrides.
     /// - Throws: ``DaemonConfigurationError``.
     public func resolve() throws(DaemonConfigurationError) -> DaemonConfiguration {
-        var c = try DaemonConfigurationLoader().load(path: configFile ?? DaemonConfiguration.defaultPath,
-                                                     mustExist: configFile != nil)
+        var c = try DaemonConfigurationLoader().load(
+            path: configFile ?? DaemonConfiguration.defaultPath,
+            mustExist: configFile != nil)
         if let hostRoot { c.hostRoot = hostRoot }
         if let policy {
             c.policyPath = policy

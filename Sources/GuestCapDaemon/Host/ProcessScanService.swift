@@ -21,7 +21,9 @@ public final class ProcessScanService: Service {
     public func run() async {
         let loader = GuestConfigLoader(limits: limits)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do { try await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) } } catch { return }
+            do { try await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) } } catch {
+                return
+            }
             let found = loader.scanProcesses(hostRoot: hostRoot)
             inbox.submit { $0.processes = found }
         }

@@ -7,23 +7,27 @@ extension JournalEntry {
     /// PRIORITY: *opened* and *waiver-expired* at the rule's severity; *waived* at notice (5);
     /// *resolved* at notice, or info for info-level rules (good news is never louder than the
     /// bad news it ends).
-    public static func transition(_ kind: TransitionKind, finding f: FindingRecord, transitionID: String) -> JournalEntry {
+    public static func transition(
+        _ kind: TransitionKind, finding f: FindingRecord, transitionID: String
+    ) -> JournalEntry {
         let priority: Int
         switch kind {
         case .opened, .waiverExpired: priority = f.severity.priority
         case .waived: priority = 5
         case .resolved: priority = max(5, f.severity.priority)
         }
-        var e = JournalEntry(message: message(kind, f), priority: priority,
-                             messageID: MessageID.transition(kind, rule: f.rule))
+        var e = JournalEntry(
+            message: message(kind, f), priority: priority,
+            messageID: MessageID.transition(kind, rule: f.rule))
         e.append("GUESTCAP_EVENT", kind.rawValue)
         e.append("GUESTCAP_RULE", f.rule.rawValue)
         e.append("GUESTCAP_SEVERITY", f.severity.rawValue)
-        let state: FindingState = switch kind {
-        case .opened, .waiverExpired: .open
-        case .resolved: .resolved
-        case .waived: .waived
-        }
+        let state: FindingState =
+            switch kind {
+            case .opened, .waiverExpired: .open
+            case .resolved: .resolved
+            case .waived: .waived
+            }
         e.append("GUESTCAP_STATE", state.rawValue)
         e.append("GUESTCAP_GUEST_NAME", f.guestName ?? (f.source == nil ? nil : f.configPath))
         e.append("GUESTCAP_GUEST_UUID", f.guestUUID)
@@ -59,11 +63,14 @@ extension JournalEntry {
         let pool = f.poolHost.map { " (pool host \($0))" } ?? ""
         switch kind {
         case .opened: return "\(who): \(f.rule.rawValue)\(pool): \(f.message)"
-        case .resolved: return "\(who): \(f.rule.rawValue)\(pool) resolved" + (f.bits.isEmpty ? "" : " (\(f.bits.names.joined(separator: ", ")))")
+        case .resolved:
+            return "\(who): \(f.rule.rawValue)\(pool) resolved"
+                + (f.bits.isEmpty ? "" : " (\(f.bits.names.joined(separator: ", ")))")
         case .waived:
             return "\(who): \(f.rule.rawValue)\(pool) waived until \(f.waiverExpires ?? "?"): \(f.waiverReason ?? "")"
         case .waiverExpired:
-            return "\(who): waiver for \(f.rule.rawValue)\(pool) expired \(f.waiverExpires ?? ""); active again: \(f.message)"
+            return
+                "\(who): waiver for \(f.rule.rawValue)\(pool) expired \(f.waiverExpires ?? ""); active again: \(f.message)"
         }
     }
 

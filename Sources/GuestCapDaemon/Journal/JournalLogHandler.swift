@@ -35,8 +35,9 @@ public struct JournalLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let explicit = event.metadata { all.merge(explicit) { $1 } }
         if let error = event.error { all["error"] = "\(error)" }
-        let entry = Self.entry(level: event.level, message: "\(event.message)", metadata: all,
-                               file: event.file, function: event.function, line: event.line)
+        let entry = Self.entry(
+            level: event.level, message: "\(event.message)", metadata: all,
+            file: event.file, function: event.function, line: event.line)
         do {
             try transport.send(entry)
         } catch {
@@ -48,8 +49,10 @@ public struct JournalLogHandler: LogHandler {
 
     /// The entry for one log line. Metadata keys become `GUESTCAP_KEY` (a key already named
     /// `GUESTCAP_…`, as the journal sink's fallback passes them, is kept).
-    static func entry(level: Logger.Level, message: String, metadata: Logger.Metadata,
-                      file: String, function: String, line: UInt) -> JournalEntry {
+    static func entry(
+        level: Logger.Level, message: String, metadata: Logger.Metadata,
+        file: String, function: String, line: UInt
+    ) -> JournalEntry {
         var e = JournalEntry(message: message, priority: priority(level))
         for key in metadata.keys.sorted() {
             let name = JournalEntry.fieldName(key)

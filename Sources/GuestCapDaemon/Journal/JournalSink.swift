@@ -68,7 +68,11 @@ public final class JournalSink: Sendable {
     static func metadata(_ entry: JournalEntry) -> Logger.Metadata {
         var m: Logger.Metadata = [:]
         for f in entry.fields where f.name != "MESSAGE" && f.name != "PRIORITY" && f.name != "SYSLOG_IDENTIFIER" {
-            if case .string(let old)? = m[f.name] { m[f.name] = .string(old + "," + f.value) } else { m[f.name] = .string(f.value) }
+            if case .string(let old)? = m[f.name] {
+                m[f.name] = .string(old + "," + f.value)
+            } else {
+                m[f.name] = .string(f.value)
+            }
         }
         return m
     }

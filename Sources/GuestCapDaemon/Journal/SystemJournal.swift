@@ -19,15 +19,18 @@ public struct SystemJournal: JournalTransport {
             sd_journal_sendv(iov.baseAddress, Int32(iov.count))
         }
         if result < 0 {
-            throw JournalError(errno: Errno(rawValue: -result), what: entry["MESSAGE_ID"].map { "MESSAGE_ID=\($0)" } ?? "'\(entry.message)'")
+            throw JournalError(
+                errno: Errno(rawValue: -result),
+                what: entry["MESSAGE_ID"].map { "MESSAGE_ID=\($0)" } ?? "'\(entry.message)'")
         }
     }
 
     /// Calls `body` with one iovec per buffer, all pinned for the call.
     static func withIovecs<R>(_ buffers: [[UInt8]], _ body: (UnsafeBufferPointer<iovec>) -> R) -> R {
         var iovecs = [iovec](repeating: iovec(), count: buffers.count)
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, buffers.reduce(0) { $0 + $1.count }),
-                                                       alignment: 1)
+        let storage = UnsafeMutableRawPointer.allocate(
+            byteCount: max(1, buffers.reduce(0) { $0 + $1.count }),
+            alignment: 1)
         defer { storage.deallocate() }
         var offset = 0
         for (i, buffer) in buffers.enumerated() {

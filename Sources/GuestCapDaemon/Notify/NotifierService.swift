@@ -47,7 +47,9 @@ public final class NotifierService: Service {
                                 notifier.notify("WATCHDOG=1")
                                 warned = false
                             } else if !warned {
-                                logger.critical("audit has been running longer than the watchdog interval; not pinging the watchdog")
+                                logger.critical(
+                                    "audit has been running longer than the watchdog interval; not pinging the watchdog"
+                                )
                                 warned = true
                             }
                         }

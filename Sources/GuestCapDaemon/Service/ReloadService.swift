@@ -17,8 +17,10 @@ public final class ReloadService: Service {
     private let logger: Logger
 
     /// A reload handler.
-    public init(overrides: DaemonOverrides, inbox: AuditInbox, watcher: WatcherService, sampler: HostSamplerService,
-                sink: JournalSink, logger: Logger) {
+    public init(
+        overrides: DaemonOverrides, inbox: AuditInbox, watcher: WatcherService, sampler: HostSamplerService,
+        sink: JournalSink, logger: Logger
+    ) {
         self.overrides = overrides
         self.inbox = inbox
         self.watcher = watcher
@@ -57,7 +59,9 @@ public final class ReloadService: Service {
     }
 
     private func reject(file: String, error: String) {
-        logger.error("configuration rejected; the previous one stays in force", metadata: ["file": "\(file)", "error": "\(error)"])
+        logger.error(
+            "configuration rejected; the previous one stays in force",
+            metadata: ["file": "\(file)", "error": "\(error)"])
         sink.send(.policyRejected(file: file, error: error))
     }
 }

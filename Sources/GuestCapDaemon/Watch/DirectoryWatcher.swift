@@ -36,14 +36,18 @@ public final class DirectoryWatcher {
     private var writing: Set<String> = []
     private var pending = WatchBatch()
 
-    static let directoryMask: InotifyMask = [.create, .closeWrite, .movedTo, .movedFrom, .delete, .attrib, .modify,
-                                             .deleteSelf, .moveSelf, .onlyDirectory, .excludeUnlinked]
+    static let directoryMask: InotifyMask = [
+        .create, .closeWrite, .movedTo, .movedFrom, .delete, .attrib, .modify,
+        .deleteSelf, .moveSelf, .onlyDirectory, .excludeUnlinked,
+    ]
     static let ancestorMask: InotifyMask = [.create, .movedTo, .deleteSelf, .moveSelf, .onlyDirectory]
 
     /// Opens inotify and watches `directories` (or their nearest existing ancestors).
     /// `isCandidate` decides which file names in a watched directory matter.
-    public init(directories: [String], isCandidate: @escaping @Sendable (String) -> Bool,
-                logger: Logger) throws(Inotify.Failure) {
+    public init(
+        directories: [String], isCandidate: @escaping @Sendable (String) -> Bool,
+        logger: Logger
+    ) throws(Inotify.Failure) {
         self.inotify = try Inotify()
         self.directories = Self.normalize(directories)
         self.isCandidate = isCandidate
@@ -95,7 +99,9 @@ public final class DirectoryWatcher {
                 continue
             }
             if event.mask.contains(.ignored) {
-                for path in pathsByWatch[event.watch] ?? [] where watches[path]?.wd == event.watch { watches[path] = nil }
+                for path in pathsByWatch[event.watch] ?? [] where watches[path]?.wd == event.watch {
+                    watches[path] = nil
+                }
                 pathsByWatch[event.watch] = nil
                 needReconcile = true
                 continue
@@ -105,7 +111,9 @@ public final class DirectoryWatcher {
                     if !event.mask.isDisjoint(with: [.deleteSelf, .moveSelf, .unmount]) { needReconcile = true }
                     continue
                 }
-                if event.mask.contains(.isDirectory), !event.mask.isDisjoint(with: [.create, .movedTo, .movedFrom, .delete]) {
+                if event.mask.contains(.isDirectory),
+                    !event.mask.isDisjoint(with: [.create, .movedTo, .movedFrom, .delete])
+                {
                     // A directory appeared or went: it may be (on the way to) a configured one.
                     needReconcile = true
                 }
@@ -150,7 +158,8 @@ public final class DirectoryWatcher {
     /// so a directory created while a watch was being added is not missed.
     /// Returns the configured directories that became watched and those that stopped being.
     func reconcile() -> (gained: Set<String>, lost: Set<String>) {
-        var gainedAll: Set<String> = [], lostAll: Set<String> = []
+        var gainedAll: Set<String> = []
+        var lostAll: Set<String> = []
         for _ in 0..<16 {
             var desired: [String: InotifyMask] = [:]
             var asDirectory: Set<String> = []
@@ -170,7 +179,10 @@ public final class DirectoryWatcher {
                 changed = true
             }
             for (path, mask) in desired where watches[path] == nil {
-                guard let id = Self.identity(path) else { changed = true; continue }
+                guard let id = Self.identity(path) else {
+                    changed = true
+                    continue
+                }
                 do {
                     let wd = try inotify.addWatch(path, mask: mask)
                     watches[path] = Watch(wd: wd, dev: id.dev, ino: id.ino, mask: mask)
@@ -210,7 +222,8 @@ public final class DirectoryWatcher {
     static func normalize(_ dirs: [String]) -> [String] {
         var out: [String] = []
         var cwd = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let base = getcwd(&cwd, cwd.count) != nil
+        let base =
+            getcwd(&cwd, cwd.count) != nil
             ? String(decoding: cwd.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/"
         for d in dirs {
             var p = d.hasPrefix("/") ? d : (base == "/" ? "/" : base + "/") + d

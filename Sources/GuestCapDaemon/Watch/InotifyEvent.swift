@@ -12,7 +12,7 @@ public struct InotifyEvent: Sendable, Hashable {
     static func parse(_ bytes: UnsafeRawBufferPointer) -> [InotifyEvent] {
         var events: [InotifyEvent] = []
         var offset = 0
-        let header = 16 // wd, mask, cookie, len: 4 bytes each
+        let header = 16  // wd, mask, cookie, len: 4 bytes each
         while offset + header <= bytes.count {
             let wd = bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)
             let mask = bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)

@@ -13,8 +13,10 @@ public struct WatchBatch: Sendable, Equatable {
     public var overflowed = false
 
     /// An empty batch.
-    public init(changed: [String: Set<String>] = [:], rescan: Set<String> = [], deferred: Set<String> = [],
-                overflowed: Bool = false) {
+    public init(
+        changed: [String: Set<String>] = [:], rescan: Set<String> = [], deferred: Set<String> = [],
+        overflowed: Bool = false
+    ) {
         self.changed = changed
         self.rescan = rescan
         self.deferred = deferred
@@ -31,7 +33,7 @@ public struct WatchBatch: Sendable, Equatable {
     public mutating func merge(_ other: WatchBatch) {
         for (dir, paths) in other.changed { changed[dir, default: []].formUnion(paths) }
         rescan.formUnion(other.rescan)
-        deferred = other.deferred // the later view of what is being written wins
+        deferred = other.deferred  // the later view of what is being written wins
         overflowed = overflowed || other.overflowed
     }
 }

@@ -29,8 +29,10 @@ public final class WatcherService: Service, @unchecked Sendable {
     }
 
     /// Wraps an already set-up watcher (so that setup errors happen before the group runs).
-    public init(watcher: DirectoryWatcher, quiet: Duration = .milliseconds(3), maxDelay: Duration = .milliseconds(50),
-                logger: Logger, deliver: @escaping @Sendable (WatchBatch) -> Void) {
+    public init(
+        watcher: DirectoryWatcher, quiet: Duration = .milliseconds(3), maxDelay: Duration = .milliseconds(50),
+        logger: Logger, deliver: @escaping @Sendable (WatchBatch) -> Void
+    ) {
         self.watcher = watcher
         self.quiet = quiet
         self.maxDelay = maxDelay
@@ -94,14 +96,22 @@ public final class WatcherService: Service, @unchecked Sendable {
         }
         var batchStart: ContinuousClock.Instant?
         var lastEvent: ContinuousClock.Instant?
-        var fds = [pollfd(fd: watcher.inotify.fd.rawValue, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: watcher.inotify.fd.rawValue, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
+        ]
         while true {
             var timeout: Int32 = -1
             if let start = batchStart, let last = lastEvent {
                 let due = min(last + quiet, start + maxDelay)
                 let left = due - .now
-                timeout = left <= .zero ? 0 : Int32(max(1, (left.components.attoseconds / 1_000_000_000_000_000) + 1 + left.components.seconds * 1000))
+                timeout =
+                    left <= .zero
+                    ? 0
+                    : Int32(
+                        max(
+                            1,
+                            (left.components.attoseconds / 1_000_000_000_000_000) + 1 + left.components.seconds * 1000))
             }
             fds[0].revents = 0
             fds[1].revents = 0
@@ -114,13 +124,19 @@ public final class WatcherService: Service, @unchecked Sendable {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wakeRead, &drain, drain.count) > 0 {}
                 let c = control.withLock { c in
-                    defer { c.directories = nil; c.rescanAll = false }
+                    defer {
+                        c.directories = nil
+                        c.rescanAll = false
+                    }
                     return c
                 }
                 if c.stop { break }
                 if let dirs = c.directories { watcher.setDirectories(dirs) }
                 if c.rescanAll { watcher.handle([InotifyEvent.overflowMarker]) }
-                if watcher.hasPending { lastEvent = .now; batchStart = batchStart ?? .now }
+                if watcher.hasPending {
+                    lastEvent = .now
+                    batchStart = batchStart ?? .now
+                }
             }
             if fds[0].revents != 0 {
                 do {

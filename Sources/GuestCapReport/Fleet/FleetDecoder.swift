@@ -16,18 +16,29 @@ enum FleetDecoder {
     }
 
     private enum DocumentKey: String, CaseIterable {
-        case format, generatedAt = "generated_at", period, host, guests, hostFindings = "host_findings", summary
+        case format
+        case generatedAt = "generated_at"
+        case period, host, guests
+        case hostFindings = "host_findings"
+        case summary
     }
     private enum PeriodKey: String, CaseIterable { case from, to }
     private enum HostKey: String, CaseIterable {
-        case hostname, machineID = "machine_id", archCapabilities = "arch_capabilities", justified
+        case hostname
+        case machineID = "machine_id"
+        case archCapabilities = "arch_capabilities"
+        case justified
     }
     private enum ValueKey: String, CaseIterable { case status, value, visible }
     private enum GuestKey: String, CaseIterable {
-        case name, uuid, path, status, archCapabilities = "arch_capabilities", findings
+        case name, uuid, path, status
+        case archCapabilities = "arch_capabilities"
+        case findings
     }
     private enum FindingKey: String, CaseIterable {
-        case rule, severity, state, bits, pool, poolHost = "pool_host", direction
+        case rule, severity, state, bits, pool
+        case poolHost = "pool_host"
+        case direction
     }
     private enum SummaryKey: String, CaseIterable { case guests, compliant, violating, waived, unreadable }
 
@@ -48,8 +59,10 @@ enum FleetDecoder {
 
     /// Reads an object: `body` gets each known member's key and reads its value; unknown members
     /// are skipped. A failure inside a member names it.
-    private static func members<K>(_ s: inout JSONScanner, _ keys: JSONScanner.Keys<K>,
-                                   _ body: (K, inout JSONScanner) throws(Failure) -> Void) throws(Failure) {
+    private static func members<K>(
+        _ s: inout JSONScanner, _ keys: JSONScanner.Keys<K>,
+        _ body: (K, inout JSONScanner) throws(Failure) -> Void
+    ) throws(Failure) {
         try s.beginObject()
         while true {
             switch try s.nextMember(keys) {
@@ -67,8 +80,13 @@ enum FleetDecoder {
     }
 
     private static func document(_ s: inout JSONScanner) throws(Failure) -> FleetInput {
-        var format: String?, generatedAt: Date?, period: ReportDocument.Period?, host: FleetInput.Host?
-        var guests: [FleetInput.Guest]?, hostFindings: [FleetInput.Finding]?, summary: ReportDocument.Summary?
+        var format: String?
+        var generatedAt: Date?
+        var period: ReportDocument.Period?
+        var host: FleetInput.Host?
+        var guests: [FleetInput.Guest]?
+        var hostFindings: [FleetInput.Finding]?
+        var summary: ReportDocument.Summary?
         try members(&s, documentKeys) { k, s throws(Failure) in
             switch k {
             case .format: format = try s.string()
@@ -80,14 +98,18 @@ enum FleetDecoder {
             case .summary: summary = try self.summary(&s)
             }
         }
-        return FleetInput(format: try required(format, "format"), generatedAt: try required(generatedAt, "generated_at"),
-                          period: period, host: try required(host, "host"), guests: try required(guests, "guests"),
-                          hostFindings: hostFindings, summary: try required(summary, "summary"))
+        return FleetInput(
+            format: try required(format, "format"), generatedAt: try required(generatedAt, "generated_at"),
+            period: period, host: try required(host, "host"), guests: try required(guests, "guests"),
+            hostFindings: hostFindings, summary: try required(summary, "summary"))
     }
 
     /// An array whose elements `element` reads; a failure names the index.
-    private static func array<T>(_ s: inout JSONScanner, _ element: (inout JSONScanner) throws(Failure) -> T)
-        throws(Failure) -> [T] {
+    private static func array<T>(
+        _ s: inout JSONScanner, _ element: (inout JSONScanner) throws(Failure) -> T
+    )
+        throws(Failure) -> [T]
+    {
         var out: [T] = []
         try s.beginArray()
         while try s.nextElement() {
@@ -97,7 +119,8 @@ enum FleetDecoder {
     }
 
     private static func period(_ s: inout JSONScanner) throws(Failure) -> ReportDocument.Period {
-        var from: Date?, to: Date?
+        var from: Date?
+        var to: Date?
         try members(&s, periodKeys) { k, s throws(Failure) in
             switch k {
             case .from: from = try date(&s)
@@ -108,7 +131,10 @@ enum FleetDecoder {
     }
 
     private static func host(_ s: inout JSONScanner) throws(Failure) -> FleetInput.Host {
-        var hostname: String?, machineID: String?, msr: FleetInput.Host.MSR?, justified: String?
+        var hostname: String?
+        var machineID: String?
+        var msr: FleetInput.Host.MSR?
+        var justified: String?
         try members(&s, hostKeys) { k, s throws(Failure) in
             switch k {
             case .hostname: hostname = try s.string()
@@ -123,14 +149,19 @@ enum FleetDecoder {
             case .justified: justified = try required(try values(&s).value, "value")
             }
         }
-        return FleetInput.Host(hostname: try required(hostname, "hostname"), machineID: machineID,
-                               archCapabilities: try required(msr, "arch_capabilities"),
-                               justified: try required(justified, "justified"))
+        return FleetInput.Host(
+            hostname: try required(hostname, "hostname"), machineID: machineID,
+            archCapabilities: try required(msr, "arch_capabilities"),
+            justified: try required(justified, "justified"))
     }
 
     /// The members `status`, `value` and `visible` of a small object (MSR, J, a guest's G).
-    private static func values(_ s: inout JSONScanner) throws(Failure) -> (status: String?, value: String?, visible: Bool?) {
-        var status: String?, value: String?, visible: Bool?
+    private static func values(
+        _ s: inout JSONScanner
+    ) throws(Failure) -> (status: String?, value: String?, visible: Bool?) {
+        var status: String?
+        var value: String?
+        var visible: Bool?
         try members(&s, valueKeys) { k, s throws(Failure) in
             switch k {
             case .status: status = try s.string()
@@ -142,8 +173,12 @@ enum FleetDecoder {
     }
 
     private static func guest(_ s: inout JSONScanner) throws(Failure) -> FleetInput.Guest {
-        var name: String?, uuid: String?, path: String?, status: GuestStatus?
-        var advertised: FleetInput.Advertised?, findings: [FleetInput.Finding]?
+        var name: String?
+        var uuid: String?
+        var path: String?
+        var status: GuestStatus?
+        var advertised: FleetInput.Advertised?
+        var findings: [FleetInput.Finding]?
         try members(&s, guestKeys) { k, s throws(Failure) in
             switch k {
             case .name: name = try s.optionalString()
@@ -151,37 +186,57 @@ enum FleetDecoder {
             case .path: path = try s.string()
             case .status: status = try s.value(statuses)
             case .archCapabilities:
-                guard !s.null() else { advertised = nil; return }
+                guard !s.null() else {
+                    advertised = nil
+                    return
+                }
                 let v = try values(&s)
                 advertised = .init(value: try required(v.value, "value"), visible: try required(v.visible, "visible"))
             case .findings: findings = try array(&s, finding)
             }
         }
-        return FleetInput.Guest(name: name, uuid: uuid, path: try required(path, "path"),
-                                status: try required(status, "status"), archCapabilities: advertised,
-                                findings: try required(findings, "findings"))
+        return FleetInput.Guest(
+            name: name, uuid: uuid, path: try required(path, "path"),
+            status: try required(status, "status"), archCapabilities: advertised,
+            findings: try required(findings, "findings"))
     }
 
     private static func finding(_ s: inout JSONScanner) throws(Failure) -> FleetInput.Finding {
-        var rule: String?, severity: Severity?, state: FindingState?
+        var rule: String?
+        var severity: Severity?
+        var state: FindingState?
         // Where bits and pool are: read only once the rule is known to be migration-unsafe.
-        var bitsAt: JSONScanner?, poolAt: JSONScanner?, poolHostAt: JSONScanner?, directionAt: JSONScanner?
+        var bitsAt: JSONScanner?
+        var poolAt: JSONScanner?
+        var poolHostAt: JSONScanner?
+        var directionAt: JSONScanner?
         try members(&s, findingKeys) { k, s throws(Failure) in
             switch k {
             case .rule: rule = try ruleName(&s)
             case .severity: severity = try s.value(severities)
             case .state: state = try s.value(states)
-            case .bits: bitsAt = s; try s.skipValue()
-            case .pool: poolAt = s; try s.skipValue()
-            case .poolHost: poolHostAt = s; try s.skipValue()
-            case .direction: directionAt = s; try s.skipValue()
+            case .bits:
+                bitsAt = s
+                try s.skipValue()
+            case .pool:
+                poolAt = s
+                try s.skipValue()
+            case .poolHost:
+                poolHostAt = s
+                try s.skipValue()
+            case .direction:
+                directionAt = s
+                try s.skipValue()
             }
         }
-        var f = FleetInput.Finding(rule: try required(rule, "rule"), severity: try required(severity, "severity"),
-                                   state: try required(state, "state"))
+        var f = FleetInput.Finding(
+            rule: try required(rule, "rule"), severity: try required(severity, "severity"),
+            state: try required(state, "state"))
         guard f.rule == Rule.migrationUnsafe.rawValue else { return f }
         guard var b = bitsAt else { throw Failure(message: "missing 'bits'") }
-        do { f.bits = try array(&b) { (e: inout JSONScanner) throws(Failure) in try e.string() } } catch { throw error.at("bits") }
+        do { f.bits = try array(&b) { (e: inout JSONScanner) throws(Failure) in try e.string() } } catch {
+            throw error.at("bits")
+        }
         do { f.pool = try poolAt?.optionalString() } catch { throw error.at("pool") }
         do { f.poolHost = try poolHostAt?.optionalString() } catch { throw error.at("pool_host") }
         do {
@@ -221,7 +276,8 @@ enum FleetDecoder {
         var t = text
         return t.withUTF8 { b -> Date? in
             guard b.count == 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-                  b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z") else { return nil }
+                b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z")
+            else { return nil }
             func n(_ from: Int, _ count: Int) -> Int? {
                 var v = 0
                 for k in from..<from + count {
@@ -231,11 +287,12 @@ enum FleetDecoder {
                 return v
             }
             guard let y = n(0, 4), let mo = n(5, 2), let d = n(8, 2), let h = n(11, 2), let mi = n(14, 2),
-                  let sec = n(17, 2), y >= 1970, (1...12).contains(mo), (1...28).contains(d), h < 24, mi < 60, sec < 60
+                let sec = n(17, 2), y >= 1970, (1...12).contains(mo), (1...28).contains(d), h < 24, mi < 60, sec < 60
             else { return nil }
             // Days since 1970-01-01 in the proleptic Gregorian calendar, with March as the first month.
             let yy = mo <= 2 ? y - 1 : y
-            let era = yy / 400, yoe = yy - era * 400
+            let era = yy / 400
+            let yoe = yy - era * 400
             let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
             let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
             let days = era * 146_097 + doe - 719_468

@@ -57,7 +57,8 @@ public struct FleetMerger: Sendable {
     /// - Throws: ``ExportError/unreadableReport(path:reason:)`` when it is not a report.
     static func contribution(of data: some ContiguousBytes, path: String) throws(ExportError) -> HostContribution {
         let decoded = data.withUnsafeBytes { raw in
-            Result { () throws(JSONScanner.Failure) in try FleetDecoder.decode(raw.assumingMemoryBound(to: UInt8.self)) }
+            Result { () throws(JSONScanner.Failure) in try FleetDecoder.decode(raw.assumingMemoryBound(to: UInt8.self))
+            }
         }
         let input: FleetInput
         switch decoded {
@@ -156,7 +157,9 @@ public struct FleetMerger: Sendable {
         // on every finding, which is quadratic over a fleet.
         for u in c.unsafe {
             let ph: UInt16
-            if let i = poolHostIndex[u.poolHost] { ph = i } else {
+            if let i = poolHostIndex[u.poolHost] {
+                ph = i
+            } else {
                 ph = UInt16(truncatingIfNeeded: poolHostNames.count)
                 poolHostIndex[u.poolHost] = ph
                 poolHostNames.append(u.poolHost)
@@ -175,7 +178,8 @@ public struct FleetMerger: Sendable {
     /// rows (``writeJSON(generatedAt:to:)`` streams all of them).
     public func report(generatedAt: Date, rowLimit: Int = .max) -> FleetReport {
         let ruleList = rules.values.sorted {
-            let a = Rule(rawValue: $0.rule), b = Rule(rawValue: $1.rule)
+            let a = Rule(rawValue: $0.rule)
+            let b = Rule(rawValue: $1.rule)
             switch (a, b) {
             case let (a?, b?): return a < b
             case (nil, nil): return $0.rule < $1.rule
@@ -184,7 +188,8 @@ public struct FleetMerger: Sendable {
             }
         }
         let stateList = states.map { k, v in
-            FleetReport.HostState(status: k.status, msr: k.msr, justified: k.justified, hosts: v.count, example: v.example)
+            FleetReport.HostState(
+                status: k.status, msr: k.msr, justified: k.justified, hosts: v.count, example: v.example)
         }.sorted { ($1.hosts, $0.justified, $0.msr) < ($0.hosts, $1.justified, $1.msr) }
         let migrated = multi.map { uuid, list -> FleetReport.MigratedGuest in
             let hosts = list.map { s in
@@ -194,9 +199,12 @@ public struct FleetMerger: Sendable {
                     status: s.status.rawValue)
             }.sorted { $0.host < $1.host }
             let told = Set(list.map { "\($0.value.map(String.init) ?? "-")/\($0.visible)" })
-            return FleetReport.MigratedGuest(uuid: uuid.uuidString.lowercased(), name: list.compactMap(\.name).first,
-                                             toldDifferently: told.count > 1, hosts: hosts)
-        }.sorted { ($1.toldDifferently ? 1 : 0, $0.name ?? "", $0.uuid) < ($0.toldDifferently ? 1 : 0, $1.name ?? "", $1.uuid) }
+            return FleetReport.MigratedGuest(
+                uuid: uuid.uuidString.lowercased(), name: list.compactMap(\.name).first,
+                toldDifferently: told.count > 1, hosts: hosts)
+        }.sorted {
+            ($1.toldDifferently ? 1 : 0, $0.name ?? "", $0.uuid) < ($0.toldDifferently ? 1 : 0, $1.name ?? "", $1.uuid)
+        }
         let matrix = pools.keys.sorted().map { name -> FleetReport.PoolMatrix in
             let acc = pools[name]!
             var byHost: [String: Int] = [:]
@@ -204,9 +212,10 @@ public struct FleetMerger: Sendable {
                 for c in cells { byHost[poolHostNames[Int(c.poolHost)], default: 0] += 1 }
             }
             let keys = rowLimit > 0 ? sortedRows(acc) : []
-            return .init(pool: name, poolHosts: acc.hosts.map { poolHostNames[Int($0)] }.sorted(),
-                         guestsUnsafeByHost: byHost, rowCount: acc.rows.count,
-                         rows: keys.prefix(rowLimit).map { row($0, acc.rows[$0]!) })
+            return .init(
+                pool: name, poolHosts: acc.hosts.map { poolHostNames[Int($0)] }.sorted(),
+                guestsUnsafeByHost: byHost, rowCount: acc.rows.count,
+                rows: keys.prefix(rowLimit).map { row($0, acc.rows[$0]!) })
         }
         var inputs = self.inputs
         inputs.unreadable.sort { $0.path < $1.path }
@@ -229,8 +238,9 @@ public struct FleetMerger: Sendable {
     private func row(_ key: RowKey, _ cells: [Cell]) -> FleetReport.PoolMatrix.Row {
         var unsafe: [String: [String]] = [:]
         for c in cells { unsafe[poolHostNames[Int(c.poolHost)]] = CapabilitySet(rawValue: c.bits).names }
-        return .init(guest: key.guest, uuid: key.uuid?.uuidString.lowercased(), host: hostNames[Int(key.host)],
-                     unsafe: unsafe)
+        return .init(
+            guest: key.guest, uuid: key.uuid?.uuidString.lowercased(), host: hostNames[Int(key.host)],
+            unsafe: unsafe)
     }
 
     /// Writes the whole report as JSON in pieces, so that a fleet's migration matrix (hundreds of
@@ -242,39 +252,63 @@ public struct FleetMerger: Sendable {
         var buffer = Data()
         func raw(_ s: String) throws {
             buffer.append(contentsOf: Array(s.utf8))
-            if buffer.count > 1 << 20 { try sink(buffer); buffer.removeAll(keepingCapacity: true) }
+            if buffer.count > 1 << 20 {
+                try sink(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
         func emit(_ value: some Encodable) throws {
             buffer.append(try encoder.encode(value))
-            if buffer.count > 1 << 20 { try sink(buffer); buffer.removeAll(keepingCapacity: true) }
+            if buffer.count > 1 << 20 {
+                try sink(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
         let head = report(generatedAt: generatedAt, rowLimit: 0)
-        try raw("{\n\"findings_by_rule\": "); try emit(head.findingsByRule)
-        try raw(",\n\"format\": "); try emit(head.format)
-        try raw(",\n\"generated_at\": "); try emit(ReportCoding.formatDate(head.generatedAt))
-        try raw(",\n\"host_states\": "); try emit(head.hostStates)
-        try raw(",\n\"inputs\": "); try emit(head.inputs)
+        try raw("{\n\"findings_by_rule\": ")
+        try emit(head.findingsByRule)
+        try raw(",\n\"format\": ")
+        try emit(head.format)
+        try raw(",\n\"generated_at\": ")
+        try emit(ReportCoding.formatDate(head.generatedAt))
+        try raw(",\n\"host_states\": ")
+        try emit(head.hostStates)
+        try raw(",\n\"inputs\": ")
+        try emit(head.inputs)
         try raw(",\n\"migrated_guests\": [")
-        for (i, g) in head.migratedGuests.enumerated() { try raw(i == 0 ? "\n" : ",\n"); try emit(g) }
+        for (i, g) in head.migratedGuests.enumerated() {
+            try raw(i == 0 ? "\n" : ",\n")
+            try emit(g)
+        }
         try raw("\n],\n\"migration_matrix\": [")
         for (i, pool) in head.migrationMatrix.enumerated() {
             try raw(i == 0 ? "\n{\"guests_unsafe_by_host\": " : ",\n{\"guests_unsafe_by_host\": ")
             try emit(pool.guestsUnsafeByHost)
-            try raw(", \"pool\": "); try emit(pool.pool)
-            try raw(", \"pool_hosts\": "); try emit(pool.poolHosts)
+            try raw(", \"pool\": ")
+            try emit(pool.pool)
+            try raw(", \"pool_hosts\": ")
+            try emit(pool.poolHosts)
             try raw(", \"row_count\": \(pool.rowCount), \"rows\": [")
             let acc = pools[pool.pool]!
             for (j, key) in sortedRows(acc).enumerated() {
                 try raw(j == 0 ? "\n" : ",\n")
                 try appendRow(key, acc.rows[key]!, to: &buffer, encoder: encoder)
-                if buffer.count > 1 << 20 { try sink(buffer); buffer.removeAll(keepingCapacity: true) }
+                if buffer.count > 1 << 20 {
+                    try sink(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
             }
             try raw("\n]}")
         }
         try raw("\n]")
-        if let period = head.period { try raw(",\n\"period\": "); try emit(period) }
-        try raw(",\n\"totals\": "); try emit(head.totals)
-        try raw(",\n\"worst_hosts\": "); try emit(head.worstHosts)
+        if let period = head.period {
+            try raw(",\n\"period\": ")
+            try emit(period)
+        }
+        try raw(",\n\"totals\": ")
+        try emit(head.totals)
+        try raw(",\n\"worst_hosts\": ")
+        try emit(head.worstHosts)
         try raw("\n}\n")
         try sink(buffer)
     }

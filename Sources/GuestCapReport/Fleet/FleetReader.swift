@@ -31,8 +31,10 @@ public struct FleetReader: Sendable {
             }
             var found: [String] = []
             let base = URL(fileURLWithPath: path)
-            if let e = fm.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey],
-                                     options: [.skipsHiddenFiles]) {
+            if let e = fm.enumerator(
+                at: base, includingPropertiesForKeys: [.isRegularFileKey],
+                options: [.skipsHiddenFiles])
+            {
                 for case let url as URL in e where url.pathExtension == "json" {
                     if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
                         found.append(url.path)

@@ -14,7 +14,11 @@ public struct FleetReport: Codable, Sendable {
         public var unreadable: [Unreadable] = []
         /// The journal folder read (`guestcap fleet --journal`); absent when exports were read.
         public var journal: String?
-        enum CodingKeys: String, CodingKey { case files, hosts, repeatedHosts = "repeated_hosts", unreadable, journal }
+        enum CodingKeys: String, CodingKey {
+            case files, hosts
+            case repeatedHosts = "repeated_hosts"
+            case unreadable, journal
+        }
 
         /// "3 hosts from 3 exports", or "from the journal DIR".
         public var sourceText: String {
@@ -32,7 +36,9 @@ public struct FleetReport: Codable, Sendable {
         /// Findings by state, then severity.
         public var findings: [String: [String: Int]] = [:]
         enum CodingKeys: String, CodingKey {
-            case guests, compliant, violating, waived, unreadable, hostsWithViolations = "hosts_with_violations", findings
+            case guests, compliant, violating, waived, unreadable
+            case hostsWithViolations = "hosts_with_violations"
+            case findings
         }
     }
     /// One host with problems, for the "worst hosts" list.
@@ -50,8 +56,13 @@ public struct FleetReport: Codable, Sendable {
         /// What is open now at error or above, worst first: the first ``OpenFinding/limit``.
         public var open: [OpenFinding] = []
         enum CodingKeys: String, CodingKey {
-            case hostname, machineID = "machine_id", file, guests, violating, unreadable,
-                 openCritical = "open_critical", openError = "open_error", msr, justified, open
+            case hostname
+            case machineID = "machine_id"
+            case file, guests, violating, unreadable
+            case
+                openCritical = "open_critical"
+            case openError = "open_error"
+            case msr, justified, open
         }
         /// Worse first: violating guests, then open critical, open error, unreadable guests, then name.
         static func worse(_ a: HostScore, _ b: HostScore) -> Bool {
@@ -69,7 +80,8 @@ public struct FleetReport: Codable, Sendable {
         public var severity: String
         /// Worse first, then by guest and rule.
         static func worse(_ a: OpenFinding, _ b: OpenFinding) -> Bool {
-            let sa = Severity(rawValue: a.severity) ?? .info, sb = Severity(rawValue: b.severity) ?? .info
+            let sa = Severity(rawValue: a.severity) ?? .info
+            let sb = Severity(rawValue: b.severity) ?? .info
             return (sa, a.guest ?? "", a.rule) < (sb, b.guest ?? "", b.rule)
         }
     }
@@ -104,7 +116,11 @@ public struct FleetReport: Codable, Sendable {
         /// Whether the hosts told it different values (or visibility).
         public var toldDifferently: Bool
         public var hosts: [Sighting]
-        enum CodingKeys: String, CodingKey { case uuid, name, toldDifferently = "told_differently", hosts }
+        enum CodingKeys: String, CodingKey {
+            case uuid, name
+            case toldDifferently = "told_differently"
+            case hosts
+        }
     }
     /// One pool's migration matrix: which guests could not safely move to which pool hosts.
     public struct PoolMatrix: Codable, Sendable {
@@ -124,7 +140,11 @@ public struct FleetReport: Codable, Sendable {
         public var rowCount: Int
         public var rows: [Row]
         enum CodingKeys: String, CodingKey {
-            case pool, poolHosts = "pool_hosts", guestsUnsafeByHost = "guests_unsafe_by_host", rowCount = "row_count", rows
+            case pool
+            case poolHosts = "pool_hosts"
+            case guestsUnsafeByHost = "guests_unsafe_by_host"
+            case rowCount = "row_count"
+            case rows
         }
     }
 
@@ -140,9 +160,16 @@ public struct FleetReport: Codable, Sendable {
     public var migrationMatrix: [PoolMatrix]
 
     enum CodingKeys: String, CodingKey {
-        case format, generatedAt = "generated_at", period, inputs, totals, worstHosts = "worst_hosts",
-             findingsByRule = "findings_by_rule", hostStates = "host_states", migratedGuests = "migrated_guests",
-             migrationMatrix = "migration_matrix"
+        case format
+        case generatedAt = "generated_at"
+        case period, inputs, totals
+        case worstHosts = "worst_hosts"
+        case
+            findingsByRule = "findings_by_rule"
+        case hostStates = "host_states"
+        case migratedGuests = "migrated_guests"
+        case
+            migrationMatrix = "migration_matrix"
     }
 
     /// Whether something at severity error or above is open anywhere (exit status 1).

@@ -12,14 +12,18 @@ public enum FleetTextRenderer {
         var head = "guestcap fleet: \(r.inputs.sourceText), \(t.guests) guests"
         if let p = r.period { head += ", \(ReportCoding.formatDate(p.from)) to \(ReportCoding.formatDate(p.to))" }
         out.append(head)
-        out.append("Guests: \(t.compliant) compliant, \(t.violating) violating, \(t.waived) waived, \(t.unreadable) unreadable; hosts with violations: \(t.hostsWithViolations)")
+        out.append(
+            "Guests: \(t.compliant) compliant, \(t.violating) violating, \(t.waived) waived, \(t.unreadable) unreadable; hosts with violations: \(t.hostsWithViolations)"
+        )
         for state in ["open", "waived", "resolved"] {
             let bySev = t.findings[state] ?? [:]
             let parts = Severity.allCases.compactMap { s in bySev[s.rawValue].map { "\(s.rawValue) \($0)" } }
             out.append("Findings \(state): " + (parts.isEmpty ? "none" : parts.joined(separator: ", ")))
         }
         if r.inputs.repeatedHosts > 0 {
-            out.append("Note: \(r.inputs.repeatedHosts) exports are of a host already read (several periods); their guests are counted again.")
+            out.append(
+                "Note: \(r.inputs.repeatedHosts) exports are of a host already read (several periods); their guests are counted again."
+            )
         }
         for u in r.inputs.unreadable { out.append("unreadable: \(u.path): \(u.reason)") }
 
@@ -29,14 +33,18 @@ public enum FleetTextRenderer {
         } else {
             var table = TextTable(["HOST", "VIOLATING", "CRITICAL", "ERROR", "UNREADABLE", "GUESTS", "J", "FILE"])
             for h in r.worstHosts {
-                table.add([h.hostname, "\(h.violating)", "\(h.openCritical)", "\(h.openError)", "\(h.unreadable)",
-                           "\(h.guests)", h.justified, h.file])
+                table.add([
+                    h.hostname, "\(h.violating)", "\(h.openCritical)", "\(h.openError)", "\(h.unreadable)",
+                    "\(h.guests)", h.justified, h.file,
+                ])
             }
             out.append(table.render(indent: "  "))
             for h in r.worstHosts where !h.open.isEmpty {
                 let more = h.openCritical + h.openError - h.open.count
-                out.append("  \(h.hostname) open now: " + h.open.map { "\($0.guest ?? "host") \($0.rule) (\($0.severity))" }
-                    .joined(separator: ", ") + (more > 0 ? ", and \(more) more" : ""))
+                out.append(
+                    "  \(h.hostname) open now: "
+                        + h.open.map { "\($0.guest ?? "host") \($0.rule) (\($0.severity))" }
+                        .joined(separator: ", ") + (more > 0 ? ", and \(more) more" : ""))
             }
         }
 
@@ -46,8 +54,10 @@ public enum FleetTextRenderer {
         } else {
             var table = TextTable(["RULE", "SEVERITY", "OPEN", "WAIVED", "RESOLVED", "HOSTS", "GUESTS"])
             for x in r.findingsByRule {
-                table.add([x.rule, x.severities.joined(separator: ","), "\(x.open)", "\(x.waived)", "\(x.resolved)",
-                           "\(x.hosts)", "\(x.guests)"])
+                table.add([
+                    x.rule, x.severities.joined(separator: ","), "\(x.open)", "\(x.waived)", "\(x.resolved)",
+                    "\(x.hosts)", "\(x.guests)",
+                ])
             }
             out.append(table.render(indent: "  "))
         }
@@ -59,7 +69,8 @@ public enum FleetTextRenderer {
         more(&out, r.hostStates.count, limit)
 
         let differ = r.migratedGuests.filter(\.toldDifferently).count
-        out.append("\nGuests on several hosts: \(r.migratedGuests.count) (\(differ) told different values on different hosts)")
+        out.append(
+            "\nGuests on several hosts: \(r.migratedGuests.count) (\(differ) told different values on different hosts)")
         for g in r.migratedGuests.prefix(limit) {
             out.append("  \(g.name ?? "-") \(g.uuid)\(g.toldDifferently ? "  TOLD DIFFERENTLY" : "")")
             for s in g.hosts {
@@ -72,8 +83,10 @@ public enum FleetTextRenderer {
         out.append("\nMigration matrix (migration-unsafe: guests that could not safely move to a pool host)")
         if r.migrationMatrix.isEmpty { out.append("  none") }
         for pool in r.migrationMatrix {
-            out.append("  pool \(pool.pool): " + pool.poolHosts.map { "\($0) \(pool.guestsUnsafeByHost[$0] ?? 0)" }
-                .joined(separator: ", ") + " guests cannot move there")
+            out.append(
+                "  pool \(pool.pool): "
+                    + pool.poolHosts.map { "\($0) \(pool.guestsUnsafeByHost[$0] ?? 0)" }
+                    .joined(separator: ", ") + " guests cannot move there")
             var table = TextTable(["GUEST", "ON"] + pool.poolHosts)
             for row in pool.rows.prefix(limit) {
                 table.add([row.guest, row.host] + pool.poolHosts.map { row.unsafe[$0]?.joined(separator: ",") ?? "." })

@@ -45,7 +45,8 @@ struct HostContribution: Sendable {
         summary = input.summary
         msrStatus = input.host.archCapabilities.status.rawValue
         period = input.period
-        var openCritical = 0, openError = 0
+        var openCritical = 0
+        var openError = 0
         // Counts by state and severity in a flat array, made a dictionary once at the end.
         let severities = Severity.allCases
         var byState = [Int](repeating: 0, count: FindingState.allCases.count * severities.count)
@@ -79,16 +80,21 @@ struct HostContribution: Sendable {
                 // The matrix is about moving a guest from its host to a pool host: outgoing findings
                 // (incoming ones, booted there and moved here, still count in the rule totals).
                 if f.rule == Rule.migrationUnsafe.rawValue, f.state != .resolved, f.direction != .incoming,
-                   let pool = f.pool, let poolHost = f.poolHost {
+                    let pool = f.pool, let poolHost = f.poolHost
+                {
                     let bits = (try? CapabilitySet(names: f.bits))?.rawValue ?? 0
-                    unsafe.append(Unsafe(pool: pool, poolHost: poolHost, guest: g.name ?? g.path,
-                                         uuid: g.uuid.flatMap(Self.uuid), bits: bits))
+                    unsafe.append(
+                        Unsafe(
+                            pool: pool, poolHost: poolHost, guest: g.name ?? g.path,
+                            uuid: g.uuid.flatMap(Self.uuid), bits: bits))
                 }
             }
             if let text = g.uuid, let uuid = Self.uuid(text) {
                 let value = g.archCapabilities.flatMap { Self.hexValue($0.value) }
-                sightings.append(Sighting(uuid: uuid, name: g.name, value: value,
-                                          visible: g.archCapabilities?.visible ?? false, status: g.status))
+                sightings.append(
+                    Sighting(
+                        uuid: uuid, name: g.name, value: value,
+                        visible: g.archCapabilities?.visible ?? false, status: g.status))
             }
         }
         var findings: [FindingState: [Severity: Int]] = [:]
@@ -150,7 +156,9 @@ struct HostContribution: Sendable {
     /// showed up in the fleet benchmark (a million guests).
     static func uuid(_ text: String) -> UUID? {
         var bytes = [UInt8](repeating: 0, count: 16)
-        var n = 0, high: UInt8? = nil, count = 0
+        var n = 0
+        var high: UInt8? = nil
+        var count = 0
         for c in text.utf8 {
             count += 1
             if c == UInt8(ascii: "-") {
@@ -168,7 +176,10 @@ struct HostContribution: Sendable {
             }
         }
         guard count == 36, n == 16 else { return nil }
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
-                           bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
     }
 }

@@ -209,8 +209,10 @@ struct JSONScanner {
     /// The lowest set bit marks the first of eight bytes (little-endian) that is a quote, a
     /// backslash or a control character; 0 when there is none. Bits above it may be spurious.
     private static func special(_ w: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-        let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5c5c_5c5c_5c5c_5c5c
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ 0x2222_2222_2222_2222
+        let backslash = w ^ 0x5c5c_5c5c_5c5c_5c5c
         return ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- ones &* 0x20) & ~w) & high
     }
 
@@ -292,7 +294,7 @@ struct JSONScanner {
                 guard i + 1 < bytes.count else { throw fail("unterminated string") }
                 switch bytes[i + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     i += 2
                 case UInt8(ascii: "u"):
                     guard i + 6 <= bytes.count, (i + 2..<i + 6).allSatisfy({ Self.hexDigit(bytes[$0]) != nil }) else {
@@ -348,11 +350,15 @@ struct JSONScanner {
                         throw Failure(message: "unpaired surrogate in a \\u escape")
                     }
                     let low = try hex4(j + 2)
-                    guard (0xdc00..<0xe000).contains(low) else { throw Failure(message: "unpaired surrogate in a \\u escape") }
+                    guard (0xdc00..<0xe000).contains(low) else {
+                        throw Failure(message: "unpaired surrogate in a \\u escape")
+                    }
                     scalar = 0x10000 + ((scalar - 0xd800) << 10) + (low - 0xdc00)
                     j += 6
                 }
-                guard let u = Unicode.Scalar(scalar) else { throw Failure(message: "unpaired surrogate in a \\u escape") }
+                guard let u = Unicode.Scalar(scalar) else {
+                    throw Failure(message: "unpaired surrogate in a \\u escape")
+                }
                 out.append(contentsOf: UTF8.encode(u)!)
             default: throw Failure(message: "bad escape")
             }

@@ -22,7 +22,9 @@ public struct JournalFleetReader: Sendable {
             throw .missingInput(path: directory)
         }
         guard isDir.boolValue else {
-            throw .unreadableReport(path: directory, reason: "it is not a folder (--journal takes the folder systemd-journal-remote writes to)")
+            throw .unreadableReport(
+                path: directory,
+                reason: "it is not a folder (--journal takes the folder systemd-journal-remote writes to)")
         }
         var replay = JournalReplay()
         try Self.entries(in: directory) { replay.add($0) }
@@ -30,7 +32,8 @@ public struct JournalFleetReader: Sendable {
         merger.noteJournal(directory)
         let inputs = replay.inputs()
         if inputs.isEmpty {
-            merger.noteUnreadable(path: directory, reason: "it holds no guestcap journal entries (SYSLOG_IDENTIFIER=guestcap)")
+            merger.noteUnreadable(
+                path: directory, reason: "it holds no guestcap journal entries (SYSLOG_IDENTIFIER=guestcap)")
         }
         for input in inputs {
             merger.add(HostContribution(input, path: directory + " (" + input.host.hostname + ")"))
@@ -43,7 +46,8 @@ public struct JournalFleetReader: Sendable {
         var j: OpaquePointer?
         let r = sd_journal_open_directory(&j, directory, 0)
         guard r >= 0, let j else {
-            throw .unreadableReport(path: directory, reason: "libsystemd cannot open it as a journal: \(String(cString: strerror(-r)))")
+            throw .unreadableReport(
+                path: directory, reason: "libsystemd cannot open it as a journal: \(String(cString: strerror(-r)))")
         }
         defer { sd_journal_close(j) }
         _ = sd_journal_add_match(j, "SYSLOG_IDENTIFIER=guestcap", 0)
@@ -58,7 +62,9 @@ public struct JournalFleetReader: Sendable {
             for name in JournalReplay.fieldNames {
                 var data: UnsafeRawPointer?
                 var length = 0
-                guard sd_journal_get_data(j, name, &data, &length) >= 0, let data, length > name.utf8.count else { continue }
+                guard sd_journal_get_data(j, name, &data, &length) >= 0, let data, length > name.utf8.count else {
+                    continue
+                }
                 let bytes = UnsafeRawBufferPointer(start: data, count: length).dropFirst(name.utf8.count + 1)
                 fields[name] = String(decoding: bytes, as: UTF8.self)
             }

@@ -23,7 +23,8 @@ struct JournalReplay {
     static let fieldNames = [
         "_MACHINE_ID", "_HOSTNAME", "GUESTCAP_EVENT", "GUESTCAP_RULE", "GUESTCAP_SEVERITY", "GUESTCAP_STATE",
         "GUESTCAP_GUEST_NAME", "GUESTCAP_GUEST_UUID", "GUESTCAP_SOURCE", "GUESTCAP_CONFIG_PATH",
-        "GUESTCAP_GUEST_VALUE", "GUESTCAP_BITS", "GUESTCAP_POOL", "GUESTCAP_POOL_HOST", "GUESTCAP_DIRECTION", "GUESTCAP_FINDING_ID",
+        "GUESTCAP_GUEST_VALUE", "GUESTCAP_BITS", "GUESTCAP_POOL", "GUESTCAP_POOL_HOST", "GUESTCAP_DIRECTION",
+        "GUESTCAP_FINDING_ID",
         "GUESTCAP_TRANSITION_ID", "GUESTCAP_HOSTNAME", "GUESTCAP_MACHINE_ID", "GUESTCAP_MSR_STATUS",
         "GUESTCAP_HOST_VALUE", "GUESTCAP_JUSTIFIED_VALUE", "GUESTCAP_GUESTS",
     ]
@@ -73,8 +74,9 @@ struct JournalReplay {
         // The journal's own machine id names the sender; the host's own name comes from host-changed.
         let key = e["_MACHINE_ID"] ?? e["_HOSTNAME"] ?? "unknown"
         if hosts[key] == nil {
-            hosts[key] = TrackedHost(hostname: e["_HOSTNAME"] ?? key, machineID: e["_MACHINE_ID"], first: e.time,
-                                   last: e.time)
+            hosts[key] = TrackedHost(
+                hostname: e["_HOSTNAME"] ?? key, machineID: e["_MACHINE_ID"], first: e.time,
+                last: e.time)
             hostOrder.append(key)
         }
         hosts[key]!.last = max(hosts[key]!.last, e.time)
@@ -99,17 +101,21 @@ struct JournalReplay {
     /// One finding transition; false when it cannot be understood.
     private mutating func transition(_ e: Entry, host key: String) -> Bool {
         guard let id = e["GUESTCAP_FINDING_ID"], let rule = e["GUESTCAP_RULE"],
-              let severity = e["GUESTCAP_SEVERITY"].flatMap(Severity.init(rawValue:)),
-              let state = e["GUESTCAP_STATE"].flatMap(FindingState.init(rawValue:)) else { return false }
+            let severity = e["GUESTCAP_SEVERITY"].flatMap(Severity.init(rawValue:)),
+            let state = e["GUESTCAP_STATE"].flatMap(FindingState.init(rawValue:))
+        else { return false }
         // The same transition twice (an upload retried): once.
         if let t = e["GUESTCAP_TRANSITION_ID"], !seenTransitions.insert(t).inserted { return true }
         // Host findings have no source; a guest is its config path, else its UUID or name.
-        let subject = e["GUESTCAP_SOURCE"] == nil ? nil
+        let subject =
+            e["GUESTCAP_SOURCE"] == nil
+            ? nil
             : e["GUESTCAP_CONFIG_PATH"] ?? e["GUESTCAP_GUEST_UUID"] ?? e["GUESTCAP_GUEST_NAME"]
-        let f = TrackedFinding(rule: rule, severity: severity, state: state, subject: subject,
-                             bits: e["GUESTCAP_BITS"].map { $0.split(separator: ",").map(String.init) } ?? [],
-                             pool: e["GUESTCAP_POOL"], poolHost: e["GUESTCAP_POOL_HOST"],
-                             direction: e["GUESTCAP_DIRECTION"].flatMap(MigrationDirection.init(rawValue:)))
+        let f = TrackedFinding(
+            rule: rule, severity: severity, state: state, subject: subject,
+            bits: e["GUESTCAP_BITS"].map { $0.split(separator: ",").map(String.init) } ?? [],
+            pool: e["GUESTCAP_POOL"], poolHost: e["GUESTCAP_POOL_HOST"],
+            direction: e["GUESTCAP_DIRECTION"].flatMap(MigrationDirection.init(rawValue:)))
         var h = hosts[key]!
         hosts[key] = nil
         if h.findings[id] == nil { h.findingOrder.append(id) }
@@ -140,14 +146,16 @@ struct JournalReplay {
             let h = hosts[key]!
             func finding(_ id: String) -> FleetInput.Finding {
                 let f = h.findings[id]!
-                return FleetInput.Finding(rule: f.rule, severity: f.severity, state: f.state, bits: f.bits,
-                                          pool: f.pool, poolHost: f.poolHost, direction: f.direction)
+                return FleetInput.Finding(
+                    rule: f.rule, severity: f.severity, state: f.state, bits: f.bits,
+                    pool: f.pool, poolHost: f.poolHost, direction: f.direction)
             }
             let guests = h.guestOrder.map { s -> FleetInput.Guest in
                 let g = h.guests[s]!
-                return FleetInput.Guest(name: g.name, uuid: g.uuid, path: g.path, status: g.worst,
-                                        archCapabilities: g.value.map { .init(value: $0, visible: true) },
-                                        findings: g.findings.map(finding))
+                return FleetInput.Guest(
+                    name: g.name, uuid: g.uuid, path: g.path, status: g.worst,
+                    archCapabilities: g.value.map { .init(value: $0, visible: true) },
+                    findings: g.findings.map(finding))
             }
             var summary = ReportDocument.Summary(statuses: guests.map(\.status))
             let unseen = max(0, h.guestsAtStart - summary.guests)
@@ -157,9 +165,10 @@ struct JournalReplay {
             let zero = CapabilitySet.hex(0)
             return FleetInput(
                 format: ReportDocument.formatName, generatedAt: h.last, period: .init(from: h.first, to: h.last),
-                host: .init(hostname: h.hostname, machineID: h.machineID,
-                            archCapabilities: .init(status: h.msrStatus ?? .unreadable, value: h.msrValue ?? zero),
-                            justified: h.justified ?? zero),
+                host: .init(
+                    hostname: h.hostname, machineID: h.machineID,
+                    archCapabilities: .init(status: h.msrStatus ?? .unreadable, value: h.msrValue ?? zero),
+                    justified: h.justified ?? zero),
                 guests: guests, hostFindings: hostFindings, summary: summary)
         }
     }

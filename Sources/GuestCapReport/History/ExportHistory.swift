@@ -33,9 +33,11 @@ public struct HistoryGuest: Sendable {
     public var worstStatus: GuestStatus?
 
     /// Creates a guest.
-    public init(subject: String, source: GuestSource, path: String, name: String? = nil, uuid: String? = nil,
-                firstSeen: Date? = nil, lastSeen: Date? = nil, advertised: GuestDocument.Advertised? = nil,
-                error: String? = nil, worstStatus: GuestStatus? = nil) {
+    public init(
+        subject: String, source: GuestSource, path: String, name: String? = nil, uuid: String? = nil,
+        firstSeen: Date? = nil, lastSeen: Date? = nil, advertised: GuestDocument.Advertised? = nil,
+        error: String? = nil, worstStatus: GuestStatus? = nil
+    ) {
         self.subject = subject
         self.source = source
         self.path = path
@@ -54,7 +56,10 @@ public struct HistoryFinding: Sendable {
     public struct Transition: Sendable, Equatable {
         public var kind: TransitionKind
         public var at: Date
-        public init(_ kind: TransitionKind, at: Date) { self.kind = kind; self.at = at }
+        public init(_ kind: TransitionKind, at: Date) {
+            self.kind = kind
+            self.at = at
+        }
     }
     public var record: FindingRecord
     public var transitions: [Transition]

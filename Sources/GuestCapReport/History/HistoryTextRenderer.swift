@@ -23,6 +23,7 @@ public enum HistoryTextRenderer {
         let kind = e.kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)
         let who = r.guestName ?? r.configPath ?? r.subject
         let bits = r.bits.isEmpty ? "" : " [\(r.bits.names.joined(separator: ","))]"
-        return "\(when)  \(kind) \(r.severity.rawValue) \(r.rule.rawValue)\(bits)  \(who) (\(r.source?.rawValue ?? "host")): \(r.message)"
+        return
+            "\(when)  \(kind) \(r.severity.rawValue) \(r.rule.rawValue)\(bits)  \(who) (\(r.source?.rawValue ?? "host")): \(r.message)"
     }
 }

@@ -43,24 +43,28 @@ public struct ReportAssembler: Sendable {
         for subject in bySubject.keys where !subject.hasPrefix("host:") && !known.contains(subject) {
             let list = findings(of: subject)
             let r = list[0].record
-            let g = HistoryGuest(subject: subject, source: r.source ?? .libvirt, path: r.configPath ?? subject,
-                                 name: r.guestName, uuid: r.guestUUID)
+            let g = HistoryGuest(
+                subject: subject, source: r.source ?? .libvirt, path: r.configPath ?? subject,
+                name: r.guestName, uuid: r.guestUUID)
             guests.append(guest(g, findings: list, period: period))
         }
         guests.sort { ($0.name ?? $0.path, $0.source, $0.path) < ($1.name ?? $1.path, $1.source, $1.path) }
-        let hostFindings = Self.sorted(bySubject.keys.filter { $0.hasPrefix("host:") }.flatMap(findings(of:))
-            .map { finding($0, period: period) })
+        let hostFindings = Self.sorted(
+            bySubject.keys.filter { $0.hasPrefix("host:") }.flatMap(findings(of:))
+                .map { finding($0, period: period) })
 
-        return ReportDocument(generatedAt: now, period: period.document,
-                              policy: .init(path: policy.path, sha256: policy.sha256), host: hostDoc, guests: guests,
-                              hostFindings: hostFindings, hostSnapshots: snapshots)
+        return ReportDocument(
+            generatedAt: now, period: period.document,
+            policy: .init(path: policy.path, sha256: policy.sha256), host: hostDoc, guests: guests,
+            hostFindings: hostFindings, hostSnapshots: snapshots)
     }
 
     private func guest(_ g: HistoryGuest, findings: [HistoryFinding], period: ExportPeriod) -> GuestDocument {
-        GuestDocument(name: g.name, uuid: g.uuid, source: g.source, path: g.path,
-                      status: (g.worstStatus ?? Self.worstStatus(findings, period: period)).rawValue, error: g.error,
-                      archCapabilities: g.advertised,
-                      findings: Self.sorted(findings.map { finding($0, period: period) }))
+        GuestDocument(
+            name: g.name, uuid: g.uuid, source: g.source, path: g.path,
+            status: (g.worstStatus ?? Self.worstStatus(findings, period: period)).rawValue, error: g.error,
+            archCapabilities: g.advertised,
+            findings: Self.sorted(findings.map { finding($0, period: period) }))
     }
 
     /// The worst status the findings gave their guest at any moment of the period.
@@ -82,12 +86,13 @@ public struct ReportAssembler: Sendable {
         let waiver = r.waiverReason.map {
             FindingDocument.WaiverDoc(reason: $0, expires: r.waiverExpires ?? "", active: state == .waived, bits: nil)
         }
-        return FindingDocument(id: r.findingID, rule: r.rule.rawValue, severity: r.severity, bits: r.bits.names,
-                               pool: r.pool, poolHost: r.poolHost, direction: r.direction, message: r.message,
-                               state: state,
-                               firstSeen: f.openedAt, lastSeen: f.lastSeen.map { min($0, period.to) },
-                               resolvedAt: resolvedAt, waiver: waiver,
-                               origins: r.origins.isEmpty ? nil : r.origins.map(\.description))
+        return FindingDocument(
+            id: r.findingID, rule: r.rule.rawValue, severity: r.severity, bits: r.bits.names,
+            pool: r.pool, poolHost: r.poolHost, direction: r.direction, message: r.message,
+            state: state,
+            firstSeen: f.openedAt, lastSeen: f.lastSeen.map { min($0, period.to) },
+            resolvedAt: resolvedAt, waiver: waiver,
+            origins: r.origins.isEmpty ? nil : r.origins.map(\.description))
     }
 
     /// Worst first, then by rule, pool host, direction and bits (the order checks use). The keys

@@ -24,9 +24,10 @@ struct StoreHistory: ExportHistory {
         try store.guestsSeen(from: period.from, to: period.to).map { g in
             let version = g.configVersions.last
             let advertised = version.flatMap(Self.advertised)
-            return HistoryGuest(subject: g.identity.description, source: g.source, path: g.path, name: g.name,
-                                uuid: g.uuid, firstSeen: g.firstSeen, lastSeen: g.goneAt, advertised: advertised,
-                                error: g.error, worstStatus: g.worstStatus)
+            return HistoryGuest(
+                subject: g.identity.description, source: g.source, path: g.path, name: g.name,
+                uuid: g.uuid, firstSeen: g.firstSeen, lastSeen: g.goneAt, advertised: advertised,
+                error: g.error, worstStatus: g.worstStatus)
         }
     }
 
@@ -35,12 +36,14 @@ struct StoreHistory: ExportHistory {
     static func advertised(_ v: StoredConfigVersion) -> GuestDocument.Advertised? {
         guard let told = v.advertised else { return nil }
         let requested = v.requested.map {
-            GuestDocument.Requested(value: $0.hex, bits: $0.names, visible: v.requestedVisible ?? false,
-                                               provenance: v.requestedProvenance ?? [:])
+            GuestDocument.Requested(
+                value: $0.hex, bits: $0.names, visible: v.requestedVisible ?? false,
+                provenance: v.requestedProvenance ?? [:])
         }
-        return GuestDocument.Advertised(value: told.hex, bits: told.names, visible: v.visible ?? false,
-                                        provenance: v.provenance, requested: requested, dropped: v.dropped?.names,
-                                        vmm: v.vmm?.rawValue)
+        return GuestDocument.Advertised(
+            value: told.hex, bits: told.names, visible: v.visible ?? false,
+            provenance: v.provenance, requested: requested, dropped: v.dropped?.names,
+            vmm: v.vmm?.rawValue)
     }
 
     /// The store gives each episode's open time, the last transition before the period and the

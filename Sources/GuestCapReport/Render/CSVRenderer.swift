@@ -26,8 +26,10 @@ public enum CSVRenderer {
 
     /// The file handed to `sink` in pieces of about `chunkSize` bytes as rows are made: a long
     /// period has hundreds of thousands of findings.
-    public static func write(_ report: ReportDocument, chunkSize: Int = 1 << 20,
-                             to sink: (String) throws -> Void) rethrows {
+    public static func write(
+        _ report: ReportDocument, chunkSize: Int = 1 << 20,
+        to sink: (String) throws -> Void
+    ) rethrows {
         var pending = line(columns)
         let host = report.host.hostname
         // -1: the host's own findings, then each guest's.

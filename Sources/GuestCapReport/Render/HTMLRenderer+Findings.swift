@@ -35,14 +35,23 @@ extension HTMLRenderer {
             p.write("<p>A check report covers one moment; the timeline is in exports.</p></section>\n")
             return
         }
-        struct Event { let at: Date; let what: String; let subject: String; let detail: String; let cls: String }
+        struct Event {
+            let at: Date
+            let what: String
+            let subject: String
+            let detail: String
+            let cls: String
+        }
         var events: [Event] = []
         let inside = { (d: Date) in d >= period.from && d < period.to }
         for s in r.hostSnapshots ?? [] {
             if let since = s.since, inside(since) {
-                events.append(Event(at: since, what: "host state", subject: s.hostname,
-                                    detail: "kernel \(s.kernel ?? "-"), microcode \(s.cpu.microcode ?? "-"), MSR \(s.archCapabilities.value), J \(s.justified.value)",
-                                    cls: "host"))
+                events.append(
+                    Event(
+                        at: since, what: "host state", subject: s.hostname,
+                        detail:
+                            "kernel \(s.kernel ?? "-"), microcode \(s.cpu.microcode ?? "-"), MSR \(s.archCapabilities.value), J \(s.justified.value)",
+                        cls: "host"))
             }
         }
         var bars: [(label: String, f: FindingDocument)] = []
@@ -50,8 +59,10 @@ extension HTMLRenderer {
             for f in list {
                 let detail = "\(f.rule) \(f.bits.joined(separator: ","))"
                 if let d = f.firstSeen, inside(d) {
-                    events.append(Event(at: d, what: f.state == .waived ? "opened (waived)" : "opened", subject: guest,
-                                        detail: detail, cls: f.severity.rawValue))
+                    events.append(
+                        Event(
+                            at: d, what: f.state == .waived ? "opened (waived)" : "opened", subject: guest,
+                            detail: detail, cls: f.severity.rawValue))
                 }
                 if let d = f.resolvedAt, inside(d) {
                     events.append(Event(at: d, what: "resolved", subject: guest, detail: detail, cls: "resolved"))
@@ -65,12 +76,15 @@ extension HTMLRenderer {
             p.write("<div class=\"gantt\"><div class=\"axis\"><span>\(ReportCoding.formatDate(period.from))</span>")
             p.write("<span>\(ReportCoding.formatDate(period.to))</span></div>")
             for (label, f) in bars.prefix(200) {
-                let start = max(f.firstSeen ?? period.from, period.from), end = min(f.resolvedAt ?? period.to, period.to)
+                let start = max(f.firstSeen ?? period.from, period.from)
+                let end = min(f.resolvedAt ?? period.to, period.to)
                 let left = max(0, start.timeIntervalSince(period.from) / span * 100)
                 let width = max(0.5, end.timeIntervalSince(start) / span * 100)
                 p.write("<div class=\"bar-row\"><span class=\"bar-label\">\(label) · \(f.rule)</span>")
                 p.write("<span class=\"bar-track\"><span class=\"bar \(f.severity.rawValue) \(f.state.rawValue)\" ")
-                p.write("style=\"left:\(String(format: "%.2f", left))%;width:\(String(format: "%.2f", min(width, 100 - left)))%\">")
+                p.write(
+                    "style=\"left:\(String(format: "%.2f", left))%;width:\(String(format: "%.2f", min(width, 100 - left)))%\">"
+                )
                 p.write("</span></span></div>")
             }
             if bars.count > 200 { p.write("<p class=\"note\">… and \(bars.count - 200) more findings.</p>") }
@@ -80,7 +94,9 @@ extension HTMLRenderer {
         if events.isEmpty {
             p.write("<p>Nothing changed during the period.</p>")
         } else {
-            p.write("<table class=\"grid events\"><thead><tr><th>time (UTC)</th><th>event</th><th>subject</th><th>detail</th></tr></thead><tbody>")
+            p.write(
+                "<table class=\"grid events\"><thead><tr><th>time (UTC)</th><th>event</th><th>subject</th><th>detail</th></tr></thead><tbody>"
+            )
             for e in events {
                 p.write("<tr class=\"ev \(e.cls)\"><td>\(ReportCoding.formatDate(e.at))</td><td>\(e.what)</td>")
                 p.write("<td>\(e.subject)</td><td>\(e.detail)</td></tr>")

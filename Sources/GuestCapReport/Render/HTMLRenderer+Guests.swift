@@ -30,18 +30,25 @@ extension HTMLRenderer {
             p.write("<p>No guests.</p></section>\n")
             return
         }
-        p.write("<div class=\"scroll\"><table class=\"matrix\"><thead><tr><th class=\"gname\">guest</th><th>status</th>")
+        p.write(
+            "<div class=\"scroll\"><table class=\"matrix\"><thead><tr><th class=\"gname\">guest</th><th>status</th>")
         for b in bits {
-            p.write("<th class=\"rot \(b.bitClass.rawValue)\" title=\"bit \(b.number), \(b.bitClass.rawValue)\"><div>\(b.name)</div></th>")
+            p.write(
+                "<th class=\"rot \(b.bitClass.rawValue)\" title=\"bit \(b.number), \(b.bitClass.rawValue)\"><div>\(b.name)</div></th>"
+            )
         }
         p.write("</tr><tr class=\"jrow\"><th class=\"gname\">host backs (J)</th><th></th>")
-        for b in bits { p.write("<td class=\"cell \(j.contains(b.name) ? "ok" : "")\">\(j.contains(b.name) ? "✓" : "")</td>") }
+        for b in bits {
+            p.write("<td class=\"cell \(j.contains(b.name) ? "ok" : "")\">\(j.contains(b.name) ? "✓" : "")</td>")
+        }
         p.write("</tr></thead><tbody>")
         for g in sortedGuests(r.guests) {
             p.write("<tr class=\"guest\" data-status=\"\(g.status)\"><th class=\"gname\">\(g.name ?? g.path)")
             p.write("<span class=\"src\">\(g.source.rawValue)</span></th><td>\(statusBadge(g.status))</td>")
             guard let adv = g.archCapabilities else {
-                p.write("<td class=\"cell hidden\" colspan=\"\(bits.count)\">\(g.error ?? "configuration not read")</td></tr>")
+                p.write(
+                    "<td class=\"cell hidden\" colspan=\"\(bits.count)\">\(g.error ?? "configuration not read")</td></tr>"
+                )
                 continue
             }
             let told = Set(adv.bits)
@@ -73,11 +80,14 @@ extension HTMLRenderer {
 
     /// The row under a guest told something else than it asks for: what its configuration asks
     /// for, each bit the VMM drops marked.
-    private static func requestRow(_ p: inout HTMLPage, _ told: GuestDocument.Advertised,
-                                   _ r: GuestDocument.Requested, bits: [ArchCapBit]) {
+    private static func requestRow(
+        _ p: inout HTMLPage, _ told: GuestDocument.Advertised,
+        _ r: GuestDocument.Requested, bits: [ArchCapBit]
+    ) {
         let vmm: HTML = told.vmm.map { " <span class=\"src\">\($0)</span>" } ?? ""
         p.write("<tr class=\"requested\"><th class=\"gname ask\">asks for\(vmm)</th><td></td>")
-        let asked = Set(r.bits), passed = Set(told.bits)
+        let asked = Set(r.bits)
+        let passed = Set(told.bits)
         for b in bits {
             let tip = title(r.provenance[b.name])
             if !r.visible {

@@ -10,8 +10,10 @@ extension HTMLRenderer {
         kv("hostname", "\(h.hostname)")
         kv("machine id", "\(h.machineID ?? "-")")
         kv("kernel", "\(h.kernel ?? "-")")
-        let cpu = [h.cpu.vendor, h.cpu.family.map { "family \($0)" }, h.cpu.model.map { "model \($0)" },
-                   h.cpu.stepping.map { "stepping \($0)" }].compactMap { $0 }.joined(separator: " ")
+        let cpu = [
+            h.cpu.vendor, h.cpu.family.map { "family \($0)" }, h.cpu.model.map { "model \($0)" },
+            h.cpu.stepping.map { "stepping \($0)" },
+        ].compactMap { $0 }.joined(separator: " ")
         let modelName: HTML = h.cpu.modelName.map { " <span class=\"dim\">(\($0))</span>" } ?? ""
         kv("CPU", "\(cpu.isEmpty ? "-" : cpu)\(modelName)")
         kv("microcode", "\(h.cpu.microcode ?? "-")")
@@ -23,7 +25,9 @@ extension HTMLRenderer {
         if let since = h.since { kv("state since", "\(ReportCoding.formatDate(since))") }
         p.write("</table>")
         for note in h.notes ?? [] { p.write("<p class=\"note\">\(note)</p>") }
-        p.write("<p class=\"note\">Every bit of MSR 0x10a, its source in J and the host's states during the period: <a href=\"#decode\">MSR decode</a> below.</p>")
+        p.write(
+            "<p class=\"note\">Every bit of MSR 0x10a, its source in J and the host's states during the period: <a href=\"#decode\">MSR decode</a> below.</p>"
+        )
         if !r.hostFindings.isEmpty {
             p.write("<h3>Host findings</h3><ul>")
             for f in r.hostFindings {
@@ -38,13 +42,19 @@ extension HTMLRenderer {
         let h = r.host
         p.write("<section id=\"decode\"><h2>MSR 0x10a decode</h2>")
         // Every defined bit, plus reserved bits that are set anywhere.
-        let hw = Set(h.archCapabilities.bits), j = Set(h.justified.bits), kvm = Set(h.kvmDefault.bits)
+        let hw = Set(h.archCapabilities.bits)
+        let j = Set(h.justified.bits)
+        let kvm = Set(h.kvmDefault.bits)
         p.write("<table class=\"grid\"><thead><tr><th>bit</th><th>name</th><th>class</th>")
-        p.write("<th>host MSR</th><th>KVM default</th><th>J</th><th>why (source of J)</th><th>meaning</th></tr></thead><tbody>")
+        p.write(
+            "<th>host MSR</th><th>KVM default</th><th>J</th><th>why (source of J)</th><th>meaning</th></tr></thead><tbody>"
+        )
         for bit in ArchCapCatalog.all where bit.bitClass != .reserved || hw.contains(bit.name) || j.contains(bit.name) {
             let inJ = j.contains(bit.name)
-            let why = h.justified.sources[bit.name]
-                ?? ArchCapCatalog.verdictFile[bit.name].map { f in h.vulnerabilities[f].map { "\(f): \($0)" } ?? "" } ?? ""
+            let why =
+                h.justified.sources[bit.name]
+                ?? ArchCapCatalog.verdictFile[bit.name].map { f in h.vulnerabilities[f].map { "\(f): \($0)" } ?? "" }
+                ?? ""
             p.write("<tr><td>\(bit.number)</td><td><code>\(bit.name)</code></td><td>\(bit.bitClass.rawValue)</td>")
             p.write("<td>\(mark(hw.contains(bit.name)))</td><td>\(mark(kvm.contains(bit.name)))</td>")
             p.write("<td class=\"\(inJ ? "good-t" : "dim")\">\(inJ ? "yes" : "no")</td><td>\(why)</td>")
@@ -52,7 +62,9 @@ extension HTMLRenderer {
         }
         p.write("</tbody></table>")
         if let snaps = r.hostSnapshots, !snaps.isEmpty {
-            p.write("<h3>Host states during the period (\(snaps.count))</h3><table class=\"grid\"><thead><tr><th>since</th>")
+            p.write(
+                "<h3>Host states during the period (\(snaps.count))</h3><table class=\"grid\"><thead><tr><th>since</th>"
+            )
             p.write("<th>kernel</th><th>microcode</th><th>MSR 0x10a</th><th>J</th></tr></thead><tbody>")
             for s in snaps {
                 p.write("<tr><td>\(s.since.map(ReportCoding.formatDate) ?? "-")</td><td>\(s.kernel ?? "-")</td>")

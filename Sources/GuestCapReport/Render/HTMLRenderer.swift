@@ -20,8 +20,10 @@ public enum HTMLRenderer {
     /// The page handed to `sink` in pieces of about `chunkSize` bytes as it is made: a long
     /// period's page is hundreds of megabytes.
     /// - Throws: the first error `sink` throws (nothing more is handed to it after that).
-    public static func write(_ report: ReportDocument, version: String = "", chunkSize: Int = 1 << 20,
-                             to sink: @escaping (String) throws -> Void) throws {
+    public static func write(
+        _ report: ReportDocument, version: String = "", chunkSize: Int = 1 << 20,
+        to sink: @escaping (String) throws -> Void
+    ) throws {
         var page = HTMLPage(chunkSize: chunkSize, sink: sink)
         write(report, version: version, into: &page)
         page.flush()
@@ -31,7 +33,10 @@ public enum HTMLRenderer {
     private static func write(_ report: ReportDocument, version: String, into page: inout HTMLPage) {
         let s = report.summary
         // Counted in place: a copy of every finding costs a long period's page 100 MB.
-        var total = 0, open = 0, waived = 0, resolved = 0
+        var total = 0
+        var open = 0
+        var waived = 0
+        var resolved = 0
         for list in [report.hostFindings] + report.guests.map(\.findings) {
             total += list.count
             open += list.count { $0.state == .open }
@@ -40,7 +45,8 @@ public enum HTMLRenderer {
         }
         let when = report.period.map { "\(day($0.from)) – \(day($0.to))" } ?? day(report.generatedAt)
         let asks = report.guests.contains { differingRequest($0) != nil }
-        page.write("""
+        page.write(
+            """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -58,7 +64,8 @@ public enum HTMLRenderer {
         findings(&page, report)
         timeline(&page, report)
         msrDecode(&page, report)
-        page.write("""
+        page.write(
+            """
             <footer>guestcap\(version.isEmpty ? "" : " " + version) · \(ReportDocument.formatName) · \
             generated \(ReportCoding.formatDate(report.generatedAt))\(policyNote(report.policy))</footer>
             </body></html>
@@ -85,12 +92,16 @@ public enum HTMLRenderer {
         p.write("</p></header>\n")
     }
 
-    private static func summary(_ p: inout HTMLPage, _ r: ReportDocument, findings: Int, open: Int, waived: Int,
-                                resolved: Int) {
+    private static func summary(
+        _ p: inout HTMLPage, _ r: ReportDocument, findings: Int, open: Int, waived: Int,
+        resolved: Int
+    ) {
         let s = r.summary
         p.write("<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">")
         func card(_ id: String, _ label: String, _ n: Int, _ cls: String) {
-            p.write("<div class=\"card \(cls)\"><span class=\"n\" id=\"count-\(id)\">\(n)</span><span>\(label)</span></div>")
+            p.write(
+                "<div class=\"card \(cls)\"><span class=\"n\" id=\"count-\(id)\">\(n)</span><span>\(label)</span></div>"
+            )
         }
         card("guests", "guests", s.guests, "")
         card("violating", "violating", s.violating, s.violating > 0 ? "bad" : "")
@@ -103,7 +114,9 @@ public enum HTMLRenderer {
         card("resolved-findings", "resolved", resolved, "")
         p.write("</div>")
         if r.period != nil {
-            p.write("<p class=\"note\">A guest's status is the worst it had during the period; a finding's state is its state at the end of the period.</p>")
+            p.write(
+                "<p class=\"note\">A guest's status is the worst it had during the period; a finding's state is its state at the end of the period.</p>"
+            )
         }
         p.write("</section>\n")
     }
@@ -117,7 +130,8 @@ public enum HTMLRenderer {
 
     static func sortedGuests(_ guests: [GuestDocument]) -> [GuestDocument] {
         guests.sorted {
-            let a = GuestStatus(rawValue: $0.status) ?? .compliant, b = GuestStatus(rawValue: $1.status) ?? .compliant
+            let a = GuestStatus(rawValue: $0.status) ?? .compliant
+            let b = GuestStatus(rawValue: $1.status) ?? .compliant
             return (a, $0.name ?? $0.path, $0.source) < (b, $1.name ?? $1.path, $1.source)
         }
     }

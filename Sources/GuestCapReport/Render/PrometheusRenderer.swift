@@ -12,15 +12,35 @@ import Prometheus
 /// world-readable (0644) so that node_exporter's own user can read it.
 public enum PrometheusRenderer {
     /// Every metric guestcap writes, with its HELP text; names and texts are part of the interface.
-    public static let metrics: [Metric] = [guests, openFindings, waivedFindings, msrInfo, msrBit, lastAuditTime,
-                                           generatedTime]
+    public static let metrics: [Metric] = [
+        guests, openFindings, waivedFindings, msrInfo, msrBit, lastAuditTime,
+        generatedTime,
+    ]
 
-    static let guests = metric("guests", "", "Guests by status: compliant, violating, waived, unreadable (the daemon: now; an export: the worst status each guest had during the period).")
-    static let openFindings = metric("open_findings", "", "Findings open and not waived, by rule and severity, host-level findings included (the daemon: now; an export: at the end of the period).")
-    static let waivedFindings = metric("waived_findings", "", "Findings covered by an active waiver, by rule and severity (the daemon: now; an export: at the end of the period).")
-    static let msrInfo = metric("host_msr", "info", "The host's IA32_ARCH_CAPABILITIES (MSR 0x10a) as labels: read status, value, justified set J, KVM default; always 1.")
-    static let msrBit = metric("host_msr_bit", "", "Whether a defined bit of MSR 0x10a is set in the host's value (set=msr, on all CPUs) or in what guests may be told (set=justified).")
-    static let lastAuditTime = metric("last_audit_timestamp", "seconds", "Unix time of the last audit included (the daemon: its latest round; an export: the last audit within the period).")
+    static let guests = metric(
+        "guests", "",
+        "Guests by status: compliant, violating, waived, unreadable (the daemon: now; an export: the worst status each guest had during the period)."
+    )
+    static let openFindings = metric(
+        "open_findings", "",
+        "Findings open and not waived, by rule and severity, host-level findings included (the daemon: now; an export: at the end of the period)."
+    )
+    static let waivedFindings = metric(
+        "waived_findings", "",
+        "Findings covered by an active waiver, by rule and severity (the daemon: now; an export: at the end of the period)."
+    )
+    static let msrInfo = metric(
+        "host_msr", "info",
+        "The host's IA32_ARCH_CAPABILITIES (MSR 0x10a) as labels: read status, value, justified set J, KVM default; always 1."
+    )
+    static let msrBit = metric(
+        "host_msr_bit", "",
+        "Whether a defined bit of MSR 0x10a is set in the host's value (set=msr, on all CPUs) or in what guests may be told (set=justified)."
+    )
+    static let lastAuditTime = metric(
+        "last_audit_timestamp", "seconds",
+        "Unix time of the last audit included (the daemon: its latest round; an export: the last audit within the period)."
+    )
     static let generatedTime = metric("report_timestamp", "seconds", "Unix time at which this file was generated.")
 
     /// One metric family: `guestcap_<name>[_<unit>]` and its HELP text.
@@ -53,8 +73,10 @@ public enum PrometheusRenderer {
         }
 
         let s = m.guests
-        for (status, n) in [("compliant", s.compliant), ("violating", s.violating), ("waived", s.waived),
-                            ("unreadable", s.unreadable)] {
+        for (status, n) in [
+            ("compliant", s.compliant), ("violating", s.violating), ("waived", s.waived),
+            ("unreadable", s.unreadable),
+        ] {
             gauge(guests, [("status", status)]).set(to: Double(n))
         }
         for (k, n) in m.openFindings {
@@ -65,13 +87,17 @@ public enum PrometheusRenderer {
         }
 
         let host = m.host
-        gauge(msrInfo, [
-            ("hostname", host.hostname), ("status", host.archCapabilities.status.rawValue),
-            ("value", host.archCapabilities.value), ("justified", host.justified.value),
-            ("kvm_default", host.kvmDefault.value), ("microcode", host.cpu.microcode ?? ""),
-            ("kernel", host.kernel ?? ""),
-        ]).set(to: 1)
-        let msr = Set(host.archCapabilities.bits), justified = Set(host.justified.bits)
+        gauge(
+            msrInfo,
+            [
+                ("hostname", host.hostname), ("status", host.archCapabilities.status.rawValue),
+                ("value", host.archCapabilities.value), ("justified", host.justified.value),
+                ("kvm_default", host.kvmDefault.value), ("microcode", host.cpu.microcode ?? ""),
+                ("kernel", host.kernel ?? ""),
+            ]
+        ).set(to: 1)
+        let msr = Set(host.archCapabilities.bits)
+        let justified = Set(host.justified.bits)
         for bit in ArchCapCatalog.defined {
             gauge(msrBit, [("bit", bit.name), ("set", "msr")]).set(to: msr.contains(bit.name) ? 1 : 0)
             gauge(msrBit, [("bit", bit.name), ("set", "justified")])

@@ -26,8 +26,10 @@ public struct TextfileMetrics: Sendable, Equatable {
 
     /// Counts `findings` (resolved ones are not counted); every rule starts at 0 at its default
     /// severity so that an alert on a rule never sees it absent.
-    public init(guests: ReportDocument.Summary, findings: [(rule: String, severity: Severity, state: FindingState)],
-                host: HostDocument, lastAudit: Date, generatedAt: Date) {
+    public init(
+        guests: ReportDocument.Summary, findings: [(rule: String, severity: Severity, state: FindingState)],
+        host: HostDocument, lastAudit: Date, generatedAt: Date
+    ) {
         var open: [FindingKey: Int] = [:]
         for rule in Rule.allCases { open[FindingKey(rule: rule.rawValue, severity: rule.defaultSeverity)] = 0 }
         var waived = open
@@ -51,17 +53,23 @@ public struct TextfileMetrics: Sendable, Equatable {
     /// period) and its findings' states at the end of the report.
     /// - Parameter lastAudit: the last audit the report covers (default: its generation time).
     public init(report: ReportDocument, lastAudit: Date? = nil) {
-        let findings = (report.hostFindings + report.guests.flatMap(\.findings)).map { ($0.rule, $0.severity, $0.state) }
-        self.init(guests: report.summary, findings: findings, host: report.host,
-                  lastAudit: lastAudit ?? report.generatedAt, generatedAt: report.generatedAt)
+        let findings = (report.hostFindings + report.guests.flatMap(\.findings)).map {
+            ($0.rule, $0.severity, $0.state)
+        }
+        self.init(
+            guests: report.summary, findings: findings, host: report.host,
+            lastAudit: lastAudit ?? report.generatedAt, generatedAt: report.generatedAt)
     }
 
     /// The metrics of a live state (the daemon's, after an audit): each guest's current status
     /// and the findings in force, guests' and the host's.
-    public init(host: HostAssessment, statuses: [GuestStatus], findings: [FindingRecord], lastAudit: Date,
-                generatedAt: Date) {
-        self.init(guests: ReportDocument.Summary(statuses: statuses),
-                  findings: findings.map { ($0.rule.rawValue, $0.severity, $0.state) }, host: HostDocument(host),
-                  lastAudit: lastAudit, generatedAt: generatedAt)
+    public init(
+        host: HostAssessment, statuses: [GuestStatus], findings: [FindingRecord], lastAudit: Date,
+        generatedAt: Date
+    ) {
+        self.init(
+            guests: ReportDocument.Summary(statuses: statuses),
+            findings: findings.map { ($0.rule.rawValue, $0.severity, $0.state) }, host: HostDocument(host),
+            lastAudit: lastAudit, generatedAt: generatedAt)
     }
 }

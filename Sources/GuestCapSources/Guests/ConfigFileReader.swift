@@ -13,8 +13,9 @@ struct ConfigFileReader: Sendable {
         let fd: FileDescriptor
         do {
             // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.nonBlocking, .closeOnExec],
-                                         retryOnInterrupt: true)
+            fd = try FileDescriptor.open(
+                FilePath(path), .readOnly, options: [.nonBlocking, .closeOnExec],
+                retryOnInterrupt: true)
         } catch let error as Errno {
             throw openFailure(path, error)
         } catch {
@@ -23,7 +24,9 @@ struct ConfigFileReader: Sendable {
         defer { try? fd.close() }
 
         let info: Stat
-        do { info = try fd.stat() } catch { throw ConfigReadError(path: path, reason: "cannot be examined (fstat: \(error))", errno: error.rawValue) }
+        do { info = try fd.stat() } catch {
+            throw ConfigReadError(path: path, reason: "cannot be examined (fstat: \(error))", errno: error.rawValue)
+        }
         guard info.type == .regular else {
             throw ConfigReadError(path: path, reason: "is \(Self.describe(info.type)), not a regular file")
         }
@@ -44,7 +47,8 @@ struct ConfigFileReader: Sendable {
                     try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[count...]), retryOnInterrupt: true)
                 }
             } catch {
-                throw ConfigReadError(path: path, reason: "cannot be read (\(error))", errno: (error as? Errno)?.rawValue)
+                throw ConfigReadError(
+                    path: path, reason: "cannot be read (\(error))", errno: (error as? Errno)?.rawValue)
             }
             if n == 0 { break }
             count += n
@@ -56,8 +60,11 @@ struct ConfigFileReader: Sendable {
 
     private func tooLarge(_ path: String, size: String) -> ConfigReadError {
         // EFBIG marks the size refusal for callers that phrase it their own way.
-        ConfigReadError(path: path, reason: "is \(size) bytes, over the \(maxBytes)-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)",
-                        errno: EFBIG)
+        ConfigReadError(
+            path: path,
+            reason:
+                "is \(size) bytes, over the \(maxBytes)-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)",
+            errno: EFBIG)
     }
 
     /// Turns a failed open into a reason an operator can act on.

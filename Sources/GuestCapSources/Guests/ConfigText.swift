@@ -13,8 +13,9 @@ enum ConfigText {
             case .error(let length):
                 _ = length
                 let byte = String(bytes[offset], radix: 16, uppercase: false)
-                throw .malformed("is not valid UTF-8 (byte 0x\(byte.count == 1 ? "0" + byte : byte))",
-                                 line: line(atOffset: offset, in: bytes))
+                throw .malformed(
+                    "is not valid UTF-8 (byte 0x\(byte.count == 1 ? "0" + byte : byte))",
+                    line: line(atOffset: offset, in: bytes))
             case .emptyInput:
                 // String(validating:) and the parser disagree only on inputs neither accepts.
                 throw .malformed("is not valid UTF-8")

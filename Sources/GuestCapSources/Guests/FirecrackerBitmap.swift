@@ -26,7 +26,8 @@ struct FirecrackerBitmap: Sendable, Equatable {
                 let total = digits.filter { $0 != "_" }.count
                 throw .malformed("bitmap \"\(text)\" has \(total) digits, more than the \(width) of the register")
             }
-            clear <<= 1; set <<= 1
+            clear <<= 1
+            set <<= 1
             if c == "0" { clear |= 1 }
             if c == "1" { set |= 1 }
         }

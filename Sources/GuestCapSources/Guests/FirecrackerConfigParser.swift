@@ -24,8 +24,12 @@ public enum FirecrackerConfigParser {
     public static func kind(ofKeys keys: some Sequence<String>) -> DocumentKind? {
         let keys = Set(keys)
         if !keys.isDisjoint(with: ["machine-config", "cpu-config", "boot-source"]) { return .vmConfig }
-        if !keys.isDisjoint(with: ["msr_modifiers", "cpuid_modifiers", "kvm_capabilities", "reg_modifiers",
-                                   "vcpu_features"]) { return .cpuTemplate }
+        if !keys.isDisjoint(with: [
+            "msr_modifiers", "cpuid_modifiers", "kvm_capabilities", "reg_modifiers",
+            "vcpu_features",
+        ]) {
+            return .cpuTemplate
+        }
         return nil
     }
 
@@ -36,7 +40,8 @@ public enum FirecrackerConfigParser {
             && keys.isDisjoint(with: ["cpuid_modifiers", "msr_modifiers"])
     }
 
-    private static let notX86 = "not an x86 guest (a Firecracker aarch64 CPU template: reg_modifiers/vcpu_features, "
+    private static let notX86 =
+        "not an x86 guest (a Firecracker aarch64 CPU template: reg_modifiers/vcpu_features, "
         + "no cpuid or msr modifiers): MSR 0x10a does not exist there"
 
     /// Parses a VM configuration or a custom CPU template.
@@ -44,12 +49,15 @@ public enum FirecrackerConfigParser {
     ///   configuration and the `cpu-config` file it names); when false it is empty.
     /// - Throws: ``GuestConfigError``: `.otherKind` for JSON that is not Firecracker's,
     ///   `.malformed` for bad JSON, a bad bitmap, an unknown template or an unreadable `cpu-config` file.
-    public static func parse(_ bytes: [UInt8], path: String, hashContents: Bool = true,
-                             readFile: FileReader) throws(GuestConfigError) -> GuestConfig {
+    public static func parse(
+        _ bytes: [UInt8], path: String, hashContents: Bool = true,
+        readFile: FileReader
+    ) throws(GuestConfigError) -> GuestConfig {
         let json = try JSONText.decode(bytes)
         guard let object = json as? [String: Any], let kind = kind(ofKeys: object.keys) else {
-            throw .otherKind("a JSON document that is neither a Firecracker VM configuration nor a CPU template "
-                + "(no machine-config, cpu-config, boot-source, msr_modifiers or cpuid_modifiers)")
+            throw .otherKind(
+                "a JSON document that is neither a Firecracker VM configuration nor a CPU template "
+                    + "(no machine-config, cpu-config, boot-source, msr_modifiers or cpuid_modifiers)")
         }
         let name = fileStem(path)
         switch kind {
@@ -57,16 +65,19 @@ public enum FirecrackerConfigParser {
             if isAArch64Template(object) { throw .otherKind(notX86) }
             var locator = Locator(bytes: bytes)
             let ops = try templateOperations(object, locator: &locator, prefix: "")
-            let cpu = GuestCPUConfig(base: .kvmDefault(label: "Firecracker custom template"),
-                                     baseOrigin: ConfigOrigin("custom CPU template \(lastComponent(path))"),
-                                     operations: ops)
-            return GuestConfig(source: .firecracker, path: path, name: name, cpu: cpu,
-                               contentHash: hashContents ? SHA256.hex(of: bytes) : "")
+            let cpu = GuestCPUConfig(
+                base: .kvmDefault(label: "Firecracker custom template"),
+                baseOrigin: ConfigOrigin("custom CPU template \(lastComponent(path))"),
+                operations: ops)
+            return GuestConfig(
+                source: .firecracker, path: path, name: name, cpu: cpu,
+                contentHash: hashContents ? SHA256.hex(of: bytes) : "")
         case .vmConfig:
             var hashed = bytes
             let cpu = try vmCPU(object, bytes: bytes, path: path, readFile: readFile, hashed: &hashed)
-            return GuestConfig(source: .firecracker, path: path, name: name, cpu: cpu,
-                               contentHash: hashContents ? SHA256.hex(of: hashed) : "")
+            return GuestConfig(
+                source: .firecracker, path: path, name: name, cpu: cpu,
+                contentHash: hashContents ? SHA256.hex(of: hashed) : "")
         }
     }
 
@@ -74,8 +85,10 @@ public enum FirecrackerConfigParser {
 
     /// The CPU of a VM configuration. A custom template (`cpu-config`) wins over a static one,
     /// as in Firecracker, which applies `cpu-config` after `machine-config`.
-    private static func vmCPU(_ object: [String: Any], bytes: [UInt8], path: String, readFile: FileReader,
-                              hashed: inout [UInt8]) throws(GuestConfigError) -> GuestCPUConfig {
+    private static func vmCPU(
+        _ object: [String: Any], bytes: [UInt8], path: String, readFile: FileReader,
+        hashed: inout [UInt8]
+    ) throws(GuestConfigError) -> GuestCPUConfig {
         var locator = Locator(bytes: bytes)
         let cpuConfigLine = locator.line(of: "\"cpu-config\"")
         switch object["cpu-config"] {
@@ -84,8 +97,9 @@ public enum FirecrackerConfigParser {
         case let inline as [String: Any]:
             if isAArch64Template(inline) { throw .otherKind(notX86) }
             let ops = try templateOperations(inline, locator: &locator, prefix: "")
-            return GuestCPUConfig(base: .kvmDefault(label: "Firecracker custom template"),
-                                  baseOrigin: ConfigOrigin("\"cpu-config\": {…}", line: cpuConfigLine), operations: ops)
+            return GuestCPUConfig(
+                base: .kvmDefault(label: "Firecracker custom template"),
+                baseOrigin: ConfigOrigin("\"cpu-config\": {…}", line: cpuConfigLine), operations: ops)
         case let file as String:
             let templatePath = file.hasPrefix("/") ? file : directory(of: path) + file
             let templateBytes: [UInt8]
@@ -99,10 +113,12 @@ public enum FirecrackerConfigParser {
                 }
                 if isAArch64Template(template) { throw GuestConfigError.otherKind(notX86) }
                 var templateLocator = Locator(bytes: templateBytes)
-                let ops = try templateOperations(template, locator: &templateLocator, prefix: lastComponent(templatePath) + ": ")
-                return GuestCPUConfig(base: .kvmDefault(label: "Firecracker custom template"),
-                                      baseOrigin: ConfigOrigin("\"cpu-config\": \"\(file)\"", line: cpuConfigLine),
-                                      operations: ops)
+                let ops = try templateOperations(
+                    template, locator: &templateLocator, prefix: lastComponent(templatePath) + ": ")
+                return GuestCPUConfig(
+                    base: .kvmDefault(label: "Firecracker custom template"),
+                    baseOrigin: ConfigOrigin("\"cpu-config\": \"\(file)\"", line: cpuConfigLine),
+                    operations: ops)
             } catch {
                 if error.kind == .otherKind { throw error }
                 throw .malformed("its cpu-config template \(templatePath): \(error)", line: cpuConfigLine)
@@ -122,8 +138,9 @@ public enum FirecrackerConfigParser {
             case let name as String:
                 guard let template = FirecrackerTemplate(name: name) else {
                     let known = FirecrackerTemplate.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw .malformed("machine-config cpu_template '\(name)' is not a Firecracker x86 template (\(known))",
-                                     line: templateLine)
+                    throw .malformed(
+                        "machine-config cpu_template '\(name)' is not a Firecracker x86 template (\(known))",
+                        line: templateLine)
                 }
                 return template.cpuConfig(origin: ConfigOrigin("\"cpu_template\": \"\(name)\"", line: templateLine))
             default:
@@ -132,8 +149,9 @@ public enum FirecrackerConfigParser {
         default:
             throw .malformed("\"machine-config\" is not an object", line: locator.line(of: "\"machine-config\""))
         }
-        return GuestCPUConfig(base: .kvmDefault(label: "Firecracker, no CPU template"),
-                              baseOrigin: ConfigOrigin("no CPU template: KVM's default"))
+        return GuestCPUConfig(
+            base: .kvmDefault(label: "Firecracker, no CPU template"),
+            baseOrigin: ConfigOrigin("no CPU template: KVM's default"))
     }
 
     // MARK: - Custom template
@@ -141,12 +159,15 @@ public enum FirecrackerConfigParser {
     /// The operations a template applies: `msr_modifiers` for 0x10a, and the
     /// `arch-capabilities` CPUID bit (leaf 0x7 subleaf 0 `edx` bit 29) from `cpuid_modifiers`.
     /// Every bitmap is checked, as Firecracker refuses a template with any bad one.
-    private static func templateOperations(_ template: [String: Any], locator: inout Locator,
-                                           prefix: String) throws(GuestConfigError) -> [CPUOperation] {
+    private static func templateOperations(
+        _ template: [String: Any], locator: inout Locator,
+        prefix: String
+    ) throws(GuestConfigError) -> [CPUOperation] {
         var ops: [CPUOperation] = []
 
         for (i, cpuid) in try list(template["cpuid_modifiers"], "cpuid_modifiers").enumerated() {
-            guard let leaf = JSONText.integer(cpuid["leaf"]), let subleaf = JSONText.integer(cpuid["subleaf"] ?? "0") else {
+            guard let leaf = JSONText.integer(cpuid["leaf"]), let subleaf = JSONText.integer(cpuid["subleaf"] ?? "0")
+            else {
                 throw .malformed("cpuid_modifiers[\(i)] has no valid leaf and subleaf")
             }
             for (j, modifier) in try list(cpuid["modifiers"], "cpuid_modifiers[\(i)].modifiers").enumerated() {
@@ -156,23 +177,34 @@ public enum FirecrackerConfigParser {
                 }
                 let line = locator.line(of: "\"\(text)\"")
                 let bitmap: FirecrackerBitmap
-                do throws(GuestConfigError) { bitmap = try FirecrackerBitmap(text, width: 32) } catch { throw .malformed(error.reason, line: line) }
-                guard leaf == 7, subleaf == 0, register.lowercased() == "edx", let on = bitmap.state(ofBit: 29) else { continue }
-                let origin = ConfigOrigin("\(prefix)cpuid leaf 0x7 subleaf 0x0 edx \"\(text)\" (arch-capabilities \(on ? "on" : "off"))",
-                                          line: line)
+                do throws(GuestConfigError) { bitmap = try FirecrackerBitmap(text, width: 32) } catch {
+                    throw .malformed(error.reason, line: line)
+                }
+                guard leaf == 7, subleaf == 0, register.lowercased() == "edx", let on = bitmap.state(ofBit: 29) else {
+                    continue
+                }
+                let origin = ConfigOrigin(
+                    "\(prefix)cpuid leaf 0x7 subleaf 0x0 edx \"\(text)\" (arch-capabilities \(on ? "on" : "off"))",
+                    line: line)
                 ops.append(CPUOperation(.visible(on), origin: origin))
             }
         }
 
         for (i, msr) in try list(template["msr_modifiers"], "msr_modifiers").enumerated() {
-            guard let addr = JSONText.integer(msr["addr"]) else { throw .malformed("msr_modifiers[\(i)] has no valid addr") }
+            guard let addr = JSONText.integer(msr["addr"]) else {
+                throw .malformed("msr_modifiers[\(i)] has no valid addr")
+            }
             guard let text = msr["bitmap"] as? String else { throw .malformed("msr_modifiers[\(i)] has no bitmap") }
             let line = locator.line(of: "\"\(text)\"")
             let bitmap: FirecrackerBitmap
-            do throws(GuestConfigError) { bitmap = try FirecrackerBitmap(text, width: 64) } catch { throw .malformed(error.reason, line: line) }
+            do throws(GuestConfigError) { bitmap = try FirecrackerBitmap(text, width: 64) } catch {
+                throw .malformed(error.reason, line: line)
+            }
             guard addr == archCapabilities else { continue }
             let origin = ConfigOrigin("\(prefix)msr_modifiers 0x10a \"\(text)\"", line: line)
-            if bitmap.clear != 0 { ops.append(CPUOperation(.clear(CapabilitySet(rawValue: bitmap.clear)), origin: origin)) }
+            if bitmap.clear != 0 {
+                ops.append(CPUOperation(.clear(CapabilitySet(rawValue: bitmap.clear)), origin: origin))
+            }
             if bitmap.set != 0 { ops.append(CPUOperation(.set(CapabilitySet(rawValue: bitmap.set)), origin: origin)) }
         }
         return ops
@@ -183,7 +215,9 @@ public enum FirecrackerConfigParser {
         case nil, is NSNull: return []
         case let items as [Any]:
             return try items.map { (item: Any) throws(GuestConfigError) -> [String: Any] in
-                guard let object = item as? [String: Any] else { throw .malformed("\(what) holds something that is not an object") }
+                guard let object = item as? [String: Any] else {
+                    throw .malformed("\(what) holds something that is not an object")
+                }
                 return object
             }
         default: throw .malformed("\(what) is not a list")
@@ -235,7 +269,10 @@ public enum FirecrackerConfigParser {
             while i < bytes.count {
                 let b = bytes[i]
                 if b == UInt8(ascii: "\n") { line += 1 }
-                guard b == UInt8(ascii: "\"") else { i += 1; continue }
+                guard b == UInt8(ascii: "\"") else {
+                    i += 1
+                    continue
+                }
                 let start = i
                 let startLine = line
                 i += 1

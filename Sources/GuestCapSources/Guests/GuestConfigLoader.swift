@@ -28,7 +28,10 @@ public struct GuestConfigLoader: Sendable {
     public func load(path: String, sourceHint: GuestSource? = nil) -> [LoadOutcome] {
         let bytes: [UInt8]
         do { bytes = try reader.read(path) } catch {
-            return [.unreadable(path: path, source: guessSource(path, hint: sourceHint, content: nil), error: error.description)]
+            return [
+                .unreadable(
+                    path: path, source: guessSource(path, hint: sourceHint, content: nil), error: error.description)
+            ]
         }
         let kind = ContentKind(bytes)
         do throws(GuestConfigError) {
@@ -37,8 +40,9 @@ public struct GuestConfigLoader: Sendable {
             case .empty:
                 throw GuestConfigError.malformed("is empty")
             case .xml:
-                config = try LibvirtDomainParser.parse(bytes, path: path, sourceHint: sourceHint,
-                                                       hashContents: hashContents)
+                config = try LibvirtDomainParser.parse(
+                    bytes, path: path, sourceHint: sourceHint,
+                    hashContents: hashContents)
             case .json:
                 let reader = self.reader
                 config = try FirecrackerConfigParser.parse(bytes, path: path, hashContents: hashContents) {
@@ -55,8 +59,11 @@ public struct GuestConfigLoader: Sendable {
             switch error.kind {
             case .otherKind: return [.skipped(path: path, reason: error.reason)]
             case .malformed:
-                return [.unreadable(path: path, source: guessSource(path, hint: sourceHint, content: kind),
-                                    error: "\(path): \(error)")]
+                return [
+                    .unreadable(
+                        path: path, source: guessSource(path, hint: sourceHint, content: kind),
+                        error: "\(path): \(error)")
+                ]
             }
         }
     }
@@ -71,8 +78,11 @@ public struct GuestConfigLoader: Sendable {
             do { _ = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
                 reason = (error as NSError).localizedDescription
             }
-            return [.unreadable(path: directory, source: sourceHint ?? .libvirt,
-                                error: "\(directory): the folder cannot be listed (\(reason))")]
+            return [
+                .unreadable(
+                    path: directory, source: sourceHint ?? .libvirt,
+                    error: "\(directory): the folder cannot be listed (\(reason))")
+            ]
         }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         var outcomes: [LoadOutcome] = []
@@ -80,7 +90,8 @@ public struct GuestConfigLoader: Sendable {
         for entry in entries.sorted(by: { $0.name < $1.name }) where Self.isCandidate(fileName: entry.name) {
             let path = base + entry.name
             // A symbolic link or an unknown type is followed with stat, as the file would be opened.
-            let isFolder = entry.type == UInt8(DT_DIR)
+            let isFolder =
+                entry.type == UInt8(DT_DIR)
                 || (entry.type != UInt8(DT_REG) && (try? FilePathStat.stat(path)) == .directory)
             if isFolder {
                 outcomes.append(.skipped(path: path, reason: "is a folder; folders are not descended into"))
@@ -119,8 +130,9 @@ public struct GuestConfigLoader: Sendable {
             let base = argv0.split(separator: "/").last.map(String.init) ?? argv0
             guard base.hasPrefix("qemu-system-x86_64") || base == "qemu-kvm" else { continue }
             do {
-                let config = try QEMUCommandLineParser.parseCmdline(bytes, path: path, pid: pid,
-                                                                    hashContents: hashContents)
+                let config = try QEMUCommandLineParser.parseCmdline(
+                    bytes, path: path, pid: pid,
+                    hashContents: hashContents)
                 found.append((pid, .guest(config)))
             } catch {
                 found.append((pid, .unreadable(path: path, source: .qemu, error: "\(path): \(error)")))

@@ -25,7 +25,13 @@ enum JSONText {
         var escaped = false
         for (i, b) in bytes.enumerated() {
             if inString {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch b {
@@ -33,7 +39,8 @@ enum JSONText {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 depth += 1
                 if depth > maxDepth {
-                    throw .malformed("JSON nested deeper than \(maxDepth) levels", line: ConfigText.line(atOffset: i, in: bytes))
+                    throw .malformed(
+                        "JSON nested deeper than \(maxDepth) levels", line: ConfigText.line(atOffset: i, in: bytes))
                 }
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             default: break

@@ -12,8 +12,10 @@ public enum LibvirtDomainParser {
     ///   - hashContents: Whether to compute ``GuestConfig/contentHash``; when false it is empty.
     /// - Throws: ``GuestConfigError``: `.otherKind` for well-formed XML of another kind
     ///   (a `<network>`), `.malformed` for bad XML or a `<cpu>` libvirt itself would refuse.
-    public static func parse(_ bytes: [UInt8], path: String,
-                             sourceHint: GuestSource?, hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
+    public static func parse(
+        _ bytes: [UInt8], path: String,
+        sourceHint: GuestSource?, hashContents: Bool = true
+    ) throws(GuestConfigError) -> GuestConfig {
         let root: XMLElement
         // The loader already capped the size (max_config_bytes); the XML parser must not refuse less.
         let limits = XMLLimits(maxBytes: max(XMLLimits().maxBytes, bytes.count))
@@ -60,9 +62,10 @@ public enum LibvirtDomainParser {
         // libvirt appends <qemu:commandline> arguments last, and QEMU uses the last -cpu.
         if let override = try commandLineCPU(domain.child(qemuCommandLine)) { cpu = override }
         cpu.machine = osType?.attribute("machine")
-        return GuestConfig(source: source, path: path, name: name?.isEmpty == false ? name : nil,
-                           uuid: uuid?.isEmpty == false ? uuid : nil, cpu: cpu,
-                           pid: pid, accelerator: accelerator, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
+        return GuestConfig(
+            source: source, path: path, name: name?.isEmpty == false ? name : nil,
+            uuid: uuid?.isEmpty == false ? uuid : nil, cpu: cpu,
+            pid: pid, accelerator: accelerator, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
     }
 
     private static let x86Architectures: Set<String> = ["x86_64", "i686"]
@@ -78,8 +81,9 @@ public enum LibvirtDomainParser {
             guard i + 1 < args.count, let value = args[i + 1].attribute("value") else {
                 throw .malformed("<qemu:arg value='-cpu'/> has no value after it", line: arg.line)
             }
-            found = try QEMUCommandLineParser.cpuConfig(value, line: args[i + 1].line,
-                                                       written: "<qemu:arg value='\(value)'/>")
+            found = try QEMUCommandLineParser.cpuConfig(
+                value, line: args[i + 1].line,
+                written: "<qemu:arg value='\(value)'/>")
         }
         return found
     }
@@ -145,7 +149,8 @@ public enum LibvirtDomainParser {
                 // KVM always offers the arch-capabilities CPUID bit (it emulates the MSR), so optional means on.
                 operations.append(CPUOperation(.visible(on || policy == "optional"), origin: origin))
             } else if let bits = msrBits(name) {
-                let step: CPUOperation.Step = policy == "optional" ? .setIfKVMDefault(bits) : (on ? .set(bits) : .clear(bits))
+                let step: CPUOperation.Step =
+                    policy == "optional" ? .setIfKVMDefault(bits) : (on ? .set(bits) : .clear(bits))
                 operations.append(CPUOperation(step, origin: origin))
             }
             // Any other feature is not a bit of MSR 0x10a: ignored here.
@@ -156,7 +161,8 @@ public enum LibvirtDomainParser {
 
     /// The MSR bit a libvirt feature name stands for; reserved `bitN` names are not features.
     private static func msrBits(_ name: String) -> CapabilitySet? {
-        let bit = ArchCapCatalog.bit(named: name) ?? ArchCapCatalog.bit(named: String(name.map { $0 == "_" ? "-" : $0 }))
+        let bit =
+            ArchCapCatalog.bit(named: name) ?? ArchCapCatalog.bit(named: String(name.map { $0 == "_" ? "-" : $0 }))
         guard let bit, bit.kernelName != nil else { return nil }
         return CapabilitySet(rawValue: bit.mask)
     }

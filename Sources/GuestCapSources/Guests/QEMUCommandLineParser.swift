@@ -7,8 +7,10 @@ public enum QEMUCommandLineParser {
     /// `VAR=value` assignments and backslash-newline continuations.
     /// - Parameter hashContents: Whether to compute ``GuestConfig/contentHash``; when false it is empty.
     /// - Throws: ``GuestConfigError`` (`.otherKind` when the command is not an x86 QEMU).
-    public static func parseArgs(_ bytes: [UInt8], path: String,
-                                 hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
+    public static func parseArgs(
+        _ bytes: [UInt8], path: String,
+        hashContents: Bool = true
+    ) throws(GuestConfigError) -> GuestConfig {
         let text = try ConfigText.decodeUTF8(bytes)
         let words = try ShellWords.split(text)
         guard !words.isEmpty else { throw .malformed("is empty: no command line") }
@@ -17,15 +19,18 @@ public enum QEMUCommandLineParser {
         guard let command = words.firstIndex(where: { !isAssignment($0.text) }) else {
             throw .otherKind("not a QEMU command line: only environment assignments")
         }
-        return try config(words: Array(words[command...]), bytes: bytes, path: path, pid: nil,
-                          hashContents: hashContents)
+        return try config(
+            words: Array(words[command...]), bytes: bytes, path: path, pid: nil,
+            hashContents: hashContents)
     }
 
     /// Parses `/proc/PID/cmdline`: NUL-separated arguments, no lines.
     /// - Parameter hashContents: Whether to compute ``GuestConfig/contentHash``; when false it is empty.
     /// - Throws: ``GuestConfigError`` (`.otherKind` when the process is not an x86 QEMU).
-    public static func parseCmdline(_ bytes: [UInt8], path: String, pid: Int?,
-                                    hashContents: Bool = true) throws(GuestConfigError) -> GuestConfig {
+    public static func parseCmdline(
+        _ bytes: [UInt8], path: String, pid: Int?,
+        hashContents: Bool = true
+    ) throws(GuestConfigError) -> GuestConfig {
         var parts = bytes.split(separator: 0, omittingEmptySubsequences: false)
         if parts.last?.isEmpty == true { parts.removeLast() }
         guard !parts.isEmpty else { throw .otherKind("not a QEMU command line: empty") }
@@ -45,8 +50,10 @@ public enum QEMUCommandLineParser {
 
     // MARK: - Command line
 
-    private static func config(words: [ShellWord], bytes: [UInt8], path: String,
-                               pid: Int?, hashContents: Bool) throws(GuestConfigError) -> GuestConfig {
+    private static func config(
+        words: [ShellWord], bytes: [UInt8], path: String,
+        pid: Int?, hashContents: Bool
+    ) throws(GuestConfigError) -> GuestConfig {
         let argv0 = words[0].text
         guard isX86QEMU(argv0) else {
             if basename(argv0).hasPrefix("qemu-system-") {
@@ -63,7 +70,10 @@ public enum QEMUCommandLineParser {
         var i = 1
         while i < words.count {
             let word = words[i].text
-            guard word.hasPrefix("-") else { i += 1; continue }
+            guard word.hasPrefix("-") else {
+                i += 1
+                continue
+            }
             let option = word.hasPrefix("--") ? String(word.dropFirst()) : word
             let value = i + 1 < words.count ? words[i + 1] : nil
             switch option {
@@ -88,11 +98,13 @@ public enum QEMUCommandLineParser {
                 i += (value.map { !$0.text.hasPrefix("-") } ?? false) ? 2 : 1
             }
         }
-        var guestCPU = GuestCPUConfig(base: .qemuDefault, baseOrigin: ConfigOrigin("no -cpu option: QEMU's default CPU"))
+        var guestCPU = GuestCPUConfig(
+            base: .qemuDefault, baseOrigin: ConfigOrigin("no -cpu option: QEMU's default CPU"))
         if let cpu { guestCPU = try cpuConfig(cpu.text, line: lineOf(cpu)) }
         guestCPU.machine = machine
-        return GuestConfig(source: .qemu, path: path, name: name, uuid: uuid, cpu: guestCPU, pid: pid,
-                           accelerator: accelerator ?? .tcg, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
+        return GuestConfig(
+            source: .qemu, path: path, name: name, uuid: uuid, cpu: guestCPU, pid: pid,
+            accelerator: accelerator ?? .tcg, contentHash: hashContents ? SHA256.hex(of: bytes) : "")
     }
 
     /// The accelerator an `-accel` value (`kvm`, `kvm,thread=…`, `accel=kvm:tcg`) or a `-machine`
@@ -134,8 +146,13 @@ public enum QEMUCommandLineParser {
         var chars = Array(value)[...]
         while let c = chars.popFirst() {
             if c == "," {
-                if chars.first == "," { current.append(","); chars = chars.dropFirst(); continue }
-                parts.append(current); current = ""
+                if chars.first == "," {
+                    current.append(",")
+                    chars = chars.dropFirst()
+                    continue
+                }
+                parts.append(current)
+                current = ""
             } else {
                 current.append(c)
             }
@@ -174,11 +191,13 @@ public enum QEMUCommandLineParser {
 
     /// Reads a `-cpu` value; `written` is how the origin is shown when it is not a plain command line
     /// (libvirt's `<qemu:arg>`).
-    static func cpuConfig(_ text: String, line: Int?, written: String? = nil) throws(GuestConfigError) -> GuestCPUConfig {
+    static func cpuConfig(_ text: String, line: Int?, written: String? = nil) throws(GuestConfigError) -> GuestCPUConfig
+    {
         let parts = splitOptions(text)
         let model = parts[0]
         guard !model.isEmpty else { throw .malformed("-cpu '\(text)' names no CPU model", line: line) }
-        let base: CPUBase = (model == "host" || model == "max") ? .kvmDefault(label: "-cpu \(model)") : .model(name: model)
+        let base: CPUBase =
+            (model == "host" || model == "max") ? .kvmDefault(label: "-cpu \(model)") : .model(name: model)
         let baseOrigin = ConfigOrigin(written ?? "-cpu \(text)", line: line)
         var strict: ConfigOrigin?
 
@@ -188,7 +207,10 @@ public enum QEMUCommandLineParser {
         var minus: [CPUOperation] = []
         for token in parts.dropFirst() where !token.isEmpty {
             let origin = ConfigOrigin(written ?? "-cpu \(model),\(token)", line: line)
-            if token == "enforce" || token == "enforce=on" { strict = ConfigOrigin("-cpu \(model),enforce", line: line); continue }
+            if token == "enforce" || token == "enforce=on" {
+                strict = ConfigOrigin("-cpu \(model),enforce", line: line)
+                continue
+            }
             if token.hasPrefix("+") || token.hasPrefix("-") {
                 let on = token.hasPrefix("+")
                 let op: CPUOperation.Step?
@@ -204,9 +226,11 @@ public enum QEMUCommandLineParser {
             let key: String
             let value: String
             if let eq = token.firstIndex(of: "=") {
-                key = String(token[..<eq]); value = String(token[token.index(after: eq)...])
+                key = String(token[..<eq])
+                value = String(token[token.index(after: eq)...])
             } else {
-                key = token; value = "on"  // a bare feature name means name=on
+                key = token
+                value = "on"  // a bare feature name means name=on
             }
             let meaning = feature(key)
             if case .other = meaning { continue }
@@ -219,6 +243,7 @@ public enum QEMUCommandLineParser {
             case .other: break
             }
         }
-        return GuestCPUConfig(base: base, baseOrigin: baseOrigin, operations: ordered + plus + minus, strictCheck: strict)
+        return GuestCPUConfig(
+            base: base, baseOrigin: baseOrigin, operations: ordered + plus + minus, strictCheck: strict)
     }
 }

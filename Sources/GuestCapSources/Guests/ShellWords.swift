@@ -26,22 +26,33 @@ enum ShellWords {
             inWord = false
         }
         func start() {
-            if !inWord { inWord = true; wordLine = line }
+            if !inWord {
+                inWord = true
+                wordLine = line
+            }
         }
 
         while i < b.count {
             let c = b[i]
             switch c {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
-                finish(); i += 1
+                finish()
+                i += 1
             case UInt8(ascii: "\n"):
                 // A bare newline ends the word; one command line per file, so it also just separates.
-                finish(); line += 1; i += 1
+                finish()
+                line += 1
+                i += 1
             case UInt8(ascii: "#") where !inWord:
                 while i < b.count && b[i] != UInt8(ascii: "\n") { i += 1 }
             case UInt8(ascii: "\\"):
                 if i + 1 < b.count {
-                    if b[i + 1] == UInt8(ascii: "\n") { line += 1 } else { start(); current.append(b[i + 1]) }
+                    if b[i + 1] == UInt8(ascii: "\n") {
+                        line += 1
+                    } else {
+                        start()
+                        current.append(b[i + 1])
+                    }
                 }
                 i += 2
             case UInt8(ascii: "'"):
@@ -50,9 +61,12 @@ enum ShellWords {
                 i += 1
                 while i < b.count && b[i] != UInt8(ascii: "'") {
                     if b[i] == UInt8(ascii: "\n") { line += 1 }
-                    current.append(b[i]); i += 1
+                    current.append(b[i])
+                    i += 1
                 }
-                if i >= b.count { throw .malformed("unbalanced single quote: the quote opened here is never closed", line: opened) }
+                if i >= b.count {
+                    throw .malformed("unbalanced single quote: the quote opened here is never closed", line: opened)
+                }
                 i += 1
             case UInt8(ascii: "\""):
                 start()
@@ -61,19 +75,31 @@ enum ShellWords {
                 while i < b.count && b[i] != UInt8(ascii: "\"") {
                     if b[i] == UInt8(ascii: "\\"), i + 1 < b.count {
                         let n = b[i + 1]
-                        if n == UInt8(ascii: "\n") { line += 1; i += 2; continue }
+                        if n == UInt8(ascii: "\n") {
+                            line += 1
+                            i += 2
+                            continue
+                        }
                         if n == UInt8(ascii: "\"") || n == UInt8(ascii: "\\") || n == UInt8(ascii: "$")
-                            || n == UInt8(ascii: "`") {
-                            current.append(n); i += 2; continue
+                            || n == UInt8(ascii: "`")
+                        {
+                            current.append(n)
+                            i += 2
+                            continue
                         }
                     }
                     if b[i] == UInt8(ascii: "\n") { line += 1 }
-                    current.append(b[i]); i += 1
+                    current.append(b[i])
+                    i += 1
                 }
-                if i >= b.count { throw .malformed("unbalanced double quote: the quote opened here is never closed", line: opened) }
+                if i >= b.count {
+                    throw .malformed("unbalanced double quote: the quote opened here is never closed", line: opened)
+                }
                 i += 1
             default:
-                start(); current.append(c); i += 1
+                start()
+                current.append(c)
+                i += 1
             }
         }
         finish()

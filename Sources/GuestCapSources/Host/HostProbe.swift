@@ -26,7 +26,8 @@ public struct HostProbe: Sendable {
 
     /// CPUs from `sys/devices/system/cpu/online`, else the numbered folders of `dev/cpu/`.
     func cpus() -> [Int]? {
-        if let online = SmallFile.line(root.resolve("sys/devices/system/cpu/online")), let list = CPUList.parse(online) {
+        if let online = SmallFile.line(root.resolve("sys/devices/system/cpu/online")), let list = CPUList.parse(online)
+        {
             return list
         }
         let dir = root.resolve("dev/cpu")
@@ -37,18 +38,26 @@ public struct HostProbe: Sendable {
 
     private func readMSRs() -> ([MSRReading], String?) {
         guard let cpus = cpus() else {
-            return ([], "no CPU list: neither \(root.resolve("sys/devices/system/cpu/online")) nor the folders of "
-                + "\(root.resolve("dev/cpu"))/ exist, so MSR 0x10a cannot be read")
+            return (
+                [],
+                "no CPU list: neither \(root.resolve("sys/devices/system/cpu/online")) nor the folders of "
+                    + "\(root.resolve("dev/cpu"))/ exist, so MSR 0x10a cannot be read"
+            )
         }
-        return (cpus.map { cpu in
-            let path = root.resolve("dev/cpu/\(cpu)/msr")
-            let reading = MSRDevice(cpu: cpu, path: path).read(index: ArchCapCatalog.msrIndex)
-            if reading.status == .moduleNotLoaded && !Directory.exists(root.resolve("dev/cpu/\(cpu)")) {
-                return MSRReading(cpu: cpu, status: .moduleNotLoaded,
-                                  error: "\(root.resolve("dev/cpu/\(cpu)"))/ does not exist: the msr kernel module is not loaded (modprobe msr)")
-            }
-            return reading
-        }, nil)
+        return (
+            cpus.map { cpu in
+                let path = root.resolve("dev/cpu/\(cpu)/msr")
+                let reading = MSRDevice(cpu: cpu, path: path).read(index: ArchCapCatalog.msrIndex)
+                if reading.status == .moduleNotLoaded && !Directory.exists(root.resolve("dev/cpu/\(cpu)")) {
+                    return MSRReading(
+                        cpu: cpu, status: .moduleNotLoaded,
+                        error:
+                            "\(root.resolve("dev/cpu/\(cpu)"))/ does not exist: the msr kernel module is not loaded (modprobe msr)"
+                    )
+                }
+                return reading
+            }, nil
+        )
     }
 
     // MARK: - Kernel verdicts

@@ -26,8 +26,10 @@ public struct HostRoot: Sendable, Hashable, CustomStringConvertible {
 
 extension HostRoot {
     /// The files a host root is recognised by (contracts/host-root.md).
-    static let markers = ["proc/cpuinfo", "sys/devices/system/cpu/vulnerabilities", "dev/cpu",
-                          "sys/devices/system/cpu/online"]
+    static let markers = [
+        "proc/cpuinfo", "sys/devices/system/cpu/vulnerabilities", "dev/cpu",
+        "sys/devices/system/cpu/online",
+    ]
 
     /// Checks that this tree looks like a host: a real host has `/proc/cpuinfo` and the
     /// vulnerabilities folder; a prepared folder has at least one of the host files.

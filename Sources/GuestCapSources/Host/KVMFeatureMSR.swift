@@ -25,10 +25,10 @@ enum KVMFeatureMSR {
     }
 
     private static let kvmGetSupportedCPUID: UInt = 0xC008_AE05  // _IOWR(0xAE, 0x05, struct kvm_cpuid2)
-    private static let kvmCreateVM: UInt = 0xAE01                 // _IO(0xAE, 0x01)
-    private static let kvmCreateVCPU: UInt = 0xAE41               // _IO(0xAE, 0x41)
-    private static let kvmSetCPUID2: UInt = 0x4008_AE90           // _IOW(0xAE, 0x90, struct kvm_cpuid2)
-    private static let kvmGetCPUID2: UInt = 0xC008_AE91           // _IOWR(0xAE, 0x91, struct kvm_cpuid2)
+    private static let kvmCreateVM: UInt = 0xAE01  // _IO(0xAE, 0x01)
+    private static let kvmCreateVCPU: UInt = 0xAE41  // _IO(0xAE, 0x41)
+    private static let kvmSetCPUID2: UInt = 0x4008_AE90  // _IOW(0xAE, 0x90, struct kvm_cpuid2)
+    private static let kvmGetCPUID2: UInt = 0xC008_AE91  // _IOWR(0xAE, 0x91, struct kvm_cpuid2)
 
     /// ``offersArchCapabilities(device:)`` asked once per process: it creates a scratch VM, and
     /// the answer changes only with the kvm module.

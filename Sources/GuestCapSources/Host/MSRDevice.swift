@@ -26,13 +26,15 @@ struct MSRDevice {
                 try fd.read(fromAbsoluteOffset: Int64(index), into: $0, retryOnInterrupt: true)
             }
             guard n == 8 else {
-                return MSRReading(cpu: cpu, status: .absent,
-                                  error: "\(path): CPU \(cpu) does not implement MSR \(hex(index)) (short read)")
+                return MSRReading(
+                    cpu: cpu, status: .absent,
+                    error: "\(path): CPU \(cpu) does not implement MSR \(hex(index)) (short read)")
             }
         } catch let errno as Errno {
             if errno == .ioError {
-                return MSRReading(cpu: cpu, status: .absent,
-                                  error: "\(path): CPU \(cpu) does not implement MSR \(hex(index)) (EIO)")
+                return MSRReading(
+                    cpu: cpu, status: .absent,
+                    error: "\(path): CPU \(cpu) does not implement MSR \(hex(index)) (EIO)")
             }
             return MSRReading(cpu: cpu, status: .error, error: "\(path): reading MSR \(hex(index)) failed: \(errno)")
         } catch {
@@ -45,11 +47,13 @@ struct MSRDevice {
     private func failure(opening errno: Errno) -> MSRReading {
         switch errno {
         case .noSuchFileOrDirectory:
-            return MSRReading(cpu: cpu, status: .moduleNotLoaded,
-                              error: "\(path) does not exist: the msr kernel module is not loaded (modprobe msr)")
+            return MSRReading(
+                cpu: cpu, status: .moduleNotLoaded,
+                error: "\(path) does not exist: the msr kernel module is not loaded (modprobe msr)")
         case .permissionDenied, .notPermitted:
-            return MSRReading(cpu: cpu, status: .permissionDenied,
-                              error: "\(path): permission denied: run as root or grant CAP_SYS_RAWIO")
+            return MSRReading(
+                cpu: cpu, status: .permissionDenied,
+                error: "\(path): permission denied: run as root or grant CAP_SYS_RAWIO")
         default:
             return MSRReading(cpu: cpu, status: .error, error: "\(path): cannot open: \(errno)")
         }

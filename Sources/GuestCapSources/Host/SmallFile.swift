@@ -4,8 +4,11 @@ import SystemPackage
 enum SmallFile {
     /// The file's text, or nil when it does not exist or cannot be read.
     static func read(_ path: String, limit: Int = 1 << 20) -> String? {
-        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking],
-                                                retryOnInterrupt: true) else { return nil }
+        guard
+            let fd = try? FileDescriptor.open(
+                FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking],
+                retryOnInterrupt: true)
+        else { return nil }
         defer { try? fd.close() }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)

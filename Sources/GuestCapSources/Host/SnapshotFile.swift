@@ -16,11 +16,12 @@ public enum SnapshotFile {
     public static func load(path: String) throws(LoadError) -> HostSnapshot {
         switch PolicyFileReader.read(path) {
         case .failure(let f):
-            let reason = switch f.reason {
-            case "no such file": "does not exist"
-            case "is larger than \(PolicyFileReader.sizeLimit >> 20) MiB": "is over 16 MiB; not a host snapshot"
-            default: "cannot be read (\(f.reason))"
-            }
+            let reason =
+                switch f.reason {
+                case "no such file": "does not exist"
+                case "is larger than \(PolicyFileReader.sizeLimit >> 20) MiB": "is over 16 MiB; not a host snapshot"
+                default: "cannot be read (\(f.reason))"
+                }
             throw LoadError(path: path, reason: reason)
         case .success(let bytes):
             return try decode(Data(bytes), path: path)
@@ -32,8 +33,11 @@ public enum SnapshotFile {
         do {
             return try document(data)
         } catch {
-            throw LoadError(path: path, reason: "is not a guestcap host snapshot (expected the output of "
-                + "'guestcap host --format json' or a guestcap.report/v1 document): \(DecodingProblem.describe(error, data: data))")
+            throw LoadError(
+                path: path,
+                reason: "is not a guestcap host snapshot (expected the output of "
+                    + "'guestcap host --format json' or a guestcap.report/v1 document): \(DecodingProblem.describe(error, data: data))"
+            )
         }
     }
 
@@ -46,14 +50,18 @@ public enum SnapshotFile {
             return .failure(.init(reason: "not JSON (\(jsonReason(error)))"))
         }
         guard object is [String: Any] else {
-            return .failure(.init(reason: "not a host snapshot: the JSON is not an object"
-                                  + " (write one with 'guestcap host --format json')"))
+            return .failure(
+                .init(
+                    reason: "not a host snapshot: the JSON is not an object"
+                        + " (write one with 'guestcap host --format json')"))
         }
         do {
             return .success(try document(data))
         } catch let error as DecodingError {
-            return .failure(.init(reason: "not a host snapshot: \(DecodingProblem.describe(error))"
-                                  + " (write one with 'guestcap host --format json')"))
+            return .failure(
+                .init(
+                    reason: "not a host snapshot: \(DecodingProblem.describe(error))"
+                        + " (write one with 'guestcap host --format json')"))
         } catch {
             return .failure(.init(reason: "not a host snapshot: \(DecodingProblem.describe(error))"))
         }

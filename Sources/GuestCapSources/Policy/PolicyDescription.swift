@@ -13,7 +13,11 @@ public struct PolicyDescription: Codable, Sendable, Equatable {
         public var defaultSeverity: Severity
         /// Whether the policy changed the rule's enabled flag or severity.
         public var changed: Bool
-        enum CodingKeys: String, CodingKey { case rule, enabled, severity, defaultSeverity = "default_severity", changed }
+        enum CodingKeys: String, CodingKey {
+            case rule, enabled, severity
+            case defaultSeverity = "default_severity"
+            case changed
+        }
     }
 
     /// One pool member and what it can back.
@@ -25,7 +29,10 @@ public struct PolicyDescription: Codable, Sendable, Equatable {
         public var justified: String
         /// The bits of J, by name.
         public var justifiedBits: [String]
-        enum CodingKeys: String, CodingKey { case name, path, hostname, justified, justifiedBits = "justified_bits" }
+        enum CodingKeys: String, CodingKey {
+            case name, path, hostname, justified
+            case justifiedBits = "justified_bits"
+        }
     }
 
     /// One migration pool.
@@ -66,8 +73,12 @@ public struct PolicyDescription: Codable, Sendable, Equatable {
     public var waivers: [WaiverDoc]
 
     enum CodingKeys: String, CodingKey {
-        case schema, path, sha256, evaluatedAt = "evaluated_at", kvmSynthesis = "kvm_synthesis",
-             qemuFbClear = "qemu_fb_clear", rules, pools, waivers
+        case schema, path, sha256
+        case evaluatedAt = "evaluated_at"
+        case kvmSynthesis = "kvm_synthesis"
+        case
+            qemuFbClear = "qemu_fb_clear"
+        case rules, pools, waivers
     }
 
     /// Describes a policy, judging waivers at `now`.
@@ -80,19 +91,24 @@ public struct PolicyDescription: Codable, Sendable, Equatable {
         qemuFbClear = policy.justification.qemuFbClear
         rules = Rule.allCases.map { rule in
             let s = policy.setting(for: rule)
-            return RuleDoc(rule: rule, enabled: s.enabled, severity: s.severity, defaultSeverity: rule.defaultSeverity,
-                           changed: !s.enabled || s.severity != rule.defaultSeverity)
+            return RuleDoc(
+                rule: rule, enabled: s.enabled, severity: s.severity, defaultSeverity: rule.defaultSeverity,
+                changed: !s.enabled || s.severity != rule.defaultSeverity)
         }
         pools = policy.pools.map { pool in
-            PoolDoc(name: pool.name, guests: Self.patterns(pool.guests), members: pool.members.map { m in
-                let j = HostAssessment(snapshot: m.snapshot, options: policy.justification).justified
-                return MemberDoc(name: m.name, path: m.path, hostname: m.snapshot.hostname,
-                                 justified: j.hex, justifiedBits: j.names)
-            })
+            PoolDoc(
+                name: pool.name, guests: Self.patterns(pool.guests),
+                members: pool.members.map { m in
+                    let j = HostAssessment(snapshot: m.snapshot, options: policy.justification).justified
+                    return MemberDoc(
+                        name: m.name, path: m.path, hostname: m.snapshot.hostname,
+                        justified: j.hex, justifiedBits: j.names)
+                })
         }
         waivers = policy.waivers.map { w in
-            WaiverDoc(line: w.line, guests: Self.patterns(w.guests), rule: w.rule, bits: w.bits?.names,
-                      reason: w.reason, expires: w.expiresText, active: w.isActive(at: now))
+            WaiverDoc(
+                line: w.line, guests: Self.patterns(w.guests), rule: w.rule, bits: w.bits?.names,
+                reason: w.reason, expires: w.expiresText, active: w.isActive(at: now))
         }
     }
 
@@ -116,14 +132,19 @@ public func describePolicy(_ p: Policy, now: Date) -> String {
     for r in d.rules {
         let name = r.rule.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
         var line = "  \(name)  " + (r.enabled ? r.severity.rawValue : "off")
-        if r.changed { line = line.padding(toLength: width + 14, withPad: " ", startingAt: 0) + "(default \(r.defaultSeverity.rawValue))" }
+        if r.changed {
+            line =
+                line.padding(toLength: width + 14, withPad: " ", startingAt: 0)
+                + "(default \(r.defaultSeverity.rawValue))"
+        }
         out.append(line)
     }
     out.append("")
     out.append(d.pools.isEmpty ? "pools: none" : "pools")
     for pool in d.pools {
-        out.append("  \(pool.name): guests \(pool.guests.joined(separator: ", ")); \(pool.members.count) member"
-                   + (pool.members.count == 1 ? "" : "s"))
+        out.append(
+            "  \(pool.name): guests \(pool.guests.joined(separator: ", ")); \(pool.members.count) member"
+                + (pool.members.count == 1 ? "" : "s"))
         for m in pool.members {
             out.append("    \(m.name)  \(m.path)")
             out.append("      J \(m.justified) [\(m.justifiedBits.joined(separator: ", "))]")
@@ -141,7 +162,8 @@ public func describePolicy(_ p: Policy, now: Date) -> String {
             state = "EXPIRED: its findings are open again"
         }
         let at = w.line.map { "line \($0): " } ?? ""
-        out.append("  \(at)\(w.guests.joined(separator: ", ")): \(w.rule.rawValue)\(bits) until \(w.expires) (\(state))")
+        out.append(
+            "  \(at)\(w.guests.joined(separator: ", ")): \(w.rule.rawValue)\(bits) until \(w.expires) (\(state))")
         out.append("    reason: \(w.reason)")
     }
     return out.joined(separator: "\n") + "\n"

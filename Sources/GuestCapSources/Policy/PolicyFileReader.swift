@@ -8,7 +8,8 @@ enum PolicyFileReader {
 
     /// What a path is, following symbolic links.
     enum Kind: Equatable {
-        case regular, directory, other, missing(String)
+        case regular, directory, other
+        case missing(String)
     }
 
     /// The kind of a path (`stat`, so a symlink is judged by its target).

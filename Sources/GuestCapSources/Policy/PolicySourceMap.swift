@@ -118,11 +118,10 @@ struct PolicySourceMap: Sendable {
             guard let (key, rest) = simpleKey(s) else { return nil }
             keys.append(key)
             let after = rest.drop { $0 == " " || $0 == "\t" }
-            if after.first == "." {
-                s = after.dropFirst().drop { $0 == " " || $0 == "\t" }
-            } else {
+            guard after.first == "." else {
                 return (keys, rest)
             }
+            s = after.dropFirst().drop { $0 == " " || $0 == "\t" }
         }
     }
 
@@ -176,9 +175,9 @@ struct PolicySourceMap: Sendable {
     }
 }
 
-private extension Substring {
+extension Substring {
     /// How many times a delimiter occurs, not overlapping.
-    func occurrences(of delimiter: String) -> Int {
+    fileprivate func occurrences(of delimiter: String) -> Int {
         var count = 0
         var rest = self[...]
         while let r = rest.firstRange(of: delimiter) {

@@ -16,7 +16,9 @@ extension PolicyValidator {
             if let name {
                 let line = map.line(of: poolPath.appending("name"))
                 if let first = seen[name] {
-                    report(poolPath.appending("name"), "pool '\(name)' is already defined at line \(first); pool names must be unique")
+                    report(
+                        poolPath.appending("name"),
+                        "pool '\(name)' is already defined at line \(first); pool names must be unique")
                 } else {
                     seen[name] = line
                 }
@@ -33,7 +35,8 @@ extension PolicyValidator {
     /// Resolves `members` (files, directories of `*.json`, or globs in the file name) and decodes each.
     private mutating func members(_ table: TOMLTable, at poolPath: PolicyKeyPath) -> [MigrationPool.Member]? {
         guard table.contains(key: "members") else {
-            report(poolPath, "missing 'members': the host snapshot files of the pool (from 'guestcap host --format json')")
+            report(
+                poolPath, "missing 'members': the host snapshot files of the pool (from 'guestcap host --format json')")
             return nil
         }
         guard let entries = strings(table, "members", at: poolPath) else { return nil }
@@ -58,7 +61,8 @@ extension PolicyValidator {
             switch SnapshotFile.readMember(file) {
             case .success(let snapshot): loaded.append((file, snapshot))
             case .failure(let f):
-                report(key, element: entry, file == absolute(entry) ? "'\(entry)': \(f.reason)" : "'\(file)': \(f.reason)")
+                report(
+                    key, element: entry, file == absolute(entry) ? "'\(entry)': \(f.reason)" : "'\(file)': \(f.reason)")
                 ok = false
             }
         }
@@ -76,7 +80,9 @@ extension PolicyValidator {
         }
         return loaded.map { m in
             let fileName = (m.path as NSString).lastPathComponent
-            let name = byHost[m.snapshot.hostname] == 1 ? m.snapshot.hostname
+            let name =
+                byHost[m.snapshot.hostname] == 1
+                ? m.snapshot.hostname
                 : byFile[fileName] == 1 ? fileName : m.path
             return MigrationPool.Member(name: name, path: m.path, snapshot: m.snapshot)
         }
@@ -112,7 +118,8 @@ extension PolicyValidator {
             case .success(let names):
                 let matches = names.filter { $0.hasSuffix(".json") }.map { base + "/" + $0 }
                     .filter { PolicyFileReader.kind(of: $0) == .regular }
-                return matches.isEmpty ? .failure(.init(reason: "the directory holds no *.json snapshot file")) : .success(matches)
+                return matches.isEmpty
+                    ? .failure(.init(reason: "the directory holds no *.json snapshot file")) : .success(matches)
             }
         }
     }

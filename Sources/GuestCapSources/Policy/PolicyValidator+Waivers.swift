@@ -6,7 +6,9 @@ extension PolicyValidator {
     static let waiverKeys = ["guests", "rule", "bits", "reason", "expires"]
 
     /// Rules whose findings the engine never waives: host findings and unreadable configurations.
-    static let unwaivableRules: Set<Rule> = [.hostMSRInconsistent, .hostMSRUnreadable, .kvmDefaultDiffers, .configUnreadable]
+    static let unwaivableRules: Set<Rule> = [
+        .hostMSRInconsistent, .hostMSRUnreadable, .kvmDefaultDiffers, .configUnreadable,
+    ]
 
     /// The bit classes a rule can report, so a waiver cannot name a bit its rule never reports.
     static func reportableBits(_ rule: Rule) -> CapabilitySet? {
@@ -31,12 +33,15 @@ extension PolicyValidator {
             let guests = selector(table, at: waiverPath, required: true)
             let rule = self.rule(table, at: waiverPath)
             let bits = self.bits(table, rule: rule, at: waiverPath)
-            let reason = requiredString(table, "reason", at: waiverPath,
-                                        what: "say why this is accepted (a ticket, an owner): auditors read it")
+            let reason = requiredString(
+                table, "reason", at: waiverPath,
+                what: "say why this is accepted (a ticket, an owner): auditors read it")
             let expires = self.expiry(table, at: waiverPath)
             if let guests, let rule, let bits, let reason, let expires {
-                out.append(Waiver(guests: guests, rule: rule, bits: bits.set, reason: reason, expires: expires.date,
-                                  expiresText: expires.text, line: map.line(of: waiverPath)))
+                out.append(
+                    Waiver(
+                        guests: guests, rule: rule, bits: bits.set, reason: reason, expires: expires.date,
+                        expiresText: expires.text, line: map.line(of: waiverPath)))
             }
         }
         return out
@@ -48,12 +53,16 @@ extension PolicyValidator {
             return nil
         }
         guard let rule = Rule(rawValue: name) else {
-            report(path.appending("rule"), "'\(name)' is not a rule" + Self.suggestion(for: name, among: waivable, listing: "rules"))
+            report(
+                path.appending("rule"),
+                "'\(name)' is not a rule" + Self.suggestion(for: name, among: waivable, listing: "rules"))
             return nil
         }
         guard !Self.unwaivableRules.contains(rule) else {
-            report(path.appending("rule"), "'\(name)' findings cannot be waived (they belong to no guest's"
-                   + " configuration); change the rule's severity or disable it under [rules.\(name)] instead")
+            report(
+                path.appending("rule"),
+                "'\(name)' findings cannot be waived (they belong to no guest's"
+                    + " configuration); change the rule's severity or disable it under [rules.\(name)] instead")
             return nil
         }
         return rule
@@ -85,16 +94,20 @@ extension PolicyValidator {
         for name in names {
             guard let bit = ArchCapCatalog.bit(named: name) else {
                 let known = ArchCapCatalog.defined.map(\.name)
-                report(key, element: name, "'\(name)' is not a bit of IA32_ARCH_CAPABILITIES"
-                       + Self.suggestion(for: name, among: known, listing: "bits"))
+                report(
+                    key, element: name,
+                    "'\(name)' is not a bit of IA32_ARCH_CAPABILITIES"
+                        + Self.suggestion(for: name, among: known, listing: "bits"))
                 ok = false
                 continue
             }
             let one = CapabilitySet(rawValue: bit.mask)
             if let rule {
                 if let reportable = Self.reportableBits(rule), !reportable.isSuperset(of: one) {
-                    report(key, element: name, "'\(rule.rawValue)' never reports \(bit.name) (a \(bit.bitClass) bit),"
-                           + " so waiving it has no effect")
+                    report(
+                        key, element: name,
+                        "'\(rule.rawValue)' never reports \(bit.name) (a \(bit.bitClass) bit),"
+                            + " so waiving it has no effect")
                     ok = false
                 } else if Self.reportableBits(rule) == nil {
                     report(key, element: name, "'\(rule.rawValue)' findings have no bits: leave 'bits' out")
@@ -141,8 +154,9 @@ extension PolicyValidator {
     static func parseDay(_ text: String) -> (Int, Int, Int)? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
         return endOfDay((y, m, d)) == nil ? nil : (y, m, d)
     }
 

@@ -30,8 +30,9 @@ struct PolicyValidator {
         let pools = self.pools(root["pools"], at: top.appending("pools"))
         let waivers = self.waivers(root["waivers"], at: top.appending("waivers"))
         guard problems.isEmpty else { return nil }
-        return Policy(rules: rules, justification: justification, pools: pools, waivers: waivers,
-                      path: file, sha256: sha256)
+        return Policy(
+            rules: rules, justification: justification, pools: pools, waivers: waivers,
+            path: file, sha256: sha256)
     }
 
     // MARK: - Rules
@@ -46,8 +47,12 @@ struct PolicyValidator {
         for name in table.keys {
             let rulePath = path.appending(name)
             guard let rule = Rule(rawValue: name) else {
-                report(rulePath, "'\(name)' is not a rule" + Self.suggestion(for: name, among: Rule.allCases.map(\.rawValue),
-                                                                              listing: "rules"))
+                report(
+                    rulePath,
+                    "'\(name)' is not a rule"
+                        + Self.suggestion(
+                            for: name, among: Rule.allCases.map(\.rawValue),
+                            listing: "rules"))
                 continue
             }
             guard let settings = table[name]?.table else {
@@ -61,8 +66,11 @@ struct PolicyValidator {
                 if let severity = Severity(rawValue: text) {
                     setting.severity = severity
                 } else {
-                    report(rulePath.appending("severity"), "'\(text)' is not a severity"
-                           + Self.suggestion(for: text, among: Severity.allCases.map(\.rawValue), listing: "severities"))
+                    report(
+                        rulePath.appending("severity"),
+                        "'\(text)' is not a severity"
+                            + Self.suggestion(
+                                for: text, among: Severity.allCases.map(\.rawValue), listing: "severities"))
                 }
             }
             out[rule] = setting
@@ -143,8 +151,10 @@ struct PolicyValidator {
     }
 
     /// The elements of an array of tables (`[[pools]]`), reporting anything else.
-    mutating func tables(_ value: (any TOMLValueConvertible)?, at path: PolicyKeyPath,
-                         header: String) -> [(index: Int, table: TOMLTable)] {
+    mutating func tables(
+        _ value: (any TOMLValueConvertible)?, at path: PolicyKeyPath,
+        header: String
+    ) -> [(index: Int, table: TOMLTable)] {
         guard let value else { return [] }
         guard let array = value.array else {
             report(path, "must be a list of \(header) sections, not \(Self.typeName(value))")
@@ -152,8 +162,11 @@ struct PolicyValidator {
         }
         var out: [(Int, TOMLTable)] = []
         for (i, element) in array.enumerated() {
-            if let t = element.table { out.append((i, t)) }
-            else { report(path.appending(index: i), "must be a table (a \(header) section), not \(Self.typeName(element))") }
+            if let t = element.table {
+                out.append((i, t))
+            } else {
+                report(path.appending(index: i), "must be a table (a \(header) section), not \(Self.typeName(element))")
+            }
         }
         return out
     }
@@ -161,7 +174,9 @@ struct PolicyValidator {
     /// A guest selector from `guests`: `"*"` is every guest, otherwise name/UUID globs.
     mutating func selector(_ table: TOMLTable, at path: PolicyKeyPath, required: Bool) -> GuestSelector? {
         guard table.contains(key: "guests") else {
-            if required { report(path, "missing 'guests': which guests (names or UUIDs, globs allowed; \"*\" for all)") }
+            if required {
+                report(path, "missing 'guests': which guests (names or UUIDs, globs allowed; \"*\" for all)")
+            }
             return required ? nil : .everyGuest
         }
         guard let patterns = strings(table, "guests", at: path) else { return nil }
@@ -212,7 +227,8 @@ struct PolicyValidator {
 
     /// Levenshtein distance.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var row = Array(0...b.count)
         for i in 1...a.count {

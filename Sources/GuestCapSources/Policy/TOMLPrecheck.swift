@@ -22,7 +22,8 @@ public enum TOMLPrecheck {
         public var description: String { "line \(line): \(message)" }
     }
 
-    static let badHeader = "TOML syntax: a table header must start with a key (A-Z a-z 0-9 _ - or a quoted key) "
+    static let badHeader =
+        "TOML syntax: a table header must start with a key (A-Z a-z 0-9 _ - or a quoted key) "
         + "after its '[' or '[['"
     static let braceInArray = "TOML syntax: '}' inside an array; an array ends with ']'"
 
@@ -54,7 +55,10 @@ public enum TOMLPrecheck {
                 continue
             }
             if atLineStart {
-                if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") { i += 1; continue }
+                if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "\r") {
+                    i += 1
+                    continue
+                }
                 atLineStart = false
                 if c == UInt8(ascii: "[") {
                     // A header: what toml++ looks at is after "[", spaces, an optional "[" right
@@ -98,8 +102,8 @@ public enum TOMLPrecheck {
     private static func startsKey(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
-             UInt8(ascii: "\""), UInt8(ascii: "'"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
+            UInt8(ascii: "\""), UInt8(ascii: "'"):
             true
         default:
             false

@@ -12,7 +12,9 @@ struct FirecrackerProbe {
 
     func run(work: String, cleanup: ProbeCleanup) throws(ProbeError) -> GuestProber.Result {
         guard let firecracker = ProbeProcess.locate("firecracker") else {
-            throw ProbeError(path: path, "probing a Firecracker configuration needs Firecracker, and there is no 'firecracker' program on PATH")
+            throw ProbeError(
+                path: path,
+                "probing a Firecracker configuration needs Firecracker, and there is no 'firecracker' program on PATH")
         }
         let vmConfig = work + "/vm.json"
         do {
@@ -21,10 +23,12 @@ struct FirecrackerProbe {
         } catch let error as ProbeError {
             throw error
         } catch {
-            throw ProbeError(path: path, "cannot prepare the Firecracker probe in \(work): \(error.localizedDescription)")
+            throw ProbeError(
+                path: path, "cannot prepare the Firecracker probe in \(work): \(error.localizedDescription)")
         }
-        let process = try ProbeProcess(firecracker, ["--no-api", "--config-file", vmConfig, "--level", "Error"],
-                                       workDir: work, label: "firecracker", path: path)
+        let process = try ProbeProcess(
+            firecracker, ["--no-api", "--config-file", vmConfig, "--level", "Error"],
+            workDir: work, label: "firecracker", path: path)
         let stop = cleanup.add { process.stop() }
         defer { cleanup.run(stop) }
         var reading: ProbeReading?
@@ -33,11 +37,17 @@ struct FirecrackerProbe {
             return reading != nil
         }
         if reading == nil { reading = ProbeReading(serialOutput: outcome.stdout) }
-        if let reading { return GuestProber.Result(reading: reading, method: "\(firecracker) --no-api, the configuration's CPU template") }
+        if let reading {
+            return GuestProber.Result(
+                reading: reading, method: "\(firecracker) --no-api, the configuration's CPU template")
+        }
         if outcome.status == nil {
             throw ProbeError(path: path, "Firecracker printed no reading within \(Int(timeout)) seconds")
         }
-        throw ProbeError(path: path, "Firecracker refused to start the probe guest (exit status \(outcome.status!)): \(GuestProber.quote(outcome.stderr + "\n" + outcome.stdout))")
+        throw ProbeError(
+            path: path,
+            "Firecracker refused to start the probe guest (exit status \(outcome.status!)): \(GuestProber.quote(outcome.stderr + "\n" + outcome.stdout))"
+        )
     }
 
     // A VM config keeps its machine-config cpu_template and cpu-config; a custom CPU template

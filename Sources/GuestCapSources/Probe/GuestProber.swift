@@ -47,7 +47,9 @@ public struct GuestProber: Sendable {
     /// - Throws: ``ProbeError`` when no probe guest could be started or it printed nothing.
     public func probe(path: String, source: GuestSource) throws(ProbeError) -> Result {
         guard FileManager.default.isReadableFile(atPath: options.kernel) else {
-            throw ProbeError(path: path, "the probe kernel \(options.kernel) cannot be read; install guestcap's package or give --kernel FILE")
+            throw ProbeError(
+                path: path,
+                "the probe kernel \(options.kernel) cannot be read; install guestcap's package or give --kernel FILE")
         }
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
@@ -63,7 +65,9 @@ public struct GuestProber: Sendable {
             return try probeLibvirt(domain, path: path, work: work)
         case .qemu:
             let command: QEMUProbeCommand
-            do { command = try QEMUProbeCommand(commandLine: bytes) } catch { throw ProbeError(path: path, error.description) }
+            do { command = try QEMUProbeCommand(commandLine: bytes) } catch {
+                throw ProbeError(path: path, error.description)
+            }
             return try probeQEMU(command, path: path, work: work)
         case .firecracker:
             return try FirecrackerProbe(path: path, config: bytes, kernel: options.kernel, timeout: options.timeout)
@@ -75,32 +79,43 @@ public struct GuestProber: Sendable {
 
     private func probeLibvirt(_ domain: LibvirtProbeDomain, path: String, work: String) throws(ProbeError) -> Result {
         guard domain.arch == "x86_64" || domain.arch == "i686" else {
-            throw ProbeError(path: path, "the guest's architecture is \(domain.arch): the probe kernel runs on x86 only")
+            throw ProbeError(
+                path: path, "the guest's architecture is \(domain.arch): the probe kernel runs on x86 only")
         }
         let name = "guestcap-probe-" + UUID().uuidString.prefix(8).lowercased()
         // libvirt runs QEMU as its own user and labels the kernel for it: a private copy.
-        let kernel = work + "/guestcap-probe.elf", serial = work + "/serial.log", xmlPath = work + "/domain.xml"
+        let kernel = work + "/guestcap-probe.elf"
+        let serial = work + "/serial.log"
+        let xmlPath = work + "/domain.xml"
         do {
             try FileManager.default.copyItem(atPath: options.kernel, toPath: kernel)
-            try domain.domainXML(name: name, kernel: kernel, serialLog: serial).write(toFile: xmlPath, atomically: false, encoding: .utf8)
+            try domain.domainXML(name: name, kernel: kernel, serialLog: serial).write(
+                toFile: xmlPath, atomically: false, encoding: .utf8)
         } catch {
             throw ProbeError(path: path, "cannot prepare the probe guest in \(work): \(error.localizedDescription)")
         }
-        let uri = options.libvirtURI, timeout = options.timeout
+        let uri = options.libvirtURI
+        let timeout = options.timeout
         let destroy = cleanup.add {
-            _ = try? ProbeProcess.run("virsh", ["-q", "-c", uri, "destroy", name], workDir: work, label: "destroy",
-                                      path: path, timeout: timeout)
+            _ = try? ProbeProcess.run(
+                "virsh", ["-q", "-c", uri, "destroy", name], workDir: work, label: "destroy",
+                path: path, timeout: timeout)
         }
         defer { cleanup.run(destroy) }
-        let method = "libvirt transient domain \(name), type \(domain.domainType), machine \(domain.machine ?? "libvirt's default")"
+        let method =
+            "libvirt transient domain \(name), type \(domain.domainType), machine \(domain.machine ?? "libvirt's default")"
         let deadline = Date().addingTimeInterval(timeout)
-        let create = try ProbeProcess.run("virsh", ["-q", "-c", uri, "create", xmlPath], workDir: work,
-                                          label: "create", path: path, timeout: timeout)
+        let create = try ProbeProcess.run(
+            "virsh", ["-q", "-c", uri, "create", xmlPath], workDir: work,
+            label: "create", path: path, timeout: timeout)
         guard create.status == 0 else {
             if create.status == nil {
                 throw ProbeError(path: path, "libvirt did not start the probe guest within \(Int(timeout)) seconds")
             }
-            throw ProbeError(path: path, "libvirt refused to start a type='\(domain.domainType)' probe guest with this <cpu>: \(Self.quote(create.stderr))")
+            throw ProbeError(
+                path: path,
+                "libvirt refused to start a type='\(domain.domainType)' probe guest with this <cpu>: \(Self.quote(create.stderr))"
+            )
         }
         while Date() < deadline {
             if let reading = ProbeReading(serialOutput: ProbeProcess.read(serial)) {
@@ -108,7 +123,10 @@ public struct GuestProber: Sendable {
             }
             usleep(100_000)
         }
-        throw ProbeError(path: path, "the probe guest \(name) printed no reading within \(Int(timeout)) seconds; serial output: \(Self.quote(ProbeProcess.read(serial)))")
+        throw ProbeError(
+            path: path,
+            "the probe guest \(name) printed no reading within \(Int(timeout)) seconds; serial output: \(Self.quote(ProbeProcess.read(serial)))"
+        )
     }
 
     // MARK: - QEMU
@@ -116,8 +134,9 @@ public struct GuestProber: Sendable {
     private func probeQEMU(_ command: QEMUProbeCommand, path: String, work: String) throws(ProbeError) -> Result {
         let serial = work + "/serial.log"
         _ = FileManager.default.createFile(atPath: serial, contents: nil)
-        let qemu = try ProbeProcess(command.binary, command.arguments(kernel: options.kernel, serialLog: serial),
-                                    workDir: work, label: "qemu", path: path)
+        let qemu = try ProbeProcess(
+            command.binary, command.arguments(kernel: options.kernel, serialLog: serial),
+            workDir: work, label: "qemu", path: path)
         let stop = cleanup.add { qemu.stop() }
         defer { cleanup.run(stop) }
         var reading: ProbeReading?
@@ -126,24 +145,36 @@ public struct GuestProber: Sendable {
             return reading != nil
         }
         if reading == nil { reading = ProbeReading(serialOutput: ProbeProcess.read(serial)) }
-        let method = "\(command.binary) -cpu \(command.cpu ?? "(QEMU's default)"), accelerator \(command.acceleratorDescription)"
+        let method =
+            "\(command.binary) -cpu \(command.cpu ?? "(QEMU's default)"), accelerator \(command.acceleratorDescription)"
         if let reading { return Result(reading: reading, method: method) }
         if outcome.status == nil {
-            throw ProbeError(path: path, "QEMU printed no reading within \(Int(options.timeout)) seconds; serial output: \(Self.quote(ProbeProcess.read(serial)))")
+            throw ProbeError(
+                path: path,
+                "QEMU printed no reading within \(Int(options.timeout)) seconds; serial output: \(Self.quote(ProbeProcess.read(serial)))"
+            )
         }
-        throw ProbeError(path: path, "QEMU refused to start the probe guest with the same -cpu and accelerator (exit status \(outcome.status!)): \(Self.quote(outcome.stderr))")
+        throw ProbeError(
+            path: path,
+            "QEMU refused to start the probe guest with the same -cpu and accelerator (exit status \(outcome.status!)): \(Self.quote(outcome.stderr))"
+        )
     }
 
     // MARK: - Helpers
 
     private func workDirectory(path: String) throws(ProbeError) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("guestcap-probe-" + UUID().uuidString).path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("guestcap-probe-" + UUID().uuidString)
+            .path
         do {
             // 0755: the user libvirt runs QEMU as must reach the kernel copy inside.
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false,
-                                                    attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: dir, withIntermediateDirectories: false,
+                attributes: [.posixPermissions: 0o755])
         } catch {
-            throw ProbeError(path: path, "cannot create a folder for the probe guest in \(FileManager.default.temporaryDirectory.path): \(error.localizedDescription)")
+            throw ProbeError(
+                path: path,
+                "cannot create a folder for the probe guest in \(FileManager.default.temporaryDirectory.path): \(error.localizedDescription)"
+            )
         }
         return dir
     }
@@ -158,7 +189,9 @@ public struct GuestProber: Sendable {
             return l
         }.filter { !$0.isEmpty && !$0.hasPrefix("Failed to create domain from ") }
         // QEMU's warnings name each feature it cannot give; only those about MSR 0x10a matter here.
-        let errors = lines.filter { !$0.contains("warning: ") || $0.contains("arch-capabilities") || $0.contains("MSR(10AH)") }
+        let errors = lines.filter {
+            !$0.contains("warning: ") || $0.contains("arch-capabilities") || $0.contains("MSR(10AH)")
+        }
         if errors.contains(where: { !$0.contains("warning: ") }) { lines = errors }
         if lines.isEmpty { return "(no message)" }
         return "'" + lines.joined(separator: " / ") + "'"

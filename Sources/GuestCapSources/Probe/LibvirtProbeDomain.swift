@@ -27,7 +27,9 @@ public struct LibvirtProbeDomain: Sendable, Equatable {
         switch root.name {
         case "domain": domain = root
         case "domstatus":
-            guard let nested = root.child("domain") else { throw .malformed("<domstatus> has no nested <domain>", line: root.line) }
+            guard let nested = root.child("domain") else {
+                throw .malformed("<domstatus> has no nested <domain>", line: root.line)
+            }
             domain = nested
         default:
             throw .otherKind("an XML document with root element <\(root.name)>, not a libvirt domain")
@@ -99,7 +101,9 @@ public struct LibvirtProbeDomain: Sendable, Equatable {
         return "<\(element.name)\(attrs)>" + element.children.map(write).joined() + escape(text) + "</\(element.name)>"
     }
 
-    private static let entities: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", "\"": "&quot;"]
+    private static let entities: [Character: String] = [
+        "&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;", "\"": "&quot;",
+    ]
 
     private static func escape(_ s: String) -> String {
         s.reduce(into: "") { out, c in out += entities[c] ?? String(c) }

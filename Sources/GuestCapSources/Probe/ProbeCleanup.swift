@@ -18,7 +18,8 @@ public final class ProbeCleanup: @unchecked Sendable {
 
     /// Registers a step; returns its token for ``remove(_:)``.
     public func add(_ step: @escaping @Sendable () -> Void) -> Int {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         next += 1
         steps[next] = step
         return next
@@ -53,13 +54,16 @@ public final class ProbeCleanup: @unchecked Sendable {
 
     /// Catches SIGINT, SIGTERM and SIGHUP: cleans up, then exits 128 + the signal number.
     public func installSignalHandlers() {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard sources.isEmpty else { return }
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler { [self] in
-                lock.lock(); interrupted = true; lock.unlock()
+                lock.lock()
+                interrupted = true
+                lock.unlock()
                 FileHandle.standardError.write(Data("guestcap: interrupted; removing the probe guest\n".utf8))
                 runAll()
                 exit(128 + sig)

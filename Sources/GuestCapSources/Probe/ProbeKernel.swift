@@ -11,7 +11,9 @@ public enum ProbeKernel {
         // SwiftPM's .build/debug is a link; the folder as called and as resolved both count.
         let called = URL(fileURLWithPath: executable)
         var candidates: [String] = []
-        for binDir in [called.deletingLastPathComponent(), called.resolvingSymlinksInPath().deletingLastPathComponent()] {
+        for binDir in [
+            called.deletingLastPathComponent(), called.resolvingSymlinksInPath().deletingLastPathComponent(),
+        ] {
             candidates.append(binDir.appendingPathComponent("../lib/guestcap/\(fileName)").standardized.path)
             candidates.append(binDir.appendingPathComponent("../guestcap-gen/\(fileName)").standardized.path)
         }

@@ -58,8 +58,10 @@ struct ProbeProcess {
     }
 
     /// Runs to the end (or `timeout` seconds).
-    static func run(_ program: String, _ arguments: [String], workDir: String, label: String, path: String,
-                    timeout: TimeInterval) throws(ProbeError) -> Outcome {
+    static func run(
+        _ program: String, _ arguments: [String], workDir: String, label: String, path: String,
+        timeout: TimeInterval
+    ) throws(ProbeError) -> Outcome {
         let p = try ProbeProcess(program, arguments, workDir: workDir, label: label, path: path)
         return p.wait(deadline: Date().addingTimeInterval(timeout))
     }

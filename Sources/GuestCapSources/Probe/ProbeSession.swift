@@ -11,8 +11,10 @@ public struct ProbeSession: Sendable {
     public var pretendExtraBits: CapabilitySet?
 
     /// Creates a session.
-    public init(prober: GuestProber, loader: GuestConfigLoader = GuestConfigLoader(hashContents: false),
-                pretendExtraBits: CapabilitySet? = nil) {
+    public init(
+        prober: GuestProber, loader: GuestConfigLoader = GuestConfigLoader(hashContents: false),
+        pretendExtraBits: CapabilitySet? = nil
+    ) {
         self.prober = prober
         self.loader = loader
         self.pretendExtraBits = pretendExtraBits
@@ -40,8 +42,9 @@ public struct ProbeSession: Sendable {
                 entry.expected = expected
                 do {
                     let result = try prober.probe(path: verdict.path, source: verdict.source)
-                    entry.comparison = ProbeComparison(expectedValue: expected.value, expectedVisible: expected.visible,
-                                                       observed: result.reading)
+                    entry.comparison = ProbeComparison(
+                        expectedValue: expected.value, expectedVisible: expected.visible,
+                        observed: result.reading)
                     entry.method = result.method
                 } catch {
                     entry.error = error.reason

@@ -24,7 +24,8 @@ public struct QEMUProbeCommand: Sendable, Equatable {
             words = try ShellWords.split(try ConfigText.decodeUTF8(bytes)).map(\.text)
             // VAR=value assignments before the binary, as virsh prints them; skipped by index
             // (removing them one by one from the front is quadratic).
-            let command = words.firstIndex { $0.hasPrefix("/") || !$0.contains("=") || $0.hasPrefix("-") } ?? words.endIndex
+            let command =
+                words.firstIndex { $0.hasPrefix("/") || !$0.contains("=") || $0.hasPrefix("-") } ?? words.endIndex
             words = Array(words[command...])
         }
         guard let argv0 = words.first, QEMUCommandLineParser.isX86QEMU(argv0) else {
@@ -40,7 +41,10 @@ public struct QEMUProbeCommand: Sendable, Equatable {
             case "-cpu": cpu = value
             case "-machine", "-M": machine = value.map(Self.probeMachine)
             case "-accel": if let value { accelerators.append(value) }
-            case "-enable-kvm": accelerators.append("kvm"); i += 1; continue
+            case "-enable-kvm":
+                accelerators.append("kvm")
+                i += 1
+                continue
             default: break
             }
             i += (value.map { !$0.hasPrefix("-") } ?? false) ? 2 : 1
@@ -52,8 +56,10 @@ public struct QEMUProbeCommand: Sendable, Equatable {
     ///   - kernel: The probe kernel.
     ///   - serialLog: The file the first serial port goes to.
     public func arguments(kernel: String, serialLog: String) -> [String] {
-        var args = ["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-                    "-m", "32", "-smp", "1"]
+        var args = [
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-m", "32", "-smp", "1",
+        ]
         if let machine { args += ["-machine", machine] }
         for accel in accelerators { args += ["-accel", accel] }
         if let cpu { args += ["-cpu", cpu] }
@@ -73,7 +79,9 @@ public struct QEMUProbeCommand: Sendable, Equatable {
     // memory-backend= and the like name objects the guest's command line defines and the
     // probe does not; everything else (type, accel=, smm=, …) stays as the guest has it.
     private static func probeMachine(_ value: String) -> String {
-        let dropped = ["memory-backend", "memory-encryption", "confidential-guest-support", "pflash0", "pflash1", "nvdimm"]
+        let dropped = [
+            "memory-backend", "memory-encryption", "confidential-guest-support", "pflash0", "pflash1", "nvdimm",
+        ]
         return value.split(separator: ",", omittingEmptySubsequences: false).filter { part in
             !dropped.contains { part.hasPrefix($0 + "=") }
         }.joined(separator: ",")

@@ -47,7 +47,8 @@ extension XMLDocumentParser.Scanner {
                         index += 8
                         continue
                     }
-                    let allowed = Input.zeroBytes(word ^ Input.repeated(0x0A))
+                    let allowed =
+                        Input.zeroBytes(word ^ Input.repeated(0x0A))
                         | Input.zeroBytes(word ^ Input.repeated(0x09))
                         | Input.zeroBytes(word ^ Input.repeated(0x0D))
                     if control & ~allowed == 0 {

@@ -19,8 +19,10 @@ public struct AuditCommit: Sendable {
     public var runID: Int64?
 
     /// Creates a commit.
-    public init(at: Date, hostSnapshotID: Int64, verdicts: [GuestVerdict] = [], gone: [GuestIdentity] = [],
-                transitions: [TransitionDraft] = [], hostTransition: String? = nil, runID: Int64? = nil) {
+    public init(
+        at: Date, hostSnapshotID: Int64, verdicts: [GuestVerdict] = [], gone: [GuestIdentity] = [],
+        transitions: [TransitionDraft] = [], hostTransition: String? = nil, runID: Int64? = nil
+    ) {
         self.at = at
         self.hostSnapshotID = hostSnapshotID
         self.verdicts = verdicts

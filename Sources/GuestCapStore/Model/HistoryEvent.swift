@@ -55,8 +55,10 @@ public struct HistoryFilter: Sendable {
     public var includeHostChanges: Bool?
 
     /// Creates a filter.
-    public init(guest: String? = nil, rule: Rule? = nil, since: Date? = nil, until: Date? = nil,
-                limit: Int? = nil, includeHostChanges: Bool? = nil) {
+    public init(
+        guest: String? = nil, rule: Rule? = nil, since: Date? = nil, until: Date? = nil,
+        limit: Int? = nil, includeHostChanges: Bool? = nil
+    ) {
         self.guest = guest
         self.rule = rule
         self.since = since

@@ -58,10 +58,12 @@ public struct StoredConfigVersion: Sendable, Equatable {
     public let vmm: GuestVMM?
 
     /// Creates a version; R, dropped and the VMM default to unknown (rows from before they were recorded).
-    public init(id: Int64, began: Date, ended: Date?, path: String, name: String?, contentHash: String?,
-                advertised: CapabilitySet?, visible: Bool?, provenance: [String: String],
-                requested: CapabilitySet? = nil, requestedVisible: Bool? = nil,
-                requestedProvenance: [String: String]? = nil, dropped: CapabilitySet? = nil, vmm: GuestVMM? = nil) {
+    public init(
+        id: Int64, began: Date, ended: Date?, path: String, name: String?, contentHash: String?,
+        advertised: CapabilitySet?, visible: Bool?, provenance: [String: String],
+        requested: CapabilitySet? = nil, requestedVisible: Bool? = nil,
+        requestedProvenance: [String: String]? = nil, dropped: CapabilitySet? = nil, vmm: GuestVMM? = nil
+    ) {
         self.id = id
         self.began = began
         self.ended = ended

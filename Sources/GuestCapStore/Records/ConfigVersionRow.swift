@@ -31,9 +31,18 @@ struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableR
     var vmm: String? = nil
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, guestID = "guest_id", beganAt = "began_at", endedAt = "ended_at", path, name,
-             contentSHA256 = "content_sha256", advertised, visible, provenance, requested,
-             requestedVisible = "requested_visible", requestedProvenance = "requested_provenance", dropped, vmm
+        case id
+        case guestID = "guest_id"
+        case beganAt = "began_at"
+        case endedAt = "ended_at"
+        case path, name
+        case
+            contentSHA256 = "content_sha256"
+        case advertised, visible, provenance, requested
+        case
+            requestedVisible = "requested_visible"
+        case requestedProvenance = "requested_provenance"
+        case dropped, vmm
     }
 
     enum Columns {
@@ -48,7 +57,6 @@ struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableR
     static var databaseSelection: [any SQLSelectable] { StoredColumns.selection(CodingKeys.self) }
     static let columnsSQL = StoredColumns.sql(CodingKeys.self)
 
-
     /// Whether two versions describe the same configuration (ignoring ids and times).
     func sameConfiguration(as other: ConfigVersionRow) -> Bool {
         path == other.path && name == other.name && contentSHA256 == other.contentSHA256
@@ -62,8 +70,20 @@ struct ConfigVersionRow: Codable, Sendable, FetchableRecord, MutablePersistableR
 extension ConfigVersionRow {
     /// Reads the columns by position, in `CodingKeys` order (see ``FindingRow/init(row:)``).
     init(row: Row) throws {
-        id = row[0]; guestID = row[1]; beganAt = try StoreTime.date(row, 2); endedAt = try StoreTime.optionalDate(row, 3)
-        path = row[4]; name = row[5]; contentSHA256 = row[6]; advertised = row[7]; visible = row[8]; provenance = row[9]
-        requested = row[10]; requestedVisible = row[11]; requestedProvenance = row[12]; dropped = row[13]; vmm = row[14]
+        id = row[0]
+        guestID = row[1]
+        beganAt = try StoreTime.date(row, 2)
+        endedAt = try StoreTime.optionalDate(row, 3)
+        path = row[4]
+        name = row[5]
+        contentSHA256 = row[6]
+        advertised = row[7]
+        visible = row[8]
+        provenance = row[9]
+        requested = row[10]
+        requestedVisible = row[11]
+        requestedProvenance = row[12]
+        dropped = row[13]
+        vmm = row[14]
     }
 }

@@ -40,12 +40,31 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
     var resolvedAt: Date?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, findingID = "finding_id", guestID = "guest_id", subject, rule, severity, bits, pool,
-             poolHost = "pool_host", direction, state, message, guestName = "guest_name", guestUUID = "guest_uuid", source,
-             configPath = "config_path", waiverReason = "waiver_reason", waiverExpires = "waiver_expires",
-             guestValue = "guest_value", justifiedValue = "justified_value", hostValue = "host_value", origins,
-             openedAt = "opened_at", waivedAt = "waived_at", waiverExpiredAt = "waiver_expired_at",
-             resolvedAt = "resolved_at"
+        case id
+        case findingID = "finding_id"
+        case guestID = "guest_id"
+        case subject, rule, severity, bits, pool
+        case
+            poolHost = "pool_host"
+        case direction, state, message
+        case guestName = "guest_name"
+        case guestUUID = "guest_uuid"
+        case source
+        case
+            configPath = "config_path"
+        case waiverReason = "waiver_reason"
+        case waiverExpires = "waiver_expires"
+        case
+            guestValue = "guest_value"
+        case justifiedValue = "justified_value"
+        case hostValue = "host_value"
+        case origins
+        case
+            openedAt = "opened_at"
+        case waivedAt = "waived_at"
+        case waiverExpiredAt = "waiver_expired_at"
+        case
+            resolvedAt = "resolved_at"
     }
 
     enum Columns {
@@ -62,7 +81,6 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
 
     static var databaseSelection: [any SQLSelectable] { StoredColumns.selection(CodingKeys.self) }
     static let columnsSQL = StoredColumns.sql(CodingKeys.self)
-
 
     /// A new row for a record first seen at `at`.
     init(_ r: FindingRecord, guestID: Int64?, openedAt: Date) {
@@ -96,7 +114,8 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
         guestValue = r.guestValue?.hex
         justifiedValue = r.justifiedValue?.hex
         hostValue = r.hostValue?.hex
-        origins = r.origins.isEmpty ? "[]" : (try? String(decoding: Self.encoder.encode(r.origins), as: UTF8.self)) ?? "[]"
+        origins =
+            r.origins.isEmpty ? "[]" : (try? String(decoding: Self.encoder.encode(r.origins), as: UTF8.self)) ?? "[]"
     }
 
     /// The finding as the core knows it.
@@ -111,7 +130,8 @@ struct FindingRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord 
         FindingRecord(
             findingID: findingID, subject: subject, rule: Rule(rawValue: rule) ?? .configUnreadable,
             severity: Severity(rawValue: severity) ?? .warning, bits: CapabilitySet.parse(hex: bits) ?? .empty,
-            pool: pool, poolHost: poolHost, direction: direction.flatMap(MigrationDirection.init(rawValue:)), state: FindingState(rawValue: state) ?? .open, message: message,
+            pool: pool, poolHost: poolHost, direction: direction.flatMap(MigrationDirection.init(rawValue:)),
+            state: FindingState(rawValue: state) ?? .open, message: message,
             guestName: guestName, guestUUID: guestUUID, source: source.flatMap(GuestSource.init(rawValue:)),
             configPath: configPath, waiverReason: waiverReason, waiverExpires: waiverExpires,
             guestValue: guestValue.flatMap(CapabilitySet.parse(hex:)),
@@ -131,11 +151,31 @@ extension FindingRow {
     /// Reads the columns by position, in `CodingKeys` order (Codable decoding by name is
     /// several times slower, and exports read hundreds of thousands of rows).
     init(row: Row) throws {
-        id = row[0]; findingID = row[1]; guestID = row[2]; subject = row[3]; rule = row[4]; severity = row[5]
-        bits = row[6]; pool = row[7]; poolHost = row[8]; direction = row[9]; state = row[10]; message = row[11]
-        guestName = row[12]; guestUUID = row[13]; source = row[14]; configPath = row[15]; waiverReason = row[16]
-        waiverExpires = row[17]; guestValue = row[18]; justifiedValue = row[19]; hostValue = row[20]; origins = row[21]
-        openedAt = try StoreTime.date(row, 22); waivedAt = try StoreTime.optionalDate(row, 23)
-        waiverExpiredAt = try StoreTime.optionalDate(row, 24); resolvedAt = try StoreTime.optionalDate(row, 25)
+        id = row[0]
+        findingID = row[1]
+        guestID = row[2]
+        subject = row[3]
+        rule = row[4]
+        severity = row[5]
+        bits = row[6]
+        pool = row[7]
+        poolHost = row[8]
+        direction = row[9]
+        state = row[10]
+        message = row[11]
+        guestName = row[12]
+        guestUUID = row[13]
+        source = row[14]
+        configPath = row[15]
+        waiverReason = row[16]
+        waiverExpires = row[17]
+        guestValue = row[18]
+        justifiedValue = row[19]
+        hostValue = row[20]
+        origins = row[21]
+        openedAt = try StoreTime.date(row, 22)
+        waivedAt = try StoreTime.optionalDate(row, 23)
+        waiverExpiredAt = try StoreTime.optionalDate(row, 24)
+        resolvedAt = try StoreTime.optionalDate(row, 25)
     }
 }

@@ -21,7 +21,9 @@ struct GuestRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     var goneAt: Date?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, identity, source, uuid, path, name, status, error, firstSeenAt = "first_seen_at", goneAt = "gone_at"
+        case id, identity, source, uuid, path, name, status, error
+        case firstSeenAt = "first_seen_at"
+        case goneAt = "gone_at"
     }
 
     enum Columns {
@@ -43,7 +45,15 @@ struct GuestRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
 extension GuestRow {
     /// Reads the columns by position, in `CodingKeys` order (see ``FindingRow/init(row:)``).
     init(row: Row) throws {
-        id = row[0]; identity = row[1]; source = row[2]; uuid = row[3]; path = row[4]; name = row[5]; status = row[6]
-        error = row[7]; firstSeenAt = try StoreTime.date(row, 8); goneAt = try StoreTime.optionalDate(row, 9)
+        id = row[0]
+        identity = row[1]
+        source = row[2]
+        uuid = row[3]
+        path = row[4]
+        name = row[5]
+        status = row[6]
+        error = row[7]
+        firstSeenAt = try StoreTime.date(row, 8)
+        goneAt = try StoreTime.optionalDate(row, 9)
     }
 }

@@ -29,9 +29,23 @@ struct HostSnapshotRow: Codable, Sendable, FetchableRecord, MutablePersistableRe
     var sent: Bool
 
     enum CodingKeys: String, CodingKey {
-        case id, beganAt = "began_at", endedAt = "ended_at", factsSHA256 = "facts_sha256", hostname,
-             machineID = "machine_id", kernel, microcode, msrStatus = "msr_status", msrValue = "msr_value",
-             justified, kvmDefault = "kvm_default", document, changeID = "change_id", changeNote = "change_note", sent
+        case id
+        case beganAt = "began_at"
+        case endedAt = "ended_at"
+        case factsSHA256 = "facts_sha256"
+        case hostname
+        case
+            machineID = "machine_id"
+        case kernel, microcode
+        case msrStatus = "msr_status"
+        case msrValue = "msr_value"
+        case
+            justified
+        case kvmDefault = "kvm_default"
+        case document
+        case changeID = "change_id"
+        case changeNote = "change_note"
+        case sent
     }
 
     enum Columns {

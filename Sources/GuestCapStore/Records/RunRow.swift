@@ -15,7 +15,10 @@ struct RunRow: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
     var lastAuditAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case id, pid, version, startedAt = "started_at", endedAt = "ended_at", lastAuditAt = "last_audit_at"
+        case id, pid, version
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case lastAuditAt = "last_audit_at"
     }
 
     enum Columns {

@@ -19,8 +19,12 @@ struct TransitionRow: Codable, Sendable, FetchableRecord, MutablePersistableReco
     var sent: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case seq, id, at, kind, findingRow = "finding_row", hostSnapshotID = "host_snapshot_id",
-             configVersionID = "config_version_id", sent
+        case seq, id, at, kind
+        case findingRow = "finding_row"
+        case hostSnapshotID = "host_snapshot_id"
+        case
+            configVersionID = "config_version_id"
+        case sent
     }
 
     enum Columns {
@@ -42,7 +46,13 @@ struct TransitionRow: Codable, Sendable, FetchableRecord, MutablePersistableReco
 extension TransitionRow {
     /// Reads the columns by position, in `CodingKeys` order (see ``FindingRow/init(row:)``).
     init(row: Row) throws {
-        seq = row[0]; id = row[1]; at = try StoreTime.date(row, 2); kind = row[3]; findingRow = row[4]
-        hostSnapshotID = row[5]; configVersionID = row[6]; sent = row[7]
+        seq = row[0]
+        id = row[1]
+        at = try StoreTime.date(row, 2)
+        kind = row[3]
+        findingRow = row[4]
+        hostSnapshotID = row[5]
+        configVersionID = row[6]
+        sent = row[7]
     }
 }

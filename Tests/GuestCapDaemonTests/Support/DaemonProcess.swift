@@ -67,7 +67,10 @@ final class DaemonProcess: @unchecked Sendable {
         if process.isRunning { signal(SIGTERM) }
         let deadline = ContinuousClock.now + .seconds(20)
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { signal(SIGKILL); process.waitUntilExit() }
+        if process.isRunning {
+            signal(SIGKILL)
+            process.waitUntilExit()
+        }
         return process.terminationStatus
     }
 }
@@ -95,8 +98,10 @@ struct DaemonWorld {
     }
 
     var arguments: [String] {
-        ["--config", config, "--host-root", hostRoot, "--database", database, "--watch", "libvirt=\(guests)",
-         "--log-level", "debug"]
+        [
+            "--config", config, "--host-root", hostRoot, "--database", database, "--watch", "libvirt=\(guests)",
+            "--log-level", "debug",
+        ]
     }
 
     func start(_ extra: [String] = [], environment: [String: String] = [:]) throws -> DaemonProcess {
@@ -119,8 +124,10 @@ struct DaemonWorld {
     /// so a forced bit this host does not back is a violation (policy-model §2: the host changed
     /// under it). `live: false` gives the persistent `<domain>`, whose forced bits QEMU with KVM
     /// drops at start when this host's KVM does not provide them (`request-dropped`).
-    static func domain(name: String, uuid: String = UUID().uuidString.lowercased(), force: [String],
-                       live: Bool = true) -> String {
+    static func domain(
+        name: String, uuid: String = UUID().uuidString.lowercased(), force: [String],
+        live: Bool = true
+    ) -> String {
         let domain = """
             <domain type='kvm'>
               <name>\(name)</name>

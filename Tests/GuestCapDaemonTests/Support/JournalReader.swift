@@ -23,19 +23,26 @@ enum JournalReader {
         let window = since.map { [String(format: "--since=@%.6f", $0.timeIntervalSince1970)] } ?? []
         let r = try Shell.run("/usr/bin/journalctl", ["-q", "--no-pager", "-o", "json"] + window + matches)
         return r.stdout.split(separator: "\n").compactMap { line in
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
             var fields: [String: [String]] = [:]
             for (k, v) in obj {
-                if let s = v as? String { fields[k] = [s] }
-                else if let a = v as? [Any] { fields[k] = a.compactMap { $0 as? String } }
+                if let s = v as? String {
+                    fields[k] = [s]
+                } else if let a = v as? [Any] {
+                    fields[k] = a.compactMap { $0 as? String }
+                }
             }
             return Entry(fields: fields)
         }
     }
 
     /// Polls until `count` entries match (the daemon works asynchronously), or the deadline.
-    static func wait(_ matches: [String], count: Int, since: Date? = nil,
-                     timeout: Duration = .seconds(45)) async throws -> [Entry] {
+    static func wait(
+        _ matches: [String], count: Int, since: Date? = nil,
+        timeout: Duration = .seconds(45)
+    ) async throws -> [Entry] {
         let deadline = ContinuousClock.now + timeout
         var found = try entries(matches, since: since)
         while found.count < count && ContinuousClock.now < deadline {

@@ -19,7 +19,9 @@ final class NotifyListener: @unchecked Sendable {
             for (i, b) in bytes.enumerated() where i < raw.count - 1 { raw[i] = b }
         }
         _ = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         var tv = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -29,7 +31,9 @@ final class NotifyListener: @unchecked Sendable {
                 let n = recv(fd, &buf, buf.count, 0)
                 if n > 0 {
                     let msg = String(decoding: buf[0..<n], as: UTF8.self)
-                    lock.lock(); received.append(msg); lock.unlock()
+                    lock.lock()
+                    received.append(msg)
+                    lock.unlock()
                 } else if n < 0 && errno != EAGAIN && errno != EINTR {
                     return
                 }
@@ -39,10 +43,14 @@ final class NotifyListener: @unchecked Sendable {
         t.start()
     }
 
-    deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+    deinit {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
 
     var messages: [String] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return received
     }
 
