@@ -43,6 +43,7 @@ let package = Package(
             name: "GuestCapStore",
             dependencies: [
                 "GuestCapCore",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -64,6 +65,7 @@ let package = Package(
             dependencies: [
                 "GuestCapCore", "GuestCapSources", "GuestCapStore", "CSystemd",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import SystemPackage
 
 /// Writes a file so that readers see either the old content or the whole new content, never a
 /// part: a temporary file in the same directory, `fchmod` to the final mode (whatever the
@@ -53,9 +54,11 @@ public enum AtomicFile {
         guard fd >= 0 else {
             let e = errno
             // The temporary's name means nothing to the user: a folder problem names the folder.
-            var st = stat()
-            if stat(dir, &st) != 0 { throw ExportError.folder(path: dir, errno: errno) }
-            if st.st_mode & S_IFMT != S_IFDIR { throw ExportError.folder(path: dir, errno: ENOTDIR) }
+            let type: FileType
+            do { type = try FilePath(dir).stat().type } catch {
+                throw ExportError.folder(path: dir, errno: error.rawValue)
+            }
+            if type != .directory { throw ExportError.folder(path: dir, errno: ENOTDIR) }
             if e == EACCES || e == EROFS { throw ExportError.folder(path: dir, errno: e) }
             throw ExportError.write(path: path, step: "create a temporary file beside it", errno: e)
         }
@@ -95,8 +98,7 @@ public enum AtomicFile {
                 throw .write(path: dir, step: "make the folder \(path)", errno: errno)
             }
         }
-        var st = stat()
-        guard stat(dir, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
+        guard (try? FilePath(dir).stat())?.type == .directory else {
             throw .write(path: dir, step: "use it as a folder", errno: ENOTDIR)
         }
     }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Foundation
+import SystemPackage
 
 /// The database's files on disk: created root-only, kept root-only, and checked when SQLite
 /// fails with an unspecific error.
@@ -42,8 +43,11 @@ enum FileAccess {
     /// Removes group and other permissions from the database, its WAL and its shared memory file.
     static func tighten(path: String) {
         for file in files(of: path) {
-            var st = stat()
-            if stat(file, &st) == 0, st.st_mode & 0o077 != 0 { _ = chmod(file, 0o600) }
+            if let st = try? FilePath(file).stat(),
+                !st.permissions.isDisjoint(with: [.groupReadWriteExecute, .otherReadWriteExecute])
+            {
+                _ = chmod(file, 0o600)
+            }
         }
     }
 
@@ -70,8 +74,7 @@ enum FileAccess {
 
     /// Whether `path` is a folder (SQLite would call it a disk I/O error).
     static func isFolder(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+        (try? FilePath(path).stat())?.type == .directory
     }
 
     /// Whether the file system holding `path` is mounted read-only.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GuestCapCore
+import SystemPackage
 
 /// The daemon's state and history in one SQLite database (default `/var/lib/guestcap/history.sqlite`).
 ///
@@ -88,8 +89,7 @@ public final class HistoryStore: Sendable {
             }
             FileAccess.tighten(path: path)
         }
-        var st = stat()
-        opened = stat(path, &st) == 0 ? (UInt64(st.st_dev), UInt64(st.st_ino)) : nil
+        opened = (try? FilePath(path).stat()).map { (UInt64($0.deviceID.rawValue), UInt64($0.inode.rawValue)) }
         self.checkpointer = checkpointer
     }
 
@@ -98,9 +98,10 @@ public final class HistoryStore: Sendable {
     /// which nobody else can see.
     public var replacedOnDisk: String? {
         guard let opened else { return nil }
-        var st = stat()
-        if stat(path, &st) != 0 { return "the database file was deleted while the daemon had it open" }
-        if UInt64(st.st_dev) != opened.dev || UInt64(st.st_ino) != opened.ino {
+        guard let st = try? FilePath(path).stat() else {
+            return "the database file was deleted while the daemon had it open"
+        }
+        if UInt64(st.deviceID.rawValue) != opened.dev || UInt64(st.inode.rawValue) != opened.ino {
             return "the database file was replaced by another file while the daemon had it open"
         }
         return nil

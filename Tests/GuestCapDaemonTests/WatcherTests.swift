@@ -214,11 +214,20 @@ import Testing
         }
         let task = Task { await service.run() }
         service.setDirectories([b])
-        try await Task.sleep(for: .milliseconds(100))
+        // Waits for what the service reports, not for a fixed time: a loaded machine is slow.
+        func merged(until done: (WatchBatch) -> Bool) async throws -> WatchBatch {
+            var got = WatchBatch()
+            for _ in 0..<1000 {
+                got = batches.withLock { $0 }.reduce(into: WatchBatch()) { $0.merge($1) }
+                if done(got) { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return got
+        }
+        _ = try await merged { !$0.rescan.isEmpty }
         Self.put(a + "/x.xml")
         Self.put(b + "/y.xml")
-        try await Task.sleep(for: .milliseconds(100))
-        let got = batches.withLock { $0 }.reduce(into: WatchBatch()) { $0.merge($1) }
+        let got = try await merged { $0.changed[b] != nil }
         #expect(got.rescan == [b])
         #expect(got.changed == [b: [b + "/y.xml"]])
         task.cancel()

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import GuestCapCore
 import GuestCapSources
+import SystemPackage
 
 extension Auditor {
     /// Reads what a round needs into it: whole directories, changed files (not those being
@@ -26,15 +27,13 @@ extension Auditor {
 
     /// Every guest in a directory (a missing one is empty).
     private func readDirectory(_ dir: String, kind: GuestSource?) -> [GuestInput] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue else { return [] }
+        guard (try? FilePath(dir).stat())?.type == .directory else { return [] }
         return loader.scan(directory: dir, sourceHint: kind).compactMap(\.guestInput)
     }
 
     /// One file's guest (nil: gone, a folder, or not a guest).
     private func readFile(_ path: String, kind: GuestSource?) -> GuestInput? {
-        var st = stat()
-        guard lstat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFDIR else { return nil }
+        guard let st = try? FilePath(path).stat(followTargetSymlink: false), st.type != .directory else { return nil }
         return loader.load(path: path, sourceHint: kind).first?.guestInput
     }
 

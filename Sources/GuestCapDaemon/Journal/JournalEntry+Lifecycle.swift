@@ -67,21 +67,24 @@ extension JournalEntry {
 
     /// A reloaded configuration or policy was invalid; the previous one stays.
     public static func policyRejected(file: String, error: String) -> JournalEntry {
-        var e = JournalEntry(
-            message: "\(file) rejected, the previous configuration stays in force: \(error)",
-            priority: 3, messageID: .policyRejected)
-        e.append("GUESTCAP_EVENT", "policy-rejected")
-        e.append("GUESTCAP_CONFIG_PATH", file)
-        e.append("GUESTCAP_ERROR", error)
-        return e
+        fileProblem(
+            "\(file) rejected, the previous configuration stays in force: \(error)", priority: 3,
+            event: "policy-rejected", id: .policyRejected, path: file, error: error)
     }
 
     /// The history database cannot be written.
     public static func storeDegraded(path: String, error: String) -> JournalEntry {
-        var e = JournalEntry(
-            message: "history database \(path) cannot be written, auditing continues: \(error)",
-            priority: 4, messageID: .storeDegraded)
-        e.append("GUESTCAP_EVENT", "store-degraded")
+        fileProblem(
+            "history database \(path) cannot be written, auditing continues: \(error)", priority: 4,
+            event: "store-degraded", id: .storeDegraded, path: path, error: error)
+    }
+
+    /// An entry about one file that guestcap could not use: the file and the error in their own fields.
+    private static func fileProblem(
+        _ message: String, priority: Int, event: String, id: MessageID, path: String, error: String
+    ) -> JournalEntry {
+        var e = JournalEntry(message: message, priority: priority, messageID: id)
+        e.append("GUESTCAP_EVENT", event)
         e.append("GUESTCAP_CONFIG_PATH", path)
         e.append("GUESTCAP_ERROR", error)
         return e

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemPackage
 
 /// The daemon's operational log (swift-log) written to the journal: PRIORITY from the level,
 /// each metadata key a `GUESTCAP_` field, and where in the code the line was logged. Without
@@ -83,8 +84,7 @@ public struct JournalLogHandler: LogHandler {
         guard let value = environment["JOURNAL_STREAM"] else { return false }
         let parts = value.split(separator: ":")
         guard parts.count == 2, let dev = UInt64(parts[0]), let ino = UInt64(parts[1]) else { return false }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return false }
-        return UInt64(st.st_dev) == dev && UInt64(st.st_ino) == ino
+        guard let st = try? FileDescriptor(rawValue: fd).stat() else { return false }
+        return UInt64(st.deviceID.rawValue) == dev && UInt64(st.inode.rawValue) == ino
     }
 }

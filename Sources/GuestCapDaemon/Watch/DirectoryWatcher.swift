@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SystemPackage
 
 /// Watches a set of directories with inotify — the directories, not the files, because libvirt
 /// replaces files by renaming a new one over them — and turns events into ``WatchBatch``es.
@@ -138,8 +139,7 @@ public final class DirectoryWatcher {
         } else if m.contains(.create) {
             // A new regular file with one link is being written: wait for its close. Anything
             // else (a symlink, a FIFO, a hard link, a directory) will get no close: report now.
-            var st = stat()
-            if lstat(full, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1 {
+            if let st = try? FilePath(full).stat(followTargetSymlink: false), st.type == .regular, st.linkCount == 1 {
                 writing.insert(full)
             } else {
                 pending.changed[dir, default: []].insert(full)
@@ -234,14 +234,12 @@ public final class DirectoryWatcher {
     }
 
     static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        (try? FilePath(path).stat())?.type == .directory
     }
 
     static func identity(_ path: String) -> (dev: UInt64, ino: UInt64)? {
-        var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
-        return (UInt64(st.st_dev), UInt64(st.st_ino))
+        guard let st = try? FilePath(path).stat(), st.type == .directory else { return nil }
+        return (UInt64(st.deviceID.rawValue), UInt64(st.inode.rawValue))
     }
 
     static func nearestExistingAncestor(of path: String) -> String? {
@@ -258,7 +256,6 @@ public final class DirectoryWatcher {
 extension DirectoryWatcher {
     /// Whether anything exists at a path (without following a final symlink).
     static func exists(_ path: String) -> Bool {
-        var st = stat()
-        return lstat(path, &st) == 0
+        (try? FilePath(path).stat(followTargetSymlink: false)) != nil
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import GuestCapCore
+import SystemPackage
 
 /// Finds and reads guest configurations: files named explicitly, folders (policy-model §5) and
 /// running QEMU processes. The `check` command and the daemon both go through it.
@@ -92,7 +93,7 @@ public struct GuestConfigLoader: Sendable {
             // A symbolic link or an unknown type is followed with stat, as the file would be opened.
             let isFolder =
                 entry.type == UInt8(DT_DIR)
-                || (entry.type != UInt8(DT_REG) && (try? FilePathStat.stat(path)) == .directory)
+                || (entry.type != UInt8(DT_REG) && (try? FilePath(path).stat())?.type == .directory)
             if isFolder {
                 outcomes.append(.skipped(path: path, reason: "is a folder; folders are not descended into"))
                 continue

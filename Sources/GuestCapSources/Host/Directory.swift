@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// Directory listing without following the entries, for /sys, /dev and /proc trees.
 enum Directory {
@@ -34,7 +35,6 @@ enum Directory {
 
     /// Whether a folder exists at the path.
     static func exists(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        (try? FilePath(path).stat())?.type == .directory
     }
 }

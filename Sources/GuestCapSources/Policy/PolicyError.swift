@@ -47,6 +47,11 @@ public struct PolicyError: Error, Sendable, Hashable, CustomStringConvertible {
         }.map(\.element)
     }
 
+    /// An error of one problem with the whole file (`line` where the problem has one).
+    public init(file: String, line: Int? = nil, message: String) {
+        self.init(file: file, problems: [PolicyProblem(file: file, line: line, key: "", message: message)])
+    }
+
     /// One problem per line, then a count.
     public var description: String {
         let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"

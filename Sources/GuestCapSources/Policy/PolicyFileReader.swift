@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 /// Reads the policy and the pool members' snapshot files: regular files only, bounded in size,
 /// failures as a short reason (`no such file`, `permission denied`, `is a directory`).
@@ -15,7 +16,7 @@ enum PolicyFileReader {
     /// The kind of a path (`stat`, so a symlink is judged by its target).
     static func kind(of path: String) -> Kind {
         do {
-            switch try FilePathStat.stat(path) {
+            switch try FilePath(path).stat().type {
             case .regular: return .regular
             case .directory: return .directory
             default: return .other

@@ -24,22 +24,10 @@ public struct PolicyLoader: Sendable {
         switch PolicyFileReader.read(path) {
         case .success(let b): bytes = b
         case .failure(let f):
-            throw PolicyError(
-                file: path,
-                problems: [
-                    PolicyProblem(
-                        file: path, line: nil, key: "",
-                        message: "cannot read the policy: \(f.reason)")
-                ])
+            throw PolicyError(file: path, message: "cannot read the policy: \(f.reason)")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw PolicyError(
-                file: path,
-                problems: [
-                    PolicyProblem(
-                        file: path, line: nil, key: "",
-                        message: "the policy is not UTF-8 text")
-                ])
+            throw PolicyError(file: path, message: "the policy is not UTF-8 text")
         }
         return try load(text: text, bytes: bytes, path: path)
     }
@@ -55,32 +43,14 @@ public struct PolicyLoader: Sendable {
         let root: TOMLTable
         // toml++ aborts the process on a few syntax errors instead of reporting them.
         if let problem = TOMLPrecheck.firstFatalProblem(in: text) {
-            throw PolicyError(
-                file: path,
-                problems: [
-                    PolicyProblem(
-                        file: path, line: problem.line, key: "",
-                        message: problem.message)
-                ])
+            throw PolicyError(file: path, line: problem.line, message: problem.message)
         }
         do {
             root = try TOMLTable(string: text)
         } catch let e as TOMLParseError {
-            throw PolicyError(
-                file: path,
-                problems: [
-                    PolicyProblem(
-                        file: path, line: e.source.begin.line, key: "",
-                        message: "TOML syntax: \(e.description)")
-                ])
+            throw PolicyError(file: path, line: e.source.begin.line, message: "TOML syntax: \(e.description)")
         } catch {
-            throw PolicyError(
-                file: path,
-                problems: [
-                    PolicyProblem(
-                        file: path, line: nil, key: "",
-                        message: "TOML syntax: \(error)")
-                ])
+            throw PolicyError(file: path, message: "TOML syntax: \(error)")
         }
         var validator = PolicyValidator(
             file: path, directory: Self.directory(of: path),
