@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SystemPackage
 import GuestCapCore
 import GuestCapSources
 
@@ -54,8 +55,7 @@ struct CheckCommand: ParsableCommand {
 
         var outcomes: [LoadOutcome] = []
         for path in paths {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            if (try? FilePath(path).stat())?.type == .directory {
                 outcomes += loader.scan(directory: path)
             } else {
                 outcomes += loader.load(path: path)

@@ -97,8 +97,10 @@ struct ExportCommand: ParsableCommand {
     private func load(now: Date) throws -> (ReportDocument, Date?) {
         if let fromReport {
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: fromReport)) } catch {
-                throw ExportError.unreadableReport(path: fromReport, reason: (error as NSError).localizedDescription)
+            do throws(ConfigReadError) {
+                data = Data(try ConfigFileReader(maxBytes: FleetReader.maxReportBytes, limitHint: nil).read(fromReport))
+            } catch {
+                throw ExportError.unreadableReport(path: fromReport, reason: error.reason)
             }
             do {
                 return (try ReportCoding.decoder().decode(ReportDocument.self, from: data), nil)

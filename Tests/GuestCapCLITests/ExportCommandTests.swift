@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GuestCapTestSupport
 import Testing
 
@@ -268,6 +269,20 @@ struct ExportBadInputTests {
             for swiftName in ["DecodingError", "dataCorrupted", "Context(", "CodingKeys", "NSError"] {
                 #expect(!r.stderr.contains(swiftName), "\(r.stderr)")
             }
+        }
+    }
+
+    @Test("export --from-report and fleet refuse a FIFO at once, naming it, instead of waiting for a writer")
+    func fifoInput() throws {
+        let dir = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/report.json"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        // timeout(1) turns a reader blocked on the FIFO into exit 124.
+        for args in [["export", "--from-report", fifo], ["fleet", fifo]] {
+            let r = try CLI.run("/usr/bin/timeout", ["20", CLI.binary] + args)
+            #expect(r.status == 2, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(fifo) && r.stderr.contains("is a FIFO, not a regular file"), "\(r.stderr)")
         }
     }
 

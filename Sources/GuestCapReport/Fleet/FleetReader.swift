@@ -1,5 +1,7 @@
 import Dispatch
 import Foundation
+import GuestCapSources
+import SystemPackage
 import Synchronization
 
 /// Reads many exports (files, or folders searched recursively for `*.json`) into a
@@ -23,9 +25,8 @@ public struct FleetReader: Sendable {
         var out: [String] = []
         let fm = FileManager.default
         for path in paths {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw .missingInput(path: path) }
-            guard isDir.boolValue else {
+            guard let type = try? FilePath(path).stat().type else { throw .missingInput(path: path) }
+            guard type == .directory else {
                 out.append(path)
                 continue
             }
@@ -46,6 +47,10 @@ public struct FleetReader: Sendable {
         return out
     }
 
+    /// The largest export read (a host of 100,000 guests writes about 100 MB): beyond it a file
+    /// is not a report, and reading it would only exhaust memory.
+    public static let maxReportBytes = 1 << 30
+
     /// Reads and merges every file.
     public func merge(files: [String]) -> FleetMerger {
         let merger = Mutex(FleetMerger(top: top))
@@ -56,11 +61,11 @@ public struct FleetReader: Sendable {
                 guard i < files.count else { return }
                 let path = files[i]
                 let result: Result<HostContribution, ExportError>
-                do {
-                    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                do throws(ConfigReadError) {
+                    let data = Data(try ConfigFileReader(maxBytes: Self.maxReportBytes, limitHint: nil).read(path))
                     result = Result { () throws(ExportError) in try FleetMerger.contribution(of: data, path: path) }
                 } catch {
-                    result = .failure(.unreadableReport(path: path, reason: (error as NSError).localizedDescription))
+                    result = .failure(.unreadableReport(path: path, reason: error.reason))
                 }
                 merger.withLock { m in
                     switch result {

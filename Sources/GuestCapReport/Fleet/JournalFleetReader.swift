@@ -1,6 +1,7 @@
 import CSystemd
 import Foundation
 import Glibc
+import SystemPackage
 
 /// Reads the guestcap entries of a journal folder (what `systemd-journal-remote` writes, one
 /// file per sending host, or any folder of `.journal` files) into a ``FleetMerger``: the fleet
@@ -17,11 +18,8 @@ public struct JournalFleetReader: Sendable {
     /// - Throws: ``ExportError/missingInput(path:)`` when the folder does not exist, and
     ///   ``ExportError/unreadableReport(path:reason:)`` when libsystemd cannot open it.
     public func merge(directory: String) throws(ExportError) -> FleetMerger {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else {
-            throw .missingInput(path: directory)
-        }
-        guard isDir.boolValue else {
+        guard let type = try? FilePath(directory).stat().type else { throw .missingInput(path: directory) }
+        guard type == .directory else {
             throw .unreadableReport(
                 path: directory,
                 reason: "it is not a folder (--journal takes the folder systemd-journal-remote writes to)")

@@ -1,15 +1,29 @@
 import Glibc
 import SystemPackage
 
-/// Reads one configuration file the way a root daemon must: never blocking on a FIFO,
-/// never reading a device or a huge file, and saying exactly why when it refuses.
-struct ConfigFileReader: Sendable {
+/// Reads one file the way a root daemon must: never blocking on a FIFO, never reading a
+/// device or a huge file, and saying exactly why when it refuses. Every file guestcap reads
+/// that a user names or a folder holds (configurations, policies, snapshots, reports, the
+/// small files of /proc and /sys) is read through it.
+public struct ConfigFileReader: Sendable {
+    /// The setting that raises the limit of guest configurations, named when one is over it.
+    public static let configLimitHint =
+        "raise it with --max-config-bytes, or max_config_bytes in the daemon configuration"
+
     /// Largest file accepted, in bytes.
-    let maxBytes: Int
+    public let maxBytes: Int
+    /// What the message of a file over the limit adds (how to raise it), or nil.
+    public let limitHint: String?
+
+    /// A reader of files up to `maxBytes`.
+    public init(maxBytes: Int, limitHint: String? = ConfigFileReader.configLimitHint) {
+        self.maxBytes = maxBytes
+        self.limitHint = limitHint
+    }
 
     /// The file's bytes.
     /// - Throws: ``ConfigReadError`` naming the file and the reason.
-    func read(_ path: String) throws(ConfigReadError) -> [UInt8] {
+    public func read(_ path: String) throws(ConfigReadError) -> [UInt8] {
         let fd: FileDescriptor
         do {
             // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
@@ -62,8 +76,7 @@ struct ConfigFileReader: Sendable {
         // EFBIG marks the size refusal for callers that phrase it their own way.
         ConfigReadError(
             path: path,
-            reason:
-                "is \(size) bytes, over the \(maxBytes)-byte limit (raise it with --max-config-bytes, or max_config_bytes in the daemon configuration)",
+            reason: "is \(size) bytes, over the \(maxBytes)-byte limit" + (limitHint.map { " (\($0))" } ?? ""),
             errno: EFBIG)
     }
 

@@ -1,22 +1,11 @@
 import SystemPackage
 
-/// Reads the small text files of /proc and /sys (a line or a few kilobytes each).
+/// Reads the small text files of /proc and /sys (a line or a few kilobytes each), through the
+/// one bounded reader: a FIFO or a device planted in a host root is refused, not waited on.
 enum SmallFile {
-    /// The file's text, or nil when it does not exist or cannot be read.
-    static func read(_ path: String, limit: Int = 1 << 20) -> String? {
-        guard
-            let fd = try? FileDescriptor.open(
-                FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking],
-                retryOnInterrupt: true)
-        else { return nil }
-        defer { try? fd.close() }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while bytes.count < limit {
-            let n = (try? chunk.withUnsafeMutableBytes { try fd.read(into: $0, retryOnInterrupt: true) }) ?? 0
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
+    /// The file's text, or nil when it does not exist, cannot be read or is over `limit`.
+    static func read(_ path: String, limit: Int = 16 << 20) -> String? {
+        guard let bytes = try? ConfigFileReader(maxBytes: limit, limitHint: nil).read(path) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -36,7 +36,7 @@ enum PolicyFileReader {
         case .regular: break
         }
         do {
-            return .success(try ConfigFileReader(maxBytes: sizeLimit).read(path))
+            return .success(try ConfigFileReader(maxBytes: sizeLimit, limitHint: nil).read(path))
         } catch {
             switch error.errno {
             case EFBIG?: return .failure(ReadFailure(reason: "is larger than \(sizeLimit >> 20) MiB"))

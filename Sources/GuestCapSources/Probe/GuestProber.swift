@@ -52,8 +52,8 @@ public struct GuestProber: Sendable {
                 "the probe kernel \(options.kernel) cannot be read; install guestcap's package or give --kernel FILE")
         }
         let bytes: [UInt8]
-        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw ProbeError(path: path, "cannot be read: \(error.localizedDescription)")
+        do { bytes = try ConfigFileReader(maxBytes: ReadLimits().maxBytes).read(path) } catch {
+            throw ProbeError(path: path, "cannot be read: \(error.reason)")
         }
         let work = try workDirectory(path: path)
         let removeWork = cleanup.add { try? FileManager.default.removeItem(atPath: work) }
