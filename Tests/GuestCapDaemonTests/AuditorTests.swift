@@ -21,7 +21,7 @@ import Testing
             logger: Logger(label: "t"), version: "test")
         try down.start(snapshot: snapshot, processes: nil)
         #expect(down.needsResend)
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).isEmpty)
+        #expect(try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).isEmpty)
         let unsent = try HistoryStore(path: w.database).unsentTransitions()
         #expect(unsent.contains { $0.finding.guestName == name && $0.kind == .opened })
 
@@ -63,7 +63,8 @@ import Testing
         #expect(found[0]["GUESTCAP_RULE"] == "request-dropped" && found[0]["GUESTCAP_BITS"] == "taa-no")
         #expect(found[0]["GUESTCAP_SOURCE"] == "libvirt" && found[0]["PRIORITY"] == "5")
         #expect(
-            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty)
+            try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"])
+                .isEmpty)
         let version = try #require(try store.knownGuests().first { $0.name == name }?.configVersions.first)
         let taa = try CapabilitySet(names: ["taa-no"])
         #expect(version.vmm == .qemuKVM && version.dropped == taa)
@@ -157,9 +158,12 @@ import Testing
             notifier: NotifierService(heartbeat: heartbeat, logger: Logger(label: "t")),
             logger: Logger(label: "t"))
         let running = Task { await service.run() }
+        // Only the waiver timer can log this (no sampler, no reload here), so waiting long is no
+        // weaker a check: in a full run on 2 cores, other suites' CPU-bound tests hold both of the
+        // concurrency pool's threads for 20 s and more at a time, and the timer's wake waits for one.
         let expired = try await JournalReader.wait(
             ["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.waiverExpired.id)"],
-            count: 1)
+            count: 1, timeout: .seconds(180))
         running.cancel()
         await running.value
         try #require(expired.count == 1)

@@ -64,7 +64,7 @@ import Testing
         try #require(resolved.count == 1)
         #expect(resolved[0]["GUESTCAP_FINDING_ID"] == e["GUESTCAP_FINDING_ID"])
         #expect(resolved[0]["GUESTCAP_STATE"] == "resolved")
-        let before = try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count
+        let before = try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count
 
         // Unchanged rewrites, a mode change, a reload (full re-evaluation): nothing new.
         w.put(
@@ -74,7 +74,7 @@ import Testing
         daemon.signal(SIGHUP)
         try await Task.sleep(for: .milliseconds(300))
         try await Self.settle(w)
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count == before)
+        #expect(try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count == before)
 
         #expect(await daemon.stop() == 0)
         #expect(daemon.notify.messages.contains { $0.contains("STOPPING=1") })
@@ -83,7 +83,7 @@ import Testing
         let again = try w.start()
         #expect(await again.waitReady(), "log: \(again.log)")
         try await Self.settle(w)
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count == before)
+        #expect(try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)"]).count == before)
         let started = try again.entries(["MESSAGE_ID=\(MessageID.daemonStarted.id)"])
         #expect(started.count == 1)
         #expect(await again.stop() == 0)
@@ -98,7 +98,8 @@ import Testing
         w.put("\(name).xml", DaemonWorld.domain(name: name, force: ["rfds-no"]))
         let daemon = try w.start()
         #expect(await daemon.waitReady(), "log: \(daemon.log)")
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"]).isEmpty)
+        #expect(
+            try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"]).isEmpty)
 
         let verdict = w.hostRoot + "/sys/devices/system/cpu/vulnerabilities/reg_file_data_sampling"
         try "Vulnerable: No microcode\n".write(toFile: verdict, atomically: true, encoding: .utf8)
@@ -135,7 +136,9 @@ import Testing
         try #require(unreadable.count == 1, "log: \(daemon.log)")
         #expect(unreadable[0]["GUESTCAP_ERROR"]?.isEmpty == false)
         try await Self.settle(w)
-        let resolved = try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)"])
+        let resolved = try await JournalReader.entries([
+            "GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)",
+        ])
         #expect(resolved.isEmpty, "an unreadable file is no all-clear")
         // Fixed: config-unreadable resolves, the violation stays (it is still true).
         w.put("\(name).xml", DaemonWorld.domain(name: name, uuid: uuid, force: ["taa-no"]))
@@ -227,7 +230,7 @@ import Testing
         #expect(opened[0]["GUESTCAP_BITS"] == "taa-no")
         #expect(opened[0]["PRIORITY"] == "5", "notice: QEMU without enforce drops the bit and starts")
         #expect(
-            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"]).isEmpty,
+            try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(Self.immunity)"]).isEmpty,
             "not told taa-no, so no unjustified claim")
 
         // The process exits: the next scan resolves its finding.
@@ -289,7 +292,7 @@ import Testing
         let sentinel = w.marker + "-s"
         putOther(sentinel)
         _ = try await JournalReader.wait(["GUESTCAP_GUEST_NAME=\(sentinel)", "MESSAGE_ID=\(Self.immunity)"], count: 1)
-        #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(third)"]).isEmpty)
+        #expect(try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(third)"]).isEmpty)
         // The store agrees: the first guest is gone, the new directory's are present.
         let present = Set(try HistoryStore(path: w.database, readOnly: true).knownGuests().compactMap(\.name))
         #expect(present == [second, sentinel])

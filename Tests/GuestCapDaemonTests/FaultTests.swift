@@ -77,7 +77,8 @@ import Testing
         #expect(try await Self.settle(w))
         // The old policy stays in force: the finding is still open.
         #expect(
-            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)"]).isEmpty)
+            try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "MESSAGE_ID=\(MessageID.resolved.id)"])
+                .isEmpty)
         #expect(Self.stored(w.database, guest: name).contains { $0.rule == .unjustifiedImmunity && $0.state == .open })
 
         // Fixed (and now disabling the rule): taken on the next SIGHUP, the finding resolves.
@@ -163,7 +164,8 @@ import Testing
         for n in names {
             // An unreadable file is no all-clear: the violation stays open.
             #expect(
-                try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(MessageID.resolved.id)"]).isEmpty)
+                try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(MessageID.resolved.id)"])
+                    .isEmpty)
             #expect(Self.stored(w.database, guest: n).contains { $0.rule == .unjustifiedImmunity && $0.state == .open })
         }
         // And a FIFO made in place (no rename) does not hang the daemon either.
@@ -245,7 +247,8 @@ import Testing
         #expect(try await Self.settle(w))
         // Nothing logged twice for the same state.
         for n in names {
-            #expect(try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(Self.immunity)"]).count == 1)
+            #expect(
+                try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(n)", "MESSAGE_ID=\(Self.immunity)"]).count == 1)
         }
         #expect(await daemon.stop() == 0)
         #expect(try HistoryStore(path: w.database, readOnly: true).integrityCheck() == ["ok"])

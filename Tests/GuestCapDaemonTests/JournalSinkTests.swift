@@ -49,7 +49,7 @@ import Testing
         #expect(e["GUESTCAP_TRANSITION_ID"] == "42")
         #expect(e["MESSAGE"]?.contains("told mds-no, taa-no") == true)
         // The bit match an operator uses finds it.
-        let byBit = try JournalReader.entries(["GUESTCAP_BIT=taa-no", "GUESTCAP_GUEST_NAME=\(name)"])
+        let byBit = try await JournalReader.entries(["GUESTCAP_BIT=taa-no", "GUESTCAP_GUEST_NAME=\(name)"])
         #expect(byBit.count == 1)
     }
 
@@ -72,7 +72,7 @@ import Testing
         try #require(found.count == 3)
         #expect(found.map { $0["GUESTCAP_DIRECTION"] } == [nil, "outgoing", "incoming"])
         #expect(found[2]["MESSAGE_ID"] == MessageID.opened(.migrationUnsafe).id)
-        let incoming = try JournalReader.entries(["GUESTCAP_DIRECTION=incoming", "GUESTCAP_GUEST_NAME=\(name)"])
+        let incoming = try await JournalReader.entries(["GUESTCAP_DIRECTION=incoming", "GUESTCAP_GUEST_NAME=\(name)"])
         #expect(incoming.map { $0["GUESTCAP_TRANSITION_ID"] } == ["3"])
     }
 

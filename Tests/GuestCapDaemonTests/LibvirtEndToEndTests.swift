@@ -64,7 +64,8 @@ struct LibvirtEndToEndTests {
         #expect(opened.first?.all("GUESTCAP_BIT") == ["taa-no"])
         #expect(opened.first?["PRIORITY"] == "5")
         #expect(
-            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty,
+            try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"])
+                .isEmpty,
             "QEMU with TCG tells the guest nothing: no claim to report")
 
         try virsh("start", name)
@@ -88,7 +89,8 @@ struct LibvirtEndToEndTests {
         #expect(try entries(Self.dropped, .requestDropped, "libvirt").count == 1)
         #expect(try entries(Self.hidden, .msrHidden, "libvirt-live").count == 1)
         #expect(
-            try JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"]).isEmpty)
+            try await JournalReader.entries(["GUESTCAP_GUEST_NAME=\(name)", "GUESTCAP_RULE=unjustified-immunity"])
+                .isEmpty)
         #expect(await daemon.stop() == 0)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 
 /// Reads entries back from the real journald with `journalctl -o json`, the way an operator does.
 enum JournalReader {
@@ -20,9 +21,24 @@ enum JournalReader {
     static func entries(_ matches: [String], since: Date? = nil) throws -> [Entry] {
         _ = ensureRunning
         _ = try Shell.run("/usr/bin/timeout", ["10", "journalctl", "--sync"])
+        return parse(try Shell.run("/usr/bin/journalctl", query(matches, since: since)).stdout)
+    }
+
+    /// The same, with journalctl waited for on a thread of its own: a test polling the journal
+    /// does not hold one of the concurrency pool's threads, which the daemon under test needs.
+    static func entries(_ matches: [String], since: Date? = nil) async throws -> [Entry] {
+        _ = ensureRunning
+        _ = try await Subprocess.run("/usr/bin/timeout", ["10", "journalctl", "--sync"])
+        return parse(try await Subprocess.run("/usr/bin/journalctl", query(matches, since: since)).stdout)
+    }
+
+    private static func query(_ matches: [String], since: Date?) -> [String] {
         let window = since.map { [String(format: "--since=@%.6f", $0.timeIntervalSince1970)] } ?? []
-        let r = try Shell.run("/usr/bin/journalctl", ["-q", "--no-pager", "-o", "json"] + window + matches)
-        return r.stdout.split(separator: "\n").compactMap { line in
+        return ["-q", "--no-pager", "-o", "json"] + window + matches
+    }
+
+    private static func parse(_ json: String) -> [Entry] {
+        json.split(separator: "\n").compactMap { line in
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 return nil
             }
@@ -44,10 +60,10 @@ enum JournalReader {
         timeout: Duration = .seconds(45)
     ) async throws -> [Entry] {
         let deadline = ContinuousClock.now + timeout
-        var found = try entries(matches, since: since)
+        var found = try await entries(matches, since: since)
         while found.count < count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
-            found = try entries(matches, since: since)
+            found = try await entries(matches, since: since)
         }
         return found
     }
