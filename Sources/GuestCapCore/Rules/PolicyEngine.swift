@@ -113,86 +113,62 @@ public struct PolicyEngine: Sendable {
 
         if !values.dropped.isEmpty {
             let severity = policy.rules[.requestDropped]?.severity ?? (values.refusesToStart ? .warning : .notice)
-            if let f = make(
-                subject, .requestDropped, values.dropped, severity: severity, origins: originsOf(r),
+            add(
+                to: &out, subject, .requestDropped, values.dropped, severity: severity, origins: originsOf(r),
                 message: { b in
                     var v = values
                     v.dropped = b
                     return v.dropReason() + (values.refusesToStart ? ": it will not start here" : "")
                 })
-            {
-                out.append(f)
-            }
         }
 
         let claimClasses = CapabilitySet.of(.immunity).union(.of(.mitigation))
         if g.visible {
             let immunity = g.value.intersection(.of(.immunity)).subtracting(j)
-            if let f = make(
-                subject, .unjustifiedImmunity, immunity, origins: origins,
+            add(
+                to: &out, subject, .unjustifiedImmunity, immunity, origins: origins,
                 message: { b in
                     "told \(told(b)) but \(Self.unbacked(b, current))"
                 })
-            {
-                out.append(f)
-            }
             let mitigation = g.value.intersection(.of(.mitigation)).subtracting(j)
-            if let f = make(
-                subject, .unjustifiedMitigation, mitigation, origins: origins,
+            add(
+                to: &out, subject, .unjustifiedMitigation, mitigation, origins: origins,
                 message: { b in
                     "told \(told(b)) but this host's hardware does not provide it"
                 })
-            {
-                out.append(f)
-            }
             let disclosure = current.hardware.intersection(.of(.disclosure)).subtracting(g.value)
-            if let f = make(
-                subject, .hiddenDisclosure, disclosure,
+            add(
+                to: &out, subject, .hiddenDisclosure, disclosure,
                 message: { b in
                     "not told \(told(b)), which this host's CPUs report: the guest may under-mitigate RET prediction"
                 })
-            {
-                out.append(f)
-            }
             var control = g.value.intersection(.of(.control))
             if current.hardware.isSuperset(of: Self.tsxCtrl) { control.subtract(Self.tsxCtrl) }
-            if let f = make(
-                subject, .unsupportedControl, control, origins: origins,
+            add(
+                to: &out, subject, .unsupportedControl, control, origins: origins,
                 message: { b in
                     "told \(told(b)) exists, which KVM cannot emulate on this host"
                 })
-            {
-                out.append(f)
-            }
             let reserved = g.value.intersection(.of(.reserved))
-            if let f = make(
-                subject, .reservedBits, reserved, origins: origins,
+            add(
+                to: &out, subject, .reservedBits, reserved, origins: origins,
                 message: { b in
                     "told reserved bits \(told(b)) that no one has defined"
                 })
-            {
-                out.append(f)
-            }
             let missed = j.intersection(.of(.immunity)).intersection(values.passable(on: current)).subtracting(g.value)
-            if let f = make(
-                subject, .missedImmunity, missed,
+            add(
+                to: &out, subject, .missedImmunity, missed,
                 message: { b in
                     "not told \(told(b)), which this host backs and its VMM could pass: the guest mitigates what it need not"
                 })
-            {
-                out.append(f)
-            }
         } else if r.unknownModel == nil {
             let immune = j.intersection(.of(.immunity))
             let why = values.accelerator == .tcg ? " (QEMU with TCG hides it)" : ""
-            if let f = make(
-                subject, .msrHidden, immune,
+            add(
+                to: &out, subject, .msrHidden, immune,
                 message: { b in
                     "cannot read IA32_ARCH_CAPABILITIES\(why), so it assumes every flaw; this host backs \(told(b))"
                 })
-            {
-                out.append(f)
-            }
         }
 
         for (pool, member, assessment) in poolHosts where pool.guests.matches(name: config.name, uuid: config.uuid) {
@@ -202,29 +178,25 @@ public struct PolicyEngine: Sendable {
             // Outgoing: told here, moved to the pool host.
             if g.visible {
                 let unsafe = g.value.intersection(claimClasses).subtracting(assessment.justified)
-                if let f = make(
-                    subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .outgoing,
+                add(
+                    to: &out, subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name,
+                    direction: .outgoing,
                     origins: origins,
                     message: { b in
                         "pool '\(pool.name)': told \(told(b)) here; moved to \(member.name), \(Self.unbacked(b, assessment, host: member.name))"
                     })
-                {
-                    out.append(f)
-                }
             }
             // Incoming: told when booted on the pool host, moved here.
             let there = GuestValues(config: config, host: assessment).told
             if there.visible {
                 let unsafe = there.value.intersection(claimClasses).subtracting(j)
-                if let f = make(
-                    subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name, direction: .incoming,
+                add(
+                    to: &out, subject, .migrationUnsafe, unsafe, pool: pool.name, poolHost: member.name,
+                    direction: .incoming,
                     origins: originsOf(there),
                     message: { b in
                         "pool '\(pool.name)': booted on \(member.name) it is told \(told(b)); moved here, \(Self.unbacked(b, current, host: "this host"))\(fallback)"
                     })
-                {
-                    out.append(f)
-                }
             }
         }
         let findings = applyWaivers(out, name: config.name, uuid: config.uuid, subject: subject)
@@ -285,6 +257,21 @@ public struct PolicyEngine: Sendable {
             subject: subject, rule: rule, severity: severity ?? setting.severity, bits: bits, pool: pool,
             poolHost: poolHost, direction: direction, message: message(bits), origins: origins(bits))
         return Draft(finding: finding, message: message, origins: origins)
+    }
+
+    /// Appends the finding ``make(_:_:_:severity:pool:poolHost:direction:origins:message:)`` drafts, if any.
+    private func add(
+        to out: inout [Draft], _ subject: String, _ rule: Rule, _ bits: CapabilitySet, severity: Severity? = nil,
+        pool: String? = nil, poolHost: String? = nil, direction: MigrationDirection? = nil,
+        origins: @escaping (CapabilitySet) -> [ConfigOrigin] = { _ in [] },
+        message: @escaping (CapabilitySet) -> String
+    ) {
+        if let draft = make(
+            subject, rule, bits, severity: severity, pool: pool, poolHost: poolHost, direction: direction,
+            origins: origins, message: message)
+        {
+            out.append(draft)
+        }
     }
 
     /// Splits and marks findings by the waivers that name their guest and rule. An expired

@@ -59,26 +59,24 @@ public enum FirecrackerConfigParser {
                 "a JSON document that is neither a Firecracker VM configuration nor a CPU template "
                     + "(no machine-config, cpu-config, boot-source, msr_modifiers or cpuid_modifiers)")
         }
-        let name = fileStem(path)
+        // What the hash covers: the file, and a VM configuration's cpu-config file after it.
+        var hashed = bytes
+        let cpu: GuestCPUConfig
         switch kind {
         case .cpuTemplate:
             if isAArch64Template(object) { throw .otherKind(notX86) }
             var locator = Locator(bytes: bytes)
             let ops = try templateOperations(object, locator: &locator, prefix: "")
-            let cpu = GuestCPUConfig(
+            cpu = GuestCPUConfig(
                 base: .kvmDefault(label: "Firecracker custom template"),
                 baseOrigin: ConfigOrigin("custom CPU template \(lastComponent(path))"),
                 operations: ops)
-            return GuestConfig(
-                source: .firecracker, path: path, name: name, cpu: cpu,
-                contentHash: hashContents ? SHA256.hex(of: bytes) : "")
         case .vmConfig:
-            var hashed = bytes
-            let cpu = try vmCPU(object, bytes: bytes, path: path, readFile: readFile, hashed: &hashed)
-            return GuestConfig(
-                source: .firecracker, path: path, name: name, cpu: cpu,
-                contentHash: hashContents ? SHA256.hex(of: hashed) : "")
+            cpu = try vmCPU(object, bytes: bytes, path: path, readFile: readFile, hashed: &hashed)
         }
+        return GuestConfig(
+            source: .firecracker, path: path, name: fileStem(path), cpu: cpu,
+            contentHash: hashContents ? SHA256.hex(of: hashed) : "")
     }
 
     // MARK: - VM configuration
