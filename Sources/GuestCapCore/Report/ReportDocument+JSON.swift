@@ -53,10 +53,8 @@ struct ReportJSONWriter {
     /// Writes the whole document; the members are in sorted key order.
     mutating func write(_ report: ReportDocument) throws {
         let outer = open("{")
-        member("format")
-        string(report.format)
-        member("generated_at")
-        string(ReportCoding.formatDate(report.generatedAt))
+        member("format", report.format)
+        member("generated_at", ReportCoding.formatDate(report.generatedAt))
         member("guests")
         let guests = open("[")
         for guest in report.guests {
@@ -97,10 +95,7 @@ struct ReportJSONWriter {
             let advertised = open("{")
             member("bits")
             strings(g.bits)
-            if let dropped = g.dropped {
-                member("dropped")
-                strings(dropped)
-            }
+            presentStrings("dropped", g.dropped)
             member("provenance")
             provenance(g.provenance)
             if let r = g.requested {
@@ -110,20 +105,15 @@ struct ReportJSONWriter {
                 strings(r.bits)
                 member("provenance")
                 provenance(r.provenance)
-                member("value")
-                string(r.value)
+                member("value", r.value)
                 member("visible")
                 bool(r.visible)
                 close("}", requested)
             }
-            member("value")
-            string(g.value)
+            member("value", g.value)
             member("visible")
             bool(g.visible)
-            if let vmm = g.vmm {
-                member("vmm")
-                string(vmm)
-            }
+            present("vmm", g.vmm)
             close("}", advertised)
         } else {
             null()
@@ -134,12 +124,9 @@ struct ReportJSONWriter {
         findings(guest.findings)
         member("name")
         optional(guest.name)
-        member("path")
-        string(guest.path)
-        member("source")
-        string(guest.source.rawValue)
-        member("status")
-        string(guest.status)
+        member("path", guest.path)
+        member("source", guest.source.rawValue)
+        member("status", guest.status)
         member("uuid")
         optional(guest.uuid)
         close("}", outer)
@@ -167,59 +154,26 @@ struct ReportJSONWriter {
         let outer = open("{")
         member("bits")
         strings(f.bits)
-        if let direction = f.direction {
-            member("direction")
-            string(direction.rawValue)
-        }
-        if let date = f.firstSeen {
-            member("first_seen")
-            string(ReportCoding.formatDate(date))
-        }
-        if let id = f.id {
-            member("id")
-            string(id)
-        }
-        if let date = f.lastSeen {
-            member("last_seen")
-            string(ReportCoding.formatDate(date))
-        }
-        member("message")
-        string(f.message)
-        if let origins = f.origins {
-            member("origins")
-            strings(origins)
-        }
-        if let pool = f.pool {
-            member("pool")
-            string(pool)
-        }
-        if let host = f.poolHost {
-            member("pool_host")
-            string(host)
-        }
-        if let date = f.resolvedAt {
-            member("resolved_at")
-            string(ReportCoding.formatDate(date))
-        }
-        member("rule")
-        string(f.rule)
-        member("severity")
-        string(f.severity.rawValue)
-        member("state")
-        string(f.state.rawValue)
+        present("direction", f.direction.map(\.rawValue))
+        present("first_seen", f.firstSeen.map(ReportCoding.formatDate))
+        present("id", f.id)
+        present("last_seen", f.lastSeen.map(ReportCoding.formatDate))
+        member("message", f.message)
+        presentStrings("origins", f.origins)
+        present("pool", f.pool)
+        present("pool_host", f.poolHost)
+        present("resolved_at", f.resolvedAt.map(ReportCoding.formatDate))
+        member("rule", f.rule)
+        member("severity", f.severity.rawValue)
+        member("state", f.state.rawValue)
         if let w = f.waiver {
             member("waiver")
             let waiver = open("{")
             member("active")
             bool(w.active)
-            if let bits = w.bits {
-                member("bits")
-                strings(bits)
-            }
-            member("expires")
-            string(w.expires)
-            member("reason")
-            string(w.reason)
+            presentStrings("bits", w.bits)
+            member("expires", w.expires)
+            member("reason", w.reason)
             close("}", waiver)
         }
         close("}", outer)
@@ -256,6 +210,24 @@ struct ReportJSONWriter {
     }
 
     /// Starts a member of an object: `"key" : `.
+    /// A member whose value is a string.
+    private mutating func member(_ key: String, _ value: String) {
+        member(key)
+        string(value)
+    }
+
+    /// A member written only when it has a value (the key is left out otherwise).
+    private mutating func present(_ key: String, _ value: String?) {
+        if let value { member(key, value) }
+    }
+
+    /// A list member written only when it has a value.
+    private mutating func presentStrings(_ key: String, _ values: [String]?) {
+        guard let values else { return }
+        member(key)
+        strings(values)
+    }
+
     private mutating func member(_ key: String) {
         element()
         string(key)
