@@ -126,11 +126,7 @@ enum Fixtures {
             hostSnapshots: [HostDocument(host)])
     }
 
-    static var packageRoot: String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }
+    static var packageRoot: String { PackageFiles.root }
 
     /// Runs a program; nil when it is not installed.
     static func run(

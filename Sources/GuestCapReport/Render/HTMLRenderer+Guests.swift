@@ -54,15 +54,12 @@ extension HTMLRenderer {
             let told = Set(adv.bits)
             for b in bits {
                 let tip = title(adv.provenance[b.name])
-                if !adv.visible {
-                    p.write("<td class=\"cell hidden\"\(tip)>\(told.contains(b.name) ? "–" : "")</td>")
-                } else if told.contains(b.name) {
-                    let backed = j.contains(b.name) || b.bitClass == .disclosure
-                    p.write("<td class=\"cell \(backed ? "ok" : "bad")\"\(tip)>\(backed ? "✓" : "✗")</td>")
-                } else if j.contains(b.name) && b.bitClass == .immunity {
-                    p.write("<td class=\"cell miss\">○</td>")
-                } else {
-                    p.write("<td class=\"cell\"></td>")
+                let backed = j.contains(b.name) || b.bitClass == .disclosure
+                switch (adv.visible, told.contains(b.name)) {
+                case (false, let has): cell(&p, "hidden", tip, has ? "–" : "")
+                case (true, true): cell(&p, backed ? "ok" : "bad", tip, backed ? "✓" : "✗")
+                case (true, false) where j.contains(b.name) && b.bitClass == .immunity: cell(&p, "miss", "", "○")
+                case (true, false): cell(&p)
                 }
             }
             p.write("</tr>")
@@ -90,15 +87,18 @@ extension HTMLRenderer {
         let passed = Set(told.bits)
         for b in bits {
             let tip = title(r.provenance[b.name])
-            if !r.visible {
-                p.write("<td class=\"cell hidden\"\(tip)>\(asked.contains(b.name) ? "–" : "")</td>")
-            } else if asked.contains(b.name) {
-                let dropped = !told.visible || !passed.contains(b.name)
-                p.write("<td class=\"cell \(dropped ? "drop" : "asked")\"\(tip)>\(dropped ? "↓" : "✓")</td>")
-            } else {
-                p.write("<td class=\"cell\"></td>")
+            let dropped = !told.visible || !passed.contains(b.name)
+            switch (r.visible, asked.contains(b.name)) {
+            case (false, let has): cell(&p, "hidden", tip, has ? "–" : "")
+            case (true, true): cell(&p, dropped ? "drop" : "asked", tip, dropped ? "↓" : "✓")
+            case (true, false): cell(&p)
             }
         }
         p.write("</tr>")
+    }
+
+    /// One matrix cell: its kind as a class beside `cell` (none: a plain cell), the tooltip, the mark.
+    private static func cell(_ p: inout HTMLPage, _ kind: String = "", _ tip: HTML = "", _ mark: String = "") {
+        p.write("<td class=\"cell\(kind.isEmpty ? "" : " " + kind)\"\(tip)>\(mark)</td>")
     }
 }
