@@ -21,6 +21,13 @@ struct CheckCommandTests {
     let hosts = CLI.packageRoot + "/examples/hosts/"
     let guests = CLI.packageRoot + "/examples/guests/"
 
+    /// `guestcap check --builtin-policy --wide --format json` of example guests on an example host.
+    func checkJSON(_ host: String, _ files: String...) throws -> CLI.Result {
+        try CLI.guestcap(
+            ["check", "--builtin-policy", "--wide", "--host-root", hosts + host, "--format", "json"]
+                + files.map { guests + $0 })
+    }
+
     func write(_ dir: String, _ name: String, _ text: String) -> String {
         let path = dir + "/" + name
         try! text.write(toFile: path, atomically: false, encoding: .utf8)
@@ -29,10 +36,7 @@ struct CheckCommandTests {
 
     @Test("a QEMU/KVM -cpu with ssb-no=on on Cascade Lake: KVM lacks ssb-no, QEMU drops it → request-dropped, exit 0")
     func qemuArgs() throws {
-        let r = try CLI.guestcap([
-            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
-            guests + "batch-worker.args",
-        ])
+        let r = try checkJSON("cascadelake", "batch-worker.args")
         #expect(r.status == 0, "\(r.stdout)")
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("batch-worker", "request-dropped") == ["ssb-no"])
@@ -47,10 +51,7 @@ struct CheckCommandTests {
 
     @Test("a T2S Firecracker guest on the AMD host: the MSR is hidden from AMD guests")
     func t2sOnAMD() throws {
-        let r = try CLI.guestcap([
-            "check", "--builtin-policy", "--wide", "--host-root", hosts + "amd-epyc", "--format", "json",
-            guests + "fc-t2s.json",
-        ])
+        let r = try checkJSON("amd-epyc", "fc-t2s.json")
         let j = try CheckJSON(r.stdout)
         let g = try #require(j.guest("fc-t2s"))
         let ac = g["arch_capabilities"] as? [String: Any]
@@ -67,10 +68,7 @@ struct CheckCommandTests {
 
     @Test("a T2S Firecracker guest on Cascade Lake: fb-clear unjustified, control bits KVM cannot emulate")
     func t2sOnCascadeLake() throws {
-        let r = try CLI.guestcap([
-            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
-            guests + "fc-t2s.json",
-        ])
+        let r = try checkJSON("cascadelake", "fc-t2s.json")
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-t2s", "unjustified-mitigation") == ["fb-clear"])
         #expect(j.bits("fc-t2s", "unsupported-control") == ["misc-package-ctrls", "energy-filtering-ctl"])
@@ -79,10 +77,7 @@ struct CheckCommandTests {
 
     @Test("a custom Firecracker template setting its-no on a host affected by ITS")
     func customTemplate() throws {
-        let r = try CLI.guestcap([
-            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
-            guests + "fc-its-template.json",
-        ])
+        let r = try checkJSON("cascadelake", "fc-its-template.json")
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("fc-its-template", "unjustified-immunity") == ["its-no"])
         let origin = (j.findings("fc-its-template").first?["origins"] as? [String])?.first ?? ""
@@ -121,10 +116,7 @@ struct CheckCommandTests {
 
     @Test("libvirt (KVM): Cascadelake-Server-noTSX on a host whose KVM lacks ibrs-all → dropped, not claimed")
     func libvirtMitigation() throws {
-        let r = try CLI.guestcap([
-            "check", "--builtin-policy", "--wide", "--host-root", hosts + "skylake-oldmicrocode", "--format", "json",
-            guests + "web-force-taa.xml",
-        ])
+        let r = try checkJSON("skylake-oldmicrocode", "web-force-taa.xml")
         let j = try CheckJSON(r.stdout)
         #expect(j.bits("web-force-taa", "unjustified-mitigation") == nil)
         #expect(j.bits("web-force-taa", "request-dropped")?.contains("ibrs-all") == true)
@@ -132,10 +124,7 @@ struct CheckCommandTests {
 
     @Test("libvirt: host-passthrough is compliant; no <cpu> gives msr-hidden")
     func libvirtCompliant() throws {
-        let r = try CLI.guestcap([
-            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
-            guests + "db-passthrough.xml", guests + "legacy-nocpu.xml",
-        ])
+        let r = try checkJSON("cascadelake", "db-passthrough.xml", "legacy-nocpu.xml")
         #expect(r.status == 0, "\(r.stdout)")
         let j = try CheckJSON(r.stdout)
         #expect(j.guest("db-passthrough")?["status"] as? String == "compliant")
@@ -300,10 +289,7 @@ struct CheckCommandTests {
             "check", "--builtin-policy", "--wide", "--host-snapshot", file, "--format", "json",
             guests + "batch-worker.args",
         ])
-        let b = try CLI.guestcap([
-            "check", "--builtin-policy", "--wide", "--host-root", hosts + "cascadelake", "--format", "json",
-            guests + "batch-worker.args",
-        ])
+        let b = try checkJSON("cascadelake", "batch-worker.args")
         #expect(
             try CheckJSON(a.stdout).findings("batch-worker").count == CheckJSON(b.stdout).findings("batch-worker").count
         )

@@ -67,22 +67,10 @@ struct ReportJSONWriter {
         try encoded(report.host)
         member("host_findings")
         findings(report.hostFindings)
-        if let snapshots = report.hostSnapshots {
-            member("host_snapshots")
-            try encoded(snapshots)
-        }
-        if let period = report.period {
-            member("period")
-            try encoded(period)
-        }
-        if let policy = report.policy {
-            member("policy")
-            try encoded(policy)
-        }
-        if let skipped = report.skipped {
-            member("skipped")
-            try encoded(skipped)
-        }
+        try presentEncoded("host_snapshots", report.hostSnapshots)
+        try presentEncoded("period", report.period)
+        try presentEncoded("policy", report.policy)
+        try presentEncoded("skipped", report.skipped)
         member("summary")
         try encoded(report.summary)
         close("}", outer)
@@ -291,6 +279,13 @@ struct ReportJSONWriter {
     /// A value through `JSONEncoder`, re-indented to the current depth (JSON strings hold no
     /// raw line breaks, so every line break in the output is layout; the blank line of an
     /// empty array or object stays blank).
+    /// A member written as its `Encodable` encoding, only when it has a value.
+    private mutating func presentEncoded(_ key: String, _ value: (some Encodable)?) throws {
+        guard let value else { return }
+        member(key)
+        try encoded(value)
+    }
+
     private mutating func encoded(_ value: some Encodable) throws {
         let data = Array(try ReportCoding.encoder().encode(value))
         for (index, byte) in data.enumerated() {
