@@ -17,6 +17,25 @@ extension XMLDocumentParserTests {
         #expect(error?.description == "line 2: " + reason)
     }
 
+    @Test("a missing '=' or '>' is malformed where a byte follows, truncated where the input ends")
+    func missingDelimiters() {
+        let noEquals = failure("<a>\n<b c></b></a>")
+        #expect(noEquals?.kind == .malformed && noEquals?.line == 2)
+        #expect(noEquals?.reason == "the attribute 'c' of <b> has no '=' and value")
+        let endsAfterName = failure("<a>\n<b c")
+        #expect(endsAfterName?.kind == .truncated)
+        #expect(endsAfterName?.reason.hasPrefix("the document ends inside the start tag of <b> on line 2") == true)
+        let endTag = failure("<a></a x>")
+        #expect(endTag?.kind == .malformed)
+        #expect(endTag?.reason.hasPrefix("expected '>' in the end tag </a>, found ") == true)
+        let endTagCut = failure("<a></a")
+        #expect(endTagCut?.kind == .truncated)
+        #expect(endTagCut?.reason.hasPrefix("the document ends inside the end tag </a>") == true)
+        let declaration = failure("<?xml version \"1.0\"?>\n<a/>")
+        #expect(declaration?.kind == .malformed)
+        #expect(declaration?.reason == "expected '=' after 'version' in the XML declaration")
+    }
+
     @Test("an external entity is refused with its DOCTYPE")
     func externalEntity() {
         let error = failure("<!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<d>&x;</d>")

@@ -73,12 +73,9 @@ extension XMLDocumentParser.Scanner {
     private mutating func declarationValue(of nameRange: Range<Int>) throws(XMLParseError) -> Range<Int> {
         let count = bytes.count
         _ = skipWhitespace()
-        guard position < count else { throw unexpectedEnd(inside: "the XML declaration") }
-        guard bytes[position] == UInt8(ascii: "=") else {
-            throw failure(
-                .malformed, at: position, "expected '=' after '\(shown(nameRange))' in the XML declaration"
-            )
-        }
+        try require(
+            UInt8(ascii: "="), inside: "the XML declaration",
+            otherwise: "expected '=' after '\(shown(nameRange))' in the XML declaration")
         position += 1
         _ = skipWhitespace()
         guard position < count else { throw unexpectedEnd(inside: "the XML declaration") }

@@ -175,6 +175,16 @@ extension XMLDocumentParser {
             XMLParseError(kind: kind, line: line(at: offset), reason: reason)
         }
 
+        /// Checks that `byte` is at the current position (the caller steps over it): the input
+        /// ending before it is `.truncated` (inside `what`), any other byte is `.malformed` with
+        /// `message`. Both texts are built only on failure.
+        func require(
+            _ byte: UInt8, inside what: @autoclosure () -> String, otherwise message: @autoclosure () -> String
+        ) throws(XMLParseError) {
+            guard position < bytes.count else { throw unexpectedEnd(inside: what()) }
+            guard bytes[position] == byte else { throw failure(.malformed, at: position, message()) }
+        }
+
         /// A `.truncated` error for input that stops inside `what`, naming the innermost open element.
         func unexpectedEnd(inside what: String) -> XMLParseError {
             var reason = "the document ends inside \(what)"

@@ -83,15 +83,9 @@ extension XMLDocumentParser.Scanner {
             throw expected("an attribute name, '>' or '/>' in the start tag of <\(shown(element))>")
         }
         _ = skipWhitespace()
-        guard position < bytes.count else {
-            throw unexpectedEnd(inside: "the start tag of <\(shown(element))> on line \(tagLine)")
-        }
-        guard bytes[position] == UInt8(ascii: "=") else {
-            throw failure(
-                .malformed, at: position,
-                "the attribute '\(shown(nameRange))' of <\(shown(element))> has no '=' and value"
-            )
-        }
+        try require(
+            UInt8(ascii: "="), inside: "the start tag of <\(shown(element))> on line \(tagLine)",
+            otherwise: "the attribute '\(shown(nameRange))' of <\(shown(element))> has no '=' and value")
         position += 1
         _ = skipWhitespace()
         guard position < bytes.count else {
@@ -232,15 +226,9 @@ extension XMLDocumentParser.Scanner {
         position += 2
         guard let nameRange = scanName() else { throw expected("an element name after '</'") }
         _ = skipWhitespace()
-        guard position < bytes.count else {
-            throw unexpectedEnd(inside: "the end tag </\(shown(nameRange))>")
-        }
-        guard bytes[position] == UInt8(ascii: ">") else {
-            throw failure(
-                .malformed, at: position,
-                "expected '>' in the end tag </\(shown(nameRange))>, found \(describeCharacter(at: position))"
-            )
-        }
+        try require(
+            UInt8(ascii: ">"), inside: "the end tag </\(shown(nameRange))>",
+            otherwise: "expected '>' in the end tag </\(shown(nameRange))>, found \(describeCharacter(at: position))")
         position += 1
         guard let innermost = open.last else {
             throw failure(
