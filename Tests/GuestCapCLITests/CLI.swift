@@ -9,17 +9,7 @@ enum CLI {
     static let packageRoot = PackageFiles.root
 
     /// The guestcap binary: $GUESTCAP_BIN, else next to the test bundle, else .build/debug.
-    static let binary: String = {
-        if let env = ProcessInfo.processInfo.environment["GUESTCAP_BIN"] { return env }
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("guestcap").path
-        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
-        for dir in ["debug", "release"] {
-            let p = packageRoot + "/.build/\(dir)/guestcap"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return packageRoot + "/.build/debug/guestcap"
-    }()
+    static let binary = PackageFiles.guestcap
 
     /// Runs guestcap with arguments.
     @discardableResult

@@ -1,4 +1,5 @@
 import Foundation
+import GuestCapTestSupport
 import Testing
 @testable import GuestCapCore
 @testable import GuestCapReport
@@ -126,10 +127,7 @@ struct FleetDecoderTests {
         text = text.replacingOccurrences(of: "\"summary\"", with: "\"summ\\u0061ry\"")
         out.append(("/fixture/extra.json", Data(text.utf8)))
 
-        let generator = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("guestcap-fleet-gen").path
-        let candidates = [generator, Fixtures.packageRoot + "/.build/debug/guestcap-fleet-gen"]
-        if let gen = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+        if let gen = PackageFiles.builtProgram("guestcap-fleet-gen") {
             for pretty in [false, true] {
                 let dir = Fixtures.tempDir()
                 defer { try? FileManager.default.removeItem(atPath: dir) }

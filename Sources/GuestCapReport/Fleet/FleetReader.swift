@@ -47,8 +47,8 @@ public struct FleetReader: Sendable {
         return out
     }
 
-    /// The largest export read (a host of 100,000 guests writes about 100 MB): beyond it a file
-    /// is not a report, and reading it would only exhaust memory.
+    /// The largest export read: far above any host's report, so a file beyond it is not one,
+    /// and reading it would only exhaust memory.
     public static let maxReportBytes = 1 << 30
 
     /// Reads and merges every file.
@@ -62,7 +62,8 @@ public struct FleetReader: Sendable {
                 let path = files[i]
                 let result: Result<HostContribution, ExportError>
                 do throws(ConfigReadError) {
-                    let data = Data(try ConfigFileReader(maxBytes: Self.maxReportBytes, limitHint: nil).read(path))
+                    // The bytes as read: the scanner takes them without another copy.
+                    let data = try ConfigFileReader(maxBytes: Self.maxReportBytes, limitHint: nil).read(path)
                     result = Result { () throws(ExportError) in try FleetMerger.contribution(of: data, path: path) }
                 } catch {
                     result = .failure(.unreadableReport(path: path, reason: error.reason))

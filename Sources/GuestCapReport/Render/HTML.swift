@@ -46,9 +46,6 @@ public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation {
         public mutating func appendInterpolation(raw markup: String) { text += markup }
     }
 
-    /// The two pieces one after the other.
-    public static func + (a: HTML, b: HTML) -> HTML { HTML(raw: a.text + b.text) }
-
     /// Appends `s` to `out` with `& < > " '` replaced by their entities.
     static func escape(_ s: String, into out: inout String) {
         // Most values (numbers, bit names, dates) need nothing replaced: copy them whole.

@@ -1,19 +1,13 @@
 import Foundation
 import Glibc
 import GuestCapDaemon
+import GuestCapTestSupport
 
 /// `guestcap daemon` as a child process, as systemd would run it: a `$NOTIFY_SOCKET` of the
 /// test's own, stderr to a file.
 final class DaemonProcess: @unchecked Sendable {
-    /// The built binary: $GUESTCAP_BIN, else .build/debug/guestcap.
-    static let binary: String = {
-        if let env = ProcessInfo.processInfo.environment["GUESTCAP_BIN"] { return env }
-        for dir in ["debug", "release"] {
-            let p = Shell.packageRoot + "/.build/\(dir)/guestcap"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return Shell.packageRoot + "/.build/debug/guestcap"
-    }()
+    /// The built binary: $GUESTCAP_BIN, else the one this build made.
+    static let binary = PackageFiles.guestcap
 
     let process = Process()
     let notify: NotifyListener
