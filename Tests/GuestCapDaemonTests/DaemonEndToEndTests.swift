@@ -252,7 +252,7 @@ import Testing
         let other = w.dir + "/other"
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         func watching(_ dir: String) throws {
-            try "[[watch]]\nkind = \"libvirt\"\ndirectory = \"\(dir)\"\n".write(
+            try (w.configHead + "[[watch]]\nkind = \"libvirt\"\ndirectory = \"\(dir)\"\n").write(
                 toFile: w.config, atomically: true, encoding: .utf8)
         }
         func putOther(_ name: String) {

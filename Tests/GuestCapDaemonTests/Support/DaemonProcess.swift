@@ -70,7 +70,8 @@ final class DaemonProcess: @unchecked Sendable {
 }
 
 /// A temporary world for one daemon: a host root copied from the examples, a watched folder,
-/// a database, an empty configuration file.
+/// a database, a configuration naming the world's own (empty, so built-in) policy: never the
+/// machine's /etc/guestcap/policy.toml, which the package tests install and purge meanwhile.
 struct DaemonWorld {
     let dir: String
     let hostRoot: String
@@ -88,8 +89,12 @@ struct DaemonWorld {
         marker = Shell.marker()
         try FileManager.default.copyItem(atPath: Shell.packageRoot + "/examples/hosts/" + host, toPath: hostRoot)
         try FileManager.default.createDirectory(atPath: guests, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: config, contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/policy.toml", contents: Data())
+        _ = FileManager.default.createFile(atPath: config, contents: Data(configHead.utf8))
     }
+
+    /// The start of the configuration file: the world's own policy.
+    var configHead: String { "policy = \"\(dir)/policy.toml\"\n" }
 
     var arguments: [String] {
         [
@@ -107,6 +112,7 @@ struct DaemonWorld {
         var config = DaemonConfiguration()
         config.hostRoot = hostRoot
         config.databasePath = database
+        config.policyPath = dir + "/policy.toml"
         config.sources = [WatchedSource(kind: .libvirt, directory: guests)]
         try FileManager.default.createDirectory(atPath: dir + "/db", withIntermediateDirectories: true)
         return config
