@@ -80,26 +80,21 @@ halt:
         hlt
         jmp     halt
 
+/* outb_to PORT, VALUE: one byte to one I/O port (clobbers %al, %dx). */
+        .macro outb_to port, value
+        movw    $\port, %dx
+        movb    $\value, %al
+        outb    %al, %dx
+        .endm
+
 /* 115200 8N1, FIFO on; harmless on an emulated UART that ignores the divisor. */
 serial_init:
-        movw    $COM1+1, %dx
-        xorb    %al, %al
-        outb    %al, %dx
-        movw    $COM1+3, %dx
-        movb    $0x80, %al
-        outb    %al, %dx
-        movw    $COM1, %dx
-        movb    $1, %al
-        outb    %al, %dx
-        movw    $COM1+1, %dx
-        xorb    %al, %al
-        outb    %al, %dx
-        movw    $COM1+3, %dx
-        movb    $0x03, %al
-        outb    %al, %dx
-        movw    $COM1+2, %dx
-        movb    $0xc7, %al
-        outb    %al, %dx
+        outb_to COM1+1, 0x00    /* interrupts off */
+        outb_to COM1+3, 0x80    /* DLAB on: the next two ports are the divisor */
+        outb_to COM1, 0x01      /* divisor 1: 115200 baud */
+        outb_to COM1+1, 0x00
+        outb_to COM1+3, 0x03    /* DLAB off, 8N1 */
+        outb_to COM1+2, 0xc7    /* FIFO on and cleared, 14-byte threshold */
         ret
 
 /* putc: %al to COM1 once the transmitter is empty. Keeps %eax. */

@@ -43,6 +43,23 @@ struct InstallTests {
         return try await CLI.run("make", args)
     }
 
+    /// `make install PREFIX=prefix` into a new temporary DESTDIR, which must succeed; returns the
+    /// DESTDIR, the manual generator it used and make's result. ``remove(destdir:)`` cleans up.
+    static func install(prefix: String) async throws -> (destdir: String, tool: String, result: CLI.Result) {
+        let tool = try await generateManual()
+        let d = CLI.tempDir("guestcap-destdir")
+        let install = try await make("install", destdir: d, prefix: prefix, tool: tool)
+        if install.status != 0 { remove(destdir: d) }
+        try #require(install.status == 0, "make install: \(install.stdout)\(install.stderr)")
+        return (d, tool, install)
+    }
+
+    /// Removes a DESTDIR made by ``install(prefix:)`` and the generated files beside it.
+    static func remove(destdir d: String) {
+        try? fm.removeItem(atPath: d)
+        try? fm.removeItem(atPath: d + ".gen")
+    }
+
     static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
     /// Every regular file under `root`, relative to it, sorted.
@@ -58,15 +75,8 @@ struct InstallTests {
 
     @Test("make install PREFIX=/usr: the whole tree; an edited config survives a reinstall and the uninstall")
     func installTree() async throws {
-        let tool = try await Self.generateManual()
-        let d = CLI.tempDir("guestcap-destdir")
-        defer {
-            try? Self.fm.removeItem(atPath: d)
-            try? Self.fm.removeItem(atPath: d + ".gen")
-        }
-
-        let install = try await Self.make("install", destdir: d, prefix: "/usr", tool: tool)
-        try #require(install.status == 0, "make install: \(install.stdout)\(install.stderr)")
+        let (d, tool, _) = try await Self.install(prefix: "/usr")
+        defer { Self.remove(destdir: d) }
 
         // The binary runs and is the one under test.
         let version = try await CLI.guestcap(["--version"]).stdout
@@ -146,15 +156,8 @@ struct InstallTests {
 
     @Test("make install PREFIX=/usr/local rewrites the units' and catalog's paths")
     func installLocalPrefix() async throws {
-        let tool = try await Self.generateManual()
-        let d = CLI.tempDir("guestcap-destdir")
-        defer {
-            try? Self.fm.removeItem(atPath: d)
-            try? Self.fm.removeItem(atPath: d + ".gen")
-        }
-
-        let install = try await Self.make("install", destdir: d, prefix: "/usr/local", tool: tool)
-        try #require(install.status == 0, "make install: \(install.stdout)\(install.stderr)")
+        let (d, _, install) = try await Self.install(prefix: "/usr/local")
+        defer { Self.remove(destdir: d) }
         let units = d + "/usr/local/lib/systemd/system/"
         let service = Self.read(units + "guestcap.service") ?? ""
         #expect(service.contains("\nExecStart=/usr/local/bin/guestcap daemon\n"))

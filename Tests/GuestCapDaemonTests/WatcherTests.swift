@@ -28,6 +28,30 @@ import Testing
         return w.takeBatch()
     }
 
+    /// `act` (a system call, 0 on success) touches `name` in `dir`: the next batch reports that
+    /// file, and only it, as changed.
+    static func expectChange(
+        of name: String, in dir: String, _ w: DirectoryWatcher, by act: () -> Int32,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(act() == 0, sourceLocation: sourceLocation)
+        #expect(try batch(w).changed == [dir: [dir + "/" + name]], sourceLocation: sourceLocation)
+    }
+
+    /// `appear` makes `dir` (again): the next batch rescans it in full, it is watched, and a file
+    /// then written in it is reported as changed.
+    static func expectWatchedOnceMade(
+        _ dir: String, by appear: () throws -> Void, _ w: DirectoryWatcher,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        try appear()
+        #expect(
+            try batch(w).rescan == [dir], "a directory that appears is scanned in full", sourceLocation: sourceLocation)
+        #expect(w.watched == [dir], sourceLocation: sourceLocation)
+        put(dir + "/new.xml")
+        #expect(try batch(w).changed == [dir: [dir + "/new.xml"]], sourceLocation: sourceLocation)
+    }
+
     @Test func closeAfterWriteIsAChangeAndAnOpenFileIsDeferred() throws {
         let dir = Shell.tempDir()
         let w = try Self.watcher([dir])
@@ -62,12 +86,9 @@ import Testing
         Self.put(dir + "/a.xml")
         Self.put(other + "/b.json")
         let w = try Self.watcher([dir])
-        #expect(rename(dir + "/a.xml", other + "/a.xml") == 0)
-        #expect(try Self.batch(w).changed == [dir: [dir + "/a.xml"]])
-        #expect(rename(other + "/b.json", dir + "/b.json") == 0)
-        #expect(try Self.batch(w).changed == [dir: [dir + "/b.json"]])
-        #expect(unlink(dir + "/b.json") == 0)
-        #expect(try Self.batch(w).changed == [dir: [dir + "/b.json"]])
+        try Self.expectChange(of: "a.xml", in: dir, w) { rename(dir + "/a.xml", other + "/a.xml") }
+        try Self.expectChange(of: "b.json", in: dir, w) { rename(other + "/b.json", dir + "/b.json") }
+        try Self.expectChange(of: "b.json", in: dir, w) { unlink(dir + "/b.json") }
     }
 
     @Test func ignoredNamesAreNotReported() throws {
@@ -84,14 +105,10 @@ import Testing
         Self.put(dir + "/a.xml")
         Self.put(other + "/target.xml")
         let w = try Self.watcher([dir])
-        #expect(chmod(dir + "/a.xml", 0o000) == 0)
-        #expect(try Self.batch(w).changed == [dir: [dir + "/a.xml"]])
-        #expect(symlink(other + "/target.xml", dir + "/s.xml") == 0)
-        #expect(try Self.batch(w).changed == [dir: [dir + "/s.xml"]])
-        #expect(link(other + "/target.xml", dir + "/h.xml") == 0)
-        #expect(try Self.batch(w).changed == [dir: [dir + "/h.xml"]])
-        #expect(mkfifo(dir + "/f.xml", 0o644) == 0)
-        #expect(try Self.batch(w).changed == [dir: [dir + "/f.xml"]])
+        try Self.expectChange(of: "a.xml", in: dir, w) { chmod(dir + "/a.xml", 0o000) }
+        try Self.expectChange(of: "s.xml", in: dir, w) { symlink(other + "/target.xml", dir + "/s.xml") }
+        try Self.expectChange(of: "h.xml", in: dir, w) { link(other + "/target.xml", dir + "/h.xml") }
+        try Self.expectChange(of: "f.xml", in: dir, w) { mkfifo(dir + "/f.xml", 0o644) }
     }
 
     @Test func missingDirectoryIsWaitedForThroughSeveralLevels() throws {
@@ -103,12 +120,7 @@ import Testing
         #expect(try Self.batch(w).isEmpty)
         #expect(mkdir(base + "/run/libvirt", 0o755) == 0)
         #expect(try Self.batch(w).isEmpty)
-        #expect(mkdir(dir, 0o755) == 0)
-        let b = try Self.batch(w)
-        #expect(b.rescan == [dir], "a directory that appears is scanned in full")
-        #expect(w.watched == [dir])
-        Self.put(dir + "/g.xml")
-        #expect(try Self.batch(w).changed == [dir: [dir + "/g.xml"]])
+        try Self.expectWatchedOnceMade(dir, by: { #expect(mkdir(dir, 0o755) == 0) }, w)
     }
 
     @Test func directoryCreatedWithParentsAtOnceIsFound() throws {
@@ -129,15 +141,9 @@ import Testing
         Self.put(dir + "/a.xml")
         let w = try Self.watcher([dir])
         try FileManager.default.removeItem(atPath: dir)
-        var b = try Self.batch(w)
-        #expect(b.rescan == [dir], "a deleted directory is rescanned (its guests are gone)")
+        #expect(try Self.batch(w).rescan == [dir], "a deleted directory is rescanned (its guests are gone)")
         #expect(w.watched.isEmpty)
-        #expect(mkdir(dir, 0o755) == 0)
-        b = try Self.batch(w)
-        #expect(b.rescan == [dir])
-        #expect(w.watched == [dir])
-        Self.put(dir + "/b.xml")
-        #expect(try Self.batch(w).changed == [dir: [dir + "/b.xml"]])
+        try Self.expectWatchedOnceMade(dir, by: { #expect(mkdir(dir, 0o755) == 0) }, w)
     }
 
     @Test func directoryRenamedAwayAndAnotherPutInItsPlace() throws {
@@ -146,18 +152,14 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let w = try Self.watcher([dir])
         #expect(rename(dir, base + "/qemu.old") == 0)
-        var b = try Self.batch(w)
-        #expect(b.rescan == [dir])
+        #expect(try Self.batch(w).rescan == [dir])
         #expect(w.watched.isEmpty)
         // Events in the renamed-away directory are no longer ours.
         Self.put(base + "/qemu.old/x.xml")
         #expect(try Self.batch(w).changed.isEmpty)
         try FileManager.default.createDirectory(atPath: base + "/qemu.new", withIntermediateDirectories: true)
         Self.put(base + "/qemu.new/y.xml")
-        #expect(rename(base + "/qemu.new", dir) == 0)
-        b = try Self.batch(w)
-        #expect(b.rescan == [dir])
-        #expect(w.watched == [dir])
+        try Self.expectWatchedOnceMade(dir, by: { #expect(rename(base + "/qemu.new", dir) == 0) }, w)
     }
 
     @Test func queueOverflowAsksForAFullRescan() throws {

@@ -5,13 +5,15 @@ import Testing
 @testable import GuestCapSources
 
 @Suite("Loading files, folders and processes")
-struct GuestConfigLoaderTests {
+final class GuestConfigLoaderTests {
     private let loader = GuestConfigLoader()
+    /// A new folder for each test (Swift Testing makes one suite instance per test), removed after it.
+    private let dir = makeTempDirectory()
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     @Test("kind comes from content, not the file name")
     func kindFromContent() throws {
-        let dir = makeTempDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         write("qemu-system-x86_64 -name guest=odd -cpu host\n", to: dir + "/odd-name.conf")
         write(#"{"machine-config": {"cpu_template": "C3"}}"#, to: dir + "/fc.args")
         let qemu = loader.load(path: dir + "/odd-name.conf")
@@ -25,8 +27,6 @@ struct GuestConfigLoaderTests {
 
     @Test("content hashes: SHA-256 of each file by default, empty when the loader is told to skip them")
     func contentHashes() throws {
-        let dir = makeTempDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         write("qemu-system-x86_64 -name guest=q -cpu host\n", to: dir + "/q.args")
         write(#"{"machine-config": {"cpu_template": "C3"}}"#, to: dir + "/fc.json")
         try FileManager.default.copyItem(atPath: Fixture.path("libvirt/db01.xml"), toPath: dir + "/db01.xml")
@@ -57,8 +57,6 @@ struct GuestConfigLoaderTests {
 
     @Test("folder: temporaries and dot-files ignored, subfolders not descended, other kinds skipped, sorted by path")
     func scanFolder() throws {
-        let dir = makeTempDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         write("qemu-system-x86_64 -name guest=zeta -cpu host\n", to: dir + "/zeta.args")
         write(#"{"machine-config": {"cpu_template": "T2S"}}"#, to: dir + "/alpha.json")
         write(#"{"dashboard": "not a VM"}"#, to: dir + "/grafana.json")
@@ -96,8 +94,7 @@ struct GuestConfigLoaderTests {
 
     @Test("processes: x86 QEMU only, pid recorded, kernel threads and other programs ignored, sorted by pid")
     func processes() throws {
-        let root = makeTempDirectory("hostroot")
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let root = dir
         func process(_ pid: String, _ argv: [String]) {
             try! FileManager.default.createDirectory(atPath: "\(root)/proc/\(pid)", withIntermediateDirectories: true)
             let bytes = argv.isEmpty ? [] : Array(argv.joined(separator: "\0").utf8) + [0]

@@ -36,6 +36,22 @@ extension XMLDocumentParserTests {
         #expect(declaration?.reason == "expected '=' after 'version' in the XML declaration")
     }
 
+    @Test("a value after '=' must be quoted: each place names its own pair, and input ending there is truncated")
+    func unquotedValues() {
+        let attribute = failure("<a>\n<b c = d/></a>")
+        #expect(attribute?.kind == .malformed && attribute?.line == 2)
+        #expect(attribute?.reason == "the value of attribute 'c' of <b> must be in quotes, found 'd'")
+        let declaration = failure("<?xml version=1.0?>\n<a/>")
+        #expect(declaration?.kind == .malformed && declaration?.line == 1)
+        #expect(declaration?.reason == "the value of 'version' in the XML declaration must be in quotes")
+        let attributeCut = failure("<a>\n<b c = ")
+        #expect(attributeCut?.kind == .truncated)
+        #expect(attributeCut?.reason.hasPrefix("the document ends inside the start tag of <b> on line 2") == true)
+        let declarationCut = failure("<?xml version= ")
+        #expect(declarationCut?.kind == .truncated)
+        #expect(declarationCut?.reason == "the document ends inside the XML declaration")
+    }
+
     @Test("an external entity is refused with its DOCTYPE")
     func externalEntity() {
         let error = failure("<!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<d>&x;</d>")

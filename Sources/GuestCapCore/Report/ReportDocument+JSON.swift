@@ -129,14 +129,7 @@ struct ReportJSONWriter {
         close("}", object)
     }
 
-    private mutating func findings(_ findings: [FindingDocument]) {
-        let list = open("[")
-        for finding in findings {
-            element()
-            write(finding)
-        }
-        close("]", list)
-    }
+    private mutating func findings(_ findings: [FindingDocument]) { array(findings) { $0.write($1) } }
 
     private mutating func write(_ f: FindingDocument) {
         let outer = open("{")
@@ -236,11 +229,14 @@ struct ReportJSONWriter {
         if let value { string(value) } else { null() }
     }
 
-    private mutating func strings(_ values: [String]) {
+    private mutating func strings(_ values: [String]) { array(values) { $0.string($1) } }
+
+    /// `values` as a JSON array, each element written by `each`.
+    private mutating func array<Element>(_ values: [Element], _ each: (inout Self, Element) -> Void) {
         let list = open("[")
         for value in values {
             element()
-            string(value)
+            each(&self, value)
         }
         close("]", list)
     }

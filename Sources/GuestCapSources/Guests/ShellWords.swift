@@ -55,25 +55,16 @@ enum ShellWords {
                     }
                 }
                 i += 2
-            case UInt8(ascii: "'"):
+            case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                // Both quotes keep newlines and spaces; only inside double quotes does a backslash
+                // escape `"`, `\\`, `$`, a backquote or a newline.
+                let quote = c
+                let double = c == UInt8(ascii: "\"")
                 start()
                 let opened = line
                 i += 1
-                while i < b.count && b[i] != UInt8(ascii: "'") {
-                    if b[i] == UInt8(ascii: "\n") { line += 1 }
-                    current.append(b[i])
-                    i += 1
-                }
-                if i >= b.count {
-                    throw .malformed("unbalanced single quote: the quote opened here is never closed", line: opened)
-                }
-                i += 1
-            case UInt8(ascii: "\""):
-                start()
-                let opened = line
-                i += 1
-                while i < b.count && b[i] != UInt8(ascii: "\"") {
-                    if b[i] == UInt8(ascii: "\\"), i + 1 < b.count {
+                while i < b.count && b[i] != quote {
+                    if double, b[i] == UInt8(ascii: "\\"), i + 1 < b.count {
                         let n = b[i + 1]
                         if n == UInt8(ascii: "\n") {
                             line += 1
@@ -93,7 +84,8 @@ enum ShellWords {
                     i += 1
                 }
                 if i >= b.count {
-                    throw .malformed("unbalanced double quote: the quote opened here is never closed", line: opened)
+                    let kind = double ? "double" : "single"
+                    throw .malformed("unbalanced \(kind) quote: the quote opened here is never closed", line: opened)
                 }
                 i += 1
             default:

@@ -71,28 +71,64 @@ extension XMLDocumentParser.Scanner {
 
     /// Reads `= "value"` after a pseudo-attribute's name and returns the value's range.
     private mutating func declarationValue(of nameRange: Range<Int>) throws(XMLParseError) -> Range<Int> {
-        let count = bytes.count
-        _ = skipWhitespace()
-        try require(
-            UInt8(ascii: "="), inside: "the XML declaration",
-            otherwise: "expected '=' after '\(shown(nameRange))' in the XML declaration")
-        position += 1
-        _ = skipWhitespace()
-        guard position < count else { throw unexpectedEnd(inside: "the XML declaration") }
-        let quote = bytes[position]
-        guard quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
-            throw failure(
-                .malformed, at: position,
-                "the value of '\(shown(nameRange))' in the XML declaration must be in quotes"
-            )
-        }
-        let valueStart = position + 1
+        let quote = try openQuotedValue(after: nameRange, in: .declaration)
+        let valueStart = position
         var valueEnd = valueStart
-        while valueEnd < count, bytes[valueEnd] != quote {
+        while valueEnd < bytes.count, bytes[valueEnd] != quote {
             valueEnd += 1
         }
-        guard valueEnd < count else { throw unexpectedEnd(inside: "the XML declaration") }
+        guard valueEnd < bytes.count else { throw unexpectedEnd(inside: "the XML declaration") }
         advance(to: valueEnd + 1)
         return valueStart..<valueEnd
+    }
+}
+
+extension XMLDocumentParser.Scanner {
+    /// Where a `name = "value"` pair stands, which its messages name.
+    enum PairSite {
+        case declaration
+        /// An attribute of the element whose name is at `element`, in a start tag on `line`.
+        case attribute(element: Range<Int>, line: Int)
+    }
+
+    /// Steps over the `=` (whitespace allowed around it) and the opening quote after the name
+    /// at `nameRange`, and returns the quote.
+    mutating func openQuotedValue(after nameRange: Range<Int>, in site: PairSite) throws(XMLParseError) -> UInt8 {
+        _ = skipWhitespace()
+        try require(UInt8(ascii: "="), inside: inside(site), otherwise: noEquals(after: nameRange, in: site))
+        position += 1
+        _ = skipWhitespace()
+        guard position < bytes.count else { throw unexpectedEnd(inside: inside(site)) }
+        let quote = bytes[position]
+        guard quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
+            throw failure(.malformed, at: position, unquoted(nameRange, in: site))
+        }
+        position += 1
+        return quote
+    }
+
+    private func inside(_ site: PairSite) -> String {
+        switch site {
+        case .declaration: "the XML declaration"
+        case .attribute(let element, let line): "the start tag of <\(shown(element))> on line \(line)"
+        }
+    }
+
+    private func noEquals(after nameRange: Range<Int>, in site: PairSite) -> String {
+        switch site {
+        case .declaration: "expected '=' after '\(shown(nameRange))' in the XML declaration"
+        case .attribute(let element, _):
+            "the attribute '\(shown(nameRange))' of <\(shown(element))> has no '=' and value"
+        }
+    }
+
+    private func unquoted(_ nameRange: Range<Int>, in site: PairSite) -> String {
+        switch site {
+        case .declaration:
+            "the value of '\(shown(nameRange))' in the XML declaration must be in quotes"
+        case .attribute(let element, _):
+            "the value of attribute '\(shown(nameRange))' of <\(shown(element))> must be in quotes, found "
+                + describeCharacter(at: position)
+        }
     }
 }

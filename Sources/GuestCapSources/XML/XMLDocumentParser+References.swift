@@ -117,15 +117,8 @@ extension XMLDocumentParser.Scanner {
 
     /// Checks the references in an attribute value that is not kept, as `decodeAttributeValue` would.
     func checkAttributeValue(_ range: Range<Int>) throws(XMLParseError) {
-        let end = range.upperBound
-        var index = range.lowerBound
-        while index < end {
-            if bytes[index] == UInt8(ascii: "&") {
-                index = try reference(at: index, before: end).1
-            } else {
-                index += 1
-            }
-        }
+        var nothing: [UInt8] = []
+        try decodeCharacterData(range, inAttribute: true, keeping: false, into: &nothing)
     }
 
     /// An attribute value with references decoded and each literal tab, LF, CR or CR LF turned
@@ -135,6 +128,20 @@ extension XMLDocumentParser.Scanner {
         var decoded: [UInt8] = []
         swap(&decoded, &valueScratch)
         decoded.removeAll(keepingCapacity: true)
+        try decodeCharacterData(range, inAttribute: true, keeping: true, into: &decoded)
+        let value = String(decoding: decoded, as: UTF8.self)
+        swap(&decoded, &valueScratch)
+        return value
+    }
+
+    /// Decodes the references in text or an attribute value and normalises its line ends,
+    /// appending the result to `output` only when `keeping` (else it only checks).
+    ///
+    /// CR LF and a lone CR are one line end. In text a line end becomes LF and `]]>` is refused;
+    /// in an attribute value a line end or tab becomes a space.
+    func decodeCharacterData(
+        _ range: Range<Int>, inAttribute: Bool, keeping: Bool, into output: inout [UInt8]
+    ) throws(XMLParseError) {
         let end = range.upperBound
         var index = range.lowerBound
         while index < end {
@@ -142,22 +149,23 @@ extension XMLDocumentParser.Scanner {
             switch byte {
             case UInt8(ascii: "&"):
                 let (scalar, next) = try reference(at: index, before: end)
-                Self.appendUTF8(scalar, to: &decoded)
+                if keeping { Self.appendUTF8(scalar, to: &output) }
                 index = next
             case 0x0D:
-                decoded.append(0x20)
+                if keeping { output.append(inAttribute ? 0x20 : 0x0A) }
                 index += 1
                 if index < end, bytes[index] == 0x0A { index += 1 }
             case 0x09, 0x0A:
-                decoded.append(0x20)
+                if keeping { output.append(inAttribute ? 0x20 : byte) }
                 index += 1
+            case UInt8(ascii: "]")
+            where !inAttribute && index + 2 < end && bytes[index + 1] == UInt8(ascii: "]")
+                && bytes[index + 2] == UInt8(ascii: ">"):
+                throw failure(.malformed, at: index, "']]>' is not allowed in text outside a CDATA section")
             default:
-                decoded.append(byte)
+                if keeping { output.append(byte) }
                 index += 1
             }
         }
-        let value = String(decoding: decoded, as: UTF8.self)
-        swap(&decoded, &valueScratch)
-        return value
     }
 }

@@ -82,24 +82,7 @@ extension XMLDocumentParser.Scanner {
         guard let nameRange = scanName() else {
             throw expected("an attribute name, '>' or '/>' in the start tag of <\(shown(element))>")
         }
-        _ = skipWhitespace()
-        try require(
-            UInt8(ascii: "="), inside: "the start tag of <\(shown(element))> on line \(tagLine)",
-            otherwise: "the attribute '\(shown(nameRange))' of <\(shown(element))> has no '=' and value")
-        position += 1
-        _ = skipWhitespace()
-        guard position < bytes.count else {
-            throw unexpectedEnd(inside: "the start tag of <\(shown(element))> on line \(tagLine)")
-        }
-        let quote = bytes[position]
-        guard quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else {
-            throw failure(
-                .malformed, at: position,
-                "the value of attribute '\(shown(nameRange))' of <\(shown(element))> must be in quotes, found "
-                    + describeCharacter(at: position)
-            )
-        }
-        position += 1
+        let quote = try openQuotedValue(after: nameRange, in: .attribute(element: element, line: tagLine))
         let valueStart = position
         // One pass to the closing quote, counting lines and noting whether the value needs decoding.
         let special: UInt64 = 1 << 0x3C | 1 << 0x26 | 1 << 0x09 | 1 << 0x0A | 1 << 0x0D

@@ -56,32 +56,11 @@ extension XMLDocumentParser.Scanner {
     /// Adds text with references decoded and line ends normalised, refusing `]]>`; when not
     /// `keeping`, only checks it.
     private mutating func appendDecodedText(_ range: Range<Int>, keeping: Bool) throws(XMLParseError) {
-        let end = range.upperBound
-        var index = range.lowerBound
-        while index < end {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "&"):
-                let (scalar, next) = try reference(at: index, before: end)
-                if keeping { Self.appendUTF8(scalar, to: &text) }
-                index = next
-            case 0x0D:
-                if keeping { text.append(0x0A) }
-                index += 1
-                if index < end, bytes[index] == 0x0A { index += 1 }
-            case UInt8(ascii: "]"):
-                if index + 2 < end, bytes[index + 1] == UInt8(ascii: "]"),
-                    bytes[index + 2] == UInt8(ascii: ">")
-                {
-                    throw failure(.malformed, at: index, "']]>' is not allowed in text outside a CDATA section")
-                }
-                if keeping { text.append(byte) }
-                index += 1
-            default:
-                if keeping { text.append(byte) }
-                index += 1
-            }
-        }
+        // The text buffer is swapped out so the decoder can append to it while reading `bytes`.
+        var buffer: [UInt8] = []
+        swap(&buffer, &text)
+        defer { swap(&buffer, &text) }
+        try decodeCharacterData(range, inAttribute: false, keeping: keeping, into: &buffer)
     }
 
     /// Adds CDATA content with CR LF and lone CR turned into LF.
