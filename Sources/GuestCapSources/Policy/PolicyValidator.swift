@@ -97,22 +97,25 @@ struct PolicyValidator {
 
     /// An optional boolean.
     mutating func bool(_ table: TOMLTable, _ key: String, at path: PolicyKeyPath) -> Bool? {
-        guard let value = table[key] else { return nil }
-        guard let b = value.bool else {
-            report(path.appending(key), "must be true or false, not \(Self.typeName(value))")
-            return nil
-        }
-        return b
+        typed(table, key, at: path, mustBe: "true or false") { $0.bool }
     }
 
     /// An optional string.
     mutating func string(_ table: TOMLTable, _ key: String, at path: PolicyKeyPath) -> String? {
+        typed(table, key, at: path, mustBe: "a string") { $0.string }
+    }
+
+    /// An optional value of the type `read` takes out; any other type is reported as not `mustBe`.
+    private mutating func typed<Value>(
+        _ table: TOMLTable, _ key: String, at path: PolicyKeyPath, mustBe: String,
+        _ read: (any TOMLValueConvertible) -> Value?
+    ) -> Value? {
         guard let value = table[key] else { return nil }
-        guard let s = value.string else {
-            report(path.appending(key), "must be a string, not \(Self.typeName(value))")
+        guard let typed = read(value) else {
+            report(path.appending(key), "must be \(mustBe), not \(Self.typeName(value))")
             return nil
         }
-        return s
+        return typed
     }
 
     /// A required string that is not blank.
