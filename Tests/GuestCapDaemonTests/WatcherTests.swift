@@ -28,6 +28,17 @@ import Testing
         return w.takeBatch()
     }
 
+    /// A watched folder holding the file `inside`, and an unwatched one holding `outside`.
+    static func watchedFolder(
+        holding inside: String, besideOneHolding outside: String
+    ) throws -> (dir: String, other: String, watcher: DirectoryWatcher) {
+        let dir = Shell.tempDir()
+        let other = Shell.tempDir()
+        put(dir + "/" + inside)
+        put(other + "/" + outside)
+        return (dir, other, try watcher([dir]))
+    }
+
     /// `act` (a system call, 0 on success) touches `name` in `dir`: the next batch reports that
     /// file, and only it, as changed.
     static func expectChange(
@@ -81,11 +92,7 @@ import Testing
     }
 
     @Test func movedFromMovedToAndDelete() throws {
-        let dir = Shell.tempDir()
-        let other = Shell.tempDir()
-        Self.put(dir + "/a.xml")
-        Self.put(other + "/b.json")
-        let w = try Self.watcher([dir])
+        let (dir, other, w) = try Self.watchedFolder(holding: "a.xml", besideOneHolding: "b.json")
         try Self.expectChange(of: "a.xml", in: dir, w) { rename(dir + "/a.xml", other + "/a.xml") }
         try Self.expectChange(of: "b.json", in: dir, w) { rename(other + "/b.json", dir + "/b.json") }
         try Self.expectChange(of: "b.json", in: dir, w) { unlink(dir + "/b.json") }
@@ -100,11 +107,7 @@ import Testing
     }
 
     @Test func modeChangeSymlinkAndHardLinkAreChanges() throws {
-        let dir = Shell.tempDir()
-        let other = Shell.tempDir()
-        Self.put(dir + "/a.xml")
-        Self.put(other + "/target.xml")
-        let w = try Self.watcher([dir])
+        let (dir, other, w) = try Self.watchedFolder(holding: "a.xml", besideOneHolding: "target.xml")
         try Self.expectChange(of: "a.xml", in: dir, w) { chmod(dir + "/a.xml", 0o000) }
         try Self.expectChange(of: "s.xml", in: dir, w) { symlink(other + "/target.xml", dir + "/s.xml") }
         try Self.expectChange(of: "h.xml", in: dir, w) { link(other + "/target.xml", dir + "/h.xml") }
