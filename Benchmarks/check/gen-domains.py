@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Write N realistic libvirt domain XML files (4-10 KB each) into DIR.
 
-    Benchmarks/check/gen-domains.py N DIR [--seed S]
+    Benchmarks/check/gen-domains.py N DIR [--seed S] [--references]
 
 Each domain has disks, NICs, controllers, consoles, a <cpu> with a model and features
-(some of them MSR 0x10a bits), and the leading comment libvirt writes.
+(some of them MSR 0x10a bits), and the leading comment libvirt writes. --references puts
+character and entity references and CR LF line ends into the guest's name, into text and
+into an attribute the parser skips, so the parser's decoding path is measured too.
 """
 import os
 import random
@@ -151,6 +153,15 @@ or other application using the libvirt API.
 """
 
 
+def with_references(text):
+    """The domain with references and CR LF in kept and skipped text and in an attribute."""
+    text = text.replace("<nova:memory>8192</nova:memory>", "<nova:memory>8&#49;92 &amp; more&#10;\r\nline</nova:memory>")
+    text = text.replace('name="m1.large"', 'name="m1 &amp; large&#9;x\r\ny"')
+    start = text.index("<name>") + len("<name>")
+    end = text.index("</name>")
+    return text[:start] + text[start:end] + "&amp;&#x41;" + text[end:]
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -162,6 +173,8 @@ def main(argv):
     sizes = []
     for i in range(n):
         text = domain(i, rnd)
+        if "--references" in argv:
+            text = with_references(text)
         sizes.append(len(text))
         with open(os.path.join(out, f"bench-{i:05d}.xml"), "w") as f:
             f.write(text)

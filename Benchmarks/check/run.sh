@@ -4,7 +4,8 @@
 # time (best of R runs), the ratios against xmllint and guests/second. Goal: guestcap
 # (parse + evaluate + report) takes no more CPU time than xmllint takes merely to parse.
 #
-# usage: Benchmarks/check/run.sh [N=10000] [RUNS=3]
+# usage: Benchmarks/check/run.sh [N=10000] [RUNS=3] [--references]
+# --references: domains with character references and CR LF (gen-domains.py --references).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-10000}
@@ -14,7 +15,7 @@ swift build -c release --product guestcap >/dev/null
 bin=$PWD/.build/release/guestcap
 work=$(mktemp -d /tmp/guestcap-bench-check.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-python3 Benchmarks/check/gen-domains.py "$n" "$work/domains"
+python3 Benchmarks/check/gen-domains.py "$n" "$work/domains" "${@:3}"
 sync
 
 # Warm the page cache once for all.

@@ -58,12 +58,11 @@ enum ShellWords {
             case UInt8(ascii: "'"), UInt8(ascii: "\""):
                 // Both quotes keep newlines and spaces; only inside double quotes does a backslash
                 // escape `"`, `\\`, `$`, a backquote or a newline.
-                let quote = c
                 let double = c == UInt8(ascii: "\"")
                 start()
                 let opened = line
                 i += 1
-                while i < b.count && b[i] != quote {
+                while i < b.count && b[i] != c {
                     if double, b[i] == UInt8(ascii: "\\"), i + 1 < b.count {
                         let n = b[i + 1]
                         if n == UInt8(ascii: "\n") {
