@@ -20,11 +20,18 @@ IDLE_SECONDS=300
 
 declare -i passed=0 failed=0
 t0=$(date +%s)
+# progress LINE: to the test log, to SHARE/out/progress.txt (which vm-e2e.sh shows as it
+# grows) and to the console, so a run cut short shows the step it was in.
+progress() {
+    echo "vm-e2e-test: $*"
+    echo "$(( $(date +%s) - t0 ))s $*" >>"$out/progress.txt"
+    echo "vm-e2e-test: $*" >/dev/console 2>/dev/null || true
+}
 # assert NAME FUNCTION: runs FUNCTION, records its output as the evidence.
 assert() {
     local name=$1 fn=$2 ev rc start
     start=$(date +%s)
-    echo "vm-e2e-test: start $name"
+    progress "start $name"
     ev=$(deadline "${ASSERT_SECONDS:-900}" "$fn" 2>&1); rc=$?
     local verdict=PASS
     [ $rc -eq 0 ] || verdict=FAIL
@@ -32,7 +39,7 @@ assert() {
     local took=$(( $(date +%s) - start ))
     printf '%s %s (%ss)\n' "$verdict" "$name" "$took" | tee -a "$summary" >>"$results"
     printf '%s\n' "$ev" | sed 's/^/    /' >>"$results"
-    echo "vm-e2e-test: $verdict $name (${took}s)"
+    progress "$verdict $name (${took}s)"
     return $rc
 }
 # deadline SECONDS FN: runs FN; one that is still running after SECONDS is killed (rc 124)
@@ -74,7 +81,8 @@ echo "vm-e2e-test: $(uname -r), $(systemctl --version | head -n1), $(virsh --ver
 
 # udev loads kvm_amd at boot, slowly under TCG; /dev/kvm appears when it is done.
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null || true
-wait_for 120 test -c /dev/kvm || echo "vm-e2e-test: no /dev/kvm in the VM; libvirt guests use type='qemu'"
+progress "booted in $(cut -d' ' -f1 /proc/uptime)s; waiting for /dev/kvm"
+wait_for 120 test -c /dev/kvm || progress "no /dev/kvm in the VM; libvirt guests use type='qemu'"
 
 # ---- install, exactly as the README says -------------------------------------------------
 deb=$(ls "$share"/guestcap_*.deb | head -n1)
@@ -410,4 +418,5 @@ stop_purge() {
 assert "stop and purge leave nothing behind" stop_purge
 
 printf 'assertions: %d passed, %d failed (%ss in the VM)\n' "$passed" "$failed" $(( $(date +%s) - t0 )) | tee -a "$summary"
+progress "done: $passed passed, $failed failed"
 [ "$failed" = 0 ]

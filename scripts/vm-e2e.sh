@@ -188,8 +188,14 @@ timeout "$limit" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 3
     -virtfs "local,path=$run/share,mount_tag=e2e,security_model=none,id=e2e" \
     -nic none &
 qemu_pid=$!
-wait "$qemu_pid"; qemu_rc=$?
+# Each step's start and verdict as the VM writes them, so a log cut short shows where it was.
+tail -n +1 -F --pid="$qemu_pid" "$run/share/out/progress.txt" 2>/dev/null | sed 's/^/vm-e2e: in the VM: /' &
+tail_pid=$!
+# Not a bare `wait` under set -e: a timeout (124) must still copy and show the evidence.
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
 qemu_pid=''
+wait "$tail_pid" 2>/dev/null || true
 cp -r "$run/share/out/." "$results/"
 phase "VM boot, test, poweroff"
 
@@ -199,6 +205,13 @@ echo "== vm-e2e summary ($(basename "$deb"), image $(basename "$image"))"
 echo "-- time per phase"
 printf '%s\n' "${phases[@]}"
 echo "evidence: $results/results.txt; console: $results/console.log; journal: $results/journal.export"
-[ "$qemu_rc" = 124 ] && die "the VM did not power off within ${limit}s (console: $results/console.log)"
+if [ "$qemu_rc" = 124 ]; then
+    # What the VM was doing when it was stopped: the end of its console and any step that hit
+    # its own deadline (with the processes it left).
+    echo "-- the last 40 lines of the console"
+    tail -n 40 "$results/console.log" 2>/dev/null | tr -d '\r'
+    for f in "$results"/timeout-*.txt; do [ -f "$f" ] && { echo "-- $f"; head -n 60 "$f"; }; done
+    die "the VM did not power off within ${limit}s (console: $results/console.log)"
+fi
 [ -f "$results/rc" ] || die "the test did not finish in the VM (console: $results/console.log)"
 [ "$(cat "$results/rc")" = 0 ] || exit 1
