@@ -223,7 +223,6 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 done
 # Not a bare `wait` under set -e: a stopped VM must still copy and show its evidence.
 wait "$qemu_pid" || qemu_rc=$?
-[ -n "$stopped" ] && qemu_rc=124
 qemu_pid=''
 wait "$tail_pid" 2>/dev/null || true
 cp -r "$run/share/out/." "$results/"
@@ -235,7 +234,7 @@ echo "== vm-e2e summary ($(basename "$deb"), image $(basename "$image"))"
 echo "-- time per phase"
 printf '%s\n' "${phases[@]}"
 echo "evidence: $results/results.txt; console: $results/console.log; journal: $results/journal.export"
-if [ "$qemu_rc" = 124 ]; then
+if [ -n "$stopped" ]; then
     # What the VM was doing when it was stopped: the end of its console and any step that hit
     # its own deadline (with the processes it left).
     echo "-- the last 40 lines of the console"
@@ -244,5 +243,5 @@ if [ "$qemu_rc" = 124 ]; then
     host_load "when the VM was stopped"
     die "the VM was stopped: $stopped (console: $results/console.log)"
 fi
-[ -f "$results/rc" ] || die "the test did not finish in the VM (console: $results/console.log)"
+[ -f "$results/rc" ] || die "the test did not finish in the VM (QEMU exited with $qemu_rc; console: $results/console.log)"
 [ "$(cat "$results/rc")" = 0 ] || exit 1
