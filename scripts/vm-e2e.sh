@@ -198,7 +198,7 @@ qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 3072 \
     -nic none &
 qemu_pid=$!
 # Each step's start and verdict as the VM writes them, so a log cut short shows where it was.
-tail -n +1 -F --pid="$qemu_pid" "$run/share/out/progress.txt" 2>/dev/null | sed 's/^/vm-e2e: in the VM: /' &
+tail -n +1 -F --pid="$qemu_pid" "$run/share/out/progress.txt" 2>/dev/null | sed -u 's/^/vm-e2e: in the VM: /' &
 tail_pid=$!
 # progress_bytes: how much the VM has written to its console and its progress file.
 progress_bytes() {
