@@ -83,6 +83,20 @@ echo "vm-e2e-test: $(uname -r), $(systemctl --version | head -n1), $(virsh --ver
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null || true
 progress "booted in $(cut -d' ' -f1 /proc/uptime)s; waiting for /dev/kvm"
 wait_for 120 test -c /dev/kvm || progress "no /dev/kvm in the VM; libvirt guests use type='qemu'"
+# One KVM VM held for the whole run. KVM counts its VMs in static keys (preempt notifiers,
+# vCPUs without an in-kernel APIC); the first VM turns them on and closing the last turns them
+# off, and each flip rewrites kernel code with int3 breakpoints under running CPUs (the
+# preempt-notifier key sits in __schedule, which every CPU runs).
+# guestcap opens a scratch VM on every `guestcap host` or `check` and at each daemon start, so
+# without this the keys flip dozens of times a run. Under TCG a vCPU can go on running its old
+# translation with the int3 while holding a runqueue lock, and the VM locks up for good (seen:
+# CPU 1 trapping int3 at __schedule+0x2ab forever with memory already holding the new jmp,
+# CPU 0 spinning on the lock with interrupts off; docs/vm-e2e.md). Held, the keys flip once
+# here and once at power-off, after the results are written.
+if [ -c /dev/kvm ]; then
+    "$share/kvm-msr-vmm" hold >"$out/kvm-hold.txt" 2>&1 &
+    wait_for 30 grep -q holding "$out/kvm-hold.txt" || progress "kvm-msr-vmm hold: $(cat "$out/kvm-hold.txt")"
+fi
 
 # ---- install, exactly as the README says -------------------------------------------------
 deb=$(ls "$share"/guestcap_*.deb | head -n1)

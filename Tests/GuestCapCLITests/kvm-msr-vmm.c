@@ -4,6 +4,7 @@
  *
  *   kvm-msr-vmm VALUE           (hex, e.g. 0x0c0a0c4c)
  *   kvm-msr-vmm hidden          (the template hides the MSR: bit 29 cleared, no write)
+ *   kvm-msr-vmm hold            (one idle VM with one vCPU, kept until the process is killed)
  *
  * KVM_SET_CPUID2 with CPUID.7.0:EDX[29] set, KVM_SET_MSRS of MSR 0x10a = VALUE, then a
  * 16-bit guest runs cpuid and, when bit 29 is set, rdmsr 0x10a, and reports both on I/O
@@ -12,6 +13,11 @@
  *   3  "refused msr10a=0x… kvm=0x…"          KVM_SET_MSRS did not accept the value
  *   1  "error …"                             anything else (no /dev/kvm, a failed ioctl)
  * kvm= is KVM's own value for new guests (KVM_GET_MSRS on /dev/kvm), or "none".
+ *
+ * hold prints "holding" and sleeps. While any VM exists, creating and closing others flips
+ * none of the kernel's static keys that KVM counts (preempt notifiers, vCPUs without an
+ * in-kernel APIC), so the kernel does not rewrite its scheduler's code under running CPUs:
+ * scripts/vm-e2e.sh needs that under TCG (docs/vm-e2e.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +55,18 @@ struct one_msr {
 
 int main(int argc, char **argv) {
     if (argc != 2) {
-        fprintf(stderr, "usage: %s VALUE|hidden\n", argv[0]);
+        fprintf(stderr, "usage: %s VALUE|hidden|hold\n", argv[0]);
         return 2;
+    }
+    if (strcmp(argv[1], "hold") == 0) {
+        int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (kvm < 0) return fail("open /dev/kvm");
+        int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+        if (vm < 0) return fail("KVM_CREATE_VM");
+        if (ioctl(vm, KVM_CREATE_VCPU, 0) < 0) return fail("KVM_CREATE_VCPU");
+        printf("holding\n");
+        fflush(stdout);
+        for (;;) pause();
     }
     int hidden = strcmp(argv[1], "hidden") == 0;
     uint64_t value = hidden ? 0 : strtoull(argv[1], NULL, 16);
