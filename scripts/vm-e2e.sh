@@ -209,14 +209,14 @@ progress_bytes() {
     echo "$n"
 }
 qemu_rc=0 stopped=''
-booted=$(date +%s) last=-1 changed=$(date +%s)
+started=$(date +%s) last=-1 changed=$started
 while kill -0 "$qemu_pid" 2>/dev/null; do
     sleep 5
     now=$(date +%s) bytes=$(progress_bytes)
     [ "$bytes" != "$last" ] && { last=$bytes; changed=$now; }
     if [ $(( now - changed )) -ge "$stall" ]; then
         stopped="no progress for ${stall}s"
-    elif [ $(( now - booted )) -ge "$limit" ]; then
+    elif [ $(( now - started )) -ge "$limit" ]; then
         stopped="still running after ${limit}s"
     fi
     [ -n "$stopped" ] && { kill "$qemu_pid" 2>/dev/null; break; }

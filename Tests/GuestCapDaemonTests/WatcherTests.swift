@@ -28,23 +28,19 @@ import Testing
         return w.takeBatch()
     }
 
-    /// What has been read once `done` holds for it, waiting on the inotify descriptor for at most
-    /// 10 s. The kernel queues a folder's own deletion (IN_DELETE_SELF, IN_IGNORED) only when the
-    /// last reference to its dentry goes, which a lookup elsewhere on a busy machine can hold
-    /// past the rmdir's return; the daemon's loop waits on the descriptor the same way.
-    static func batch(_ w: DirectoryWatcher, once done: (WatchBatch) -> Bool) throws -> WatchBatch {
+    /// Reads events until `done` holds for the watcher, waiting on its inotify descriptor for at
+    /// most 10 s, then takes the batch. The kernel queues a folder's own deletion (IN_DELETE_SELF,
+    /// IN_IGNORED) only when the last reference to its dentry goes, which a lookup elsewhere on a
+    /// busy machine can hold past the rmdir's return; the daemon's loop waits the same way.
+    static func batch(_ w: DirectoryWatcher, once done: (DirectoryWatcher) -> Bool) throws -> WatchBatch {
         let deadline = ContinuousClock.now + .seconds(10)
-        var merged = WatchBatch()
-        while true {
-            let b = try batch(w)
-            merged.changed.merge(b.changed) { $0.union($1) }
-            merged.rescan.formUnion(b.rescan)
-            merged.deferred = b.deferred
-            merged.overflowed = merged.overflowed || b.overflowed
-            if done(merged) || ContinuousClock.now >= deadline { return merged }
+        try w.readEvents()
+        while !done(w) && ContinuousClock.now < deadline {
             var ready = pollfd(fd: w.inotify.fd.rawValue, events: Int16(POLLIN), revents: 0)
             _ = poll(&ready, 1, 100)
+            try w.readEvents()
         }
+        return w.takeBatch()
     }
 
     /// A watched folder holding the file `inside`, and an unwatched one holding `outside`.
@@ -164,7 +160,7 @@ import Testing
         let w = try Self.watcher([dir])
         try FileManager.default.removeItem(atPath: dir)
         #expect(
-            try Self.batch(w, once: { !$0.rescan.isEmpty }).rescan == [dir],
+            try Self.batch(w, once: { $0.watched.isEmpty }).rescan == [dir],
             "a deleted directory is rescanned (its guests are gone)")
         #expect(w.watched.isEmpty)
         try Self.expectWatchedOnceMade(dir, by: { #expect(mkdir(dir, 0o755) == 0) }, w)
@@ -186,7 +182,7 @@ import Testing
             close(held)
         }
         closer.start()
-        #expect(try Self.batch(w, once: { !$0.rescan.isEmpty }).rescan == [dir])
+        #expect(try Self.batch(w, once: { $0.watched.isEmpty }).rescan == [dir])
         #expect(w.watched.isEmpty)
     }
 
